@@ -1,0 +1,73 @@
+"""The `triage` command. Each subcommand documents itself: `triage --help`, `triage CMD --help`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+from rich.console import Console
+
+from triage.config import get_settings
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log progress (personal data is masked).")
+def cli(verbose: bool) -> None:
+    """lapor-triage: sort citizen complaints; valid ones go to SP4N-LAPOR!.
+
+    Configuration comes from TRIAGE_* environment variables (see README).
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+@cli.command()
+def demo() -> None:
+    """Triage the bundled sample messages end to end and print what happened to each.
+
+    Uses the embedded local model unless TRIAGE_LLM_BASE_URL is set. Safe to re-run: nothing is
+    triaged or sent twice.
+    """
+    from triage import demo as demo_mod
+
+    sys.exit(demo_mod.run(get_settings(), Console()))
+
+
+@cli.group()
+def model() -> None:
+    """The embedded local model."""
+
+
+@model.command("serve")
+def model_serve() -> None:
+    """Run the embedded model server in the foreground, for other commands to reuse."""
+    import time
+
+    from triage.embedded import EmbeddedServer
+
+    settings = get_settings()
+    with EmbeddedServer(settings) as server:
+        click.echo(f"serving {settings.llm_model} at {server.url} (Ctrl-C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+@model.command("path")
+def model_path_cmd() -> None:
+    """Assemble and verify the embedded model file; print its path."""
+    from triage.embedded import model_path
+
+    click.echo(str(model_path(get_settings())))
+
+
+# Subcommands from other modules register here, one line each.
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,73 @@
+"""Settings from `TRIAGE_*` environment variables (names are a contract, see DESIGN.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path.home() / ".cache" / "lapor-triage"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRIAGE_", extra="ignore")
+
+    db: Path = Field(default=Path("triage.db"), description="SQLite database file")
+    home: Path = Field(default=DEFAULT_HOME, description="cache for the assembled model file")
+
+    # LLM: when base_url is unset the embedded llama.cpp server is started (or reused).
+    llm_base_url: str | None = None
+    llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    llm_api_key: str = "not-needed"
+    llm_timeout_s: float = 120.0
+    llm_max_attempts: int = Field(default=2, ge=1, le=5, description="model answers per report")
+    llm_token_budget: int = Field(default=6000, description="prompt+completion tokens per report")
+    llm_transient_retries: int = Field(default=4, ge=1)
+    llm_max_tokens: int = 400
+    llm_temperature: float = 0.0
+    llm_json_schema_mode: str = Field(
+        default="auto",
+        description="how the JSON schema is sent: llama_cpp (json_object + schema), openai "
+        "(json_schema), or auto (llama_cpp for the embedded server, openai otherwise)",
+    )
+
+    # Embedded model server
+    embedded_host: str = "127.0.0.1"
+    embedded_port: int = 8765
+    embedded_threads: int = 2
+    embedded_ctx: int = 4096
+
+    prompt: Path | None = Field(default=None, description="prompt file; default prompts/triage.md")
+    queue_url: str = Field(default="sqlite://", description="sqlite:// (default) or redis://host:port")
+
+    outbox_jsonl: Path = Field(default=Path("sp4n_outbox.jsonl"))
+    sp4n_url: str | None = None
+    sp4n_token: str | None = None
+    sp4n_flavour: str = "json"
+
+    review_threshold: float = Field(default=0.6, ge=0, le=1)
+    gate_config: Path = Field(default=Path("evals/gate.toml"))
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    whatsapp_verify_token: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_access_token: str | None = None
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    whatsapp_phone_number_id: str = "0"
+    assemble_window_s: float = 120.0
+
+    @property
+    def embedded(self) -> bool:
+        return not self.llm_base_url
+
+    @property
+    def schema_mode(self) -> str:
+        if self.llm_json_schema_mode != "auto":
+            return self.llm_json_schema_mode
+        return "llama_cpp" if self.embedded else "openai"
+
+
+def get_settings() -> Settings:
+    return Settings()

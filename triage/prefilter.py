@@ -1,0 +1,235 @@
+"""Cheap, deterministic rules for what needs no model: empty, greetings, tests, emoji, bare links, spam.
+
+High precision over recall: a rule fires only when the whole report is of its kind, and nothing
+that might be a complaint is rejected here - uncertain text always goes on to the model. Each
+rule names itself, and its evidence is a verbatim quote, like the model's reasons.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from triage.schema import InvalidReason, MissingField, Verdict
+
+
+@dataclass(frozen=True)
+class PrefilterHit:
+    rule: str
+    verdict: Verdict
+    reason: InvalidReason | None
+    statement: str
+    evidence: str
+    missing: tuple[MissingField, ...] = ()
+
+
+GREETING_WORDS = {
+    "assalamualaikum",
+    "assalamu",
+    "alaikum",
+    "assalamu'alaikum",
+    "asalamualaikum",
+    "aslmkm",
+    "ass",
+    "askum",
+    "salam",
+    "wr",
+    "wb",
+    "warahmatullahi",
+    "wabarakatuh",
+    "wassalamualaikum",
+    "selamat",
+    "pagi",
+    "siang",
+    "sore",
+    "malam",
+    "met",
+    "halo",
+    "hallo",
+    "helo",
+    "hello",
+    "hai",
+    "hi",
+    "hey",
+    "pak",
+    "bapak",
+    "bu",
+    "ibu",
+    "mas",
+    "mbak",
+    "kak",
+    "min",
+    "admin",
+    "wapres",
+    "gibran",
+    "om",
+    "swastiastu",
+    "shalom",
+    "punten",
+    "permisi",
+    "sampurasun",
+    "nuwun",
+    "sewu",
+    "sugeng",
+    "enjing",
+    "dalu",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "yth",
+    "yang",
+    "terhormat",
+    "bapak/ibu",
+    "saya",
+    "izin",
+    "ijin",
+    "maaf",
+    "mengganggu",
+    "ganggu",
+    "waktunya",
+    "sebentar",
+    "dan",
+    "wapresri",
+    "ri",
+    "wakil",
+    "presiden",
+    "kabar",
+    "apa",
+    "gimana",
+    "bagaimana",
+    "sehat",
+    "semoga",
+    "selalu",
+    "terima",
+    "kasih",
+    "makasih",
+    "thanks",
+    "tq",
+    "nggih",
+    "ya",
+    "yaa",
+    "iya",
+    "ok",
+    "oke",
+    "baik",
+}
+TEST_WORDS = {
+    "tes",
+    "test",
+    "testing",
+    "tess",
+    "tesss",
+    "cek",
+    "check",
+    "p",
+    "ping",
+    "coba",
+    "percobaan",
+    "uji",
+}
+URL = re.compile(r"(https?://\S+|www\.\S+|\b[\w-]+\.(?:com|id|net|ly|me|co|xyz|io|org)(?:/\S*)?)", re.I)
+WORD = re.compile(r"[\w'/]+", re.UNICODE)
+
+# Promotional markers that, together, mark an ad; a citizen reporting gambling or a scam writes
+# complaint words instead (see COMPLAINT_WORDS), and such text always goes to the model.
+GAMBLING = re.compile(r"\b(slot|gacor|togel|maxwin|scatter|jackpot|jp|depo(sit)?|wd|rtp|judi online)\b", re.I)
+PROMO_ACTION = re.compile(
+    r"\b(daftar|gabung|join|klik|kunjungi|hubungi|wa\.me|bonus|promo|diskon|cashback|hadiah|"
+    r"menang(kan)?|pemenang|undian|cair|tanpa jaminan|bunga rendah|pinjaman dana|transfer ke|"
+    r"rekening|kode voucher|aktifkan|reg(istrasi)?|s&k|buruan)\b",
+    re.I,
+)
+COMPLAINT_WORDS = re.compile(
+    r"\b(tolong|mohon|lapor(an|kan)?|keluh|mengeluh|resah|meresahkan|adu(kan)?|pengaduan|"
+    r"berantas|tindak|razia|tertipu|ditipu|penipuan|korban|warga|desa|kampung|anak saya|"
+    r"polisi|aparat|pemerintah|dinas|kenapa|mengapa|dibiarkan|marak|bahaya)\b",
+    re.I,
+)
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in WORD.findall(text)]
+
+
+def _is_symbolic(text: str) -> bool:
+    """Only emoji, punctuation, symbols and spaces: no letters or digits at all."""
+    return all(unicodedata.category(ch)[0] in "PSZC" or ch in "\ufe0f\u200d" for ch in text)
+
+
+def _first_line(text: str, limit: int = 80) -> str:
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), text.strip())
+    return line[:limit]
+
+
+def check(text: str, has_media: bool = False) -> PrefilterHit | None:
+    """The first rule that covers the whole report, or None to send it to the model."""
+    stripped = text.strip()
+    if not stripped:
+        if has_media:
+            return PrefilterHit(
+                rule="media_without_text",
+                verdict=Verdict.needs_info,
+                reason=None,
+                statement="Hanya lampiran tanpa keterangan; perlu dijelaskan apa masalahnya",
+                evidence="",
+                missing=(MissingField.what_happened, MissingField.location),
+            )
+        return PrefilterHit("empty", Verdict.invalid, InvalidReason.prank, "Pesan kosong", "")
+    if _is_symbolic(stripped):
+        return PrefilterHit(
+            "emoji_only",
+            Verdict.invalid,
+            InvalidReason.prank,
+            "Hanya emoji atau tanda baca",
+            _first_line(stripped, 40),
+        )
+    if has_media:
+        return None  # a caption with a photo may be a complaint; let the model read it
+    words = _words(stripped)
+    without_urls = URL.sub(" ", stripped)
+    if URL.search(stripped) and not _words(without_urls):
+        return PrefilterHit(
+            "bare_link",
+            Verdict.invalid,
+            InvalidReason.spam,
+            "Hanya tautan tanpa keterangan",
+            URL.search(stripped).group(0)[:80],  # type: ignore[union-attr]
+        )
+    letters = [w for w in words if not w.isdigit()]
+    if letters and all(w in TEST_WORDS for w in letters) and len(words) <= 6:
+        return PrefilterHit(
+            "test_message",
+            Verdict.invalid,
+            InvalidReason.prank,
+            "Pesan uji coba tanpa isi",
+            _first_line(stripped, 40),
+        )
+    if words and all(w in GREETING_WORDS or w in TEST_WORDS for w in words) and len(words) <= 20:
+        return PrefilterHit(
+            "greeting_only",
+            Verdict.invalid,
+            InvalidReason.not_a_complaint,
+            "Hanya salam, tanpa pengaduan",
+            _first_line(stripped),
+        )
+    gambling = GAMBLING.search(stripped)
+    promo = URL.search(stripped) or PROMO_ACTION.search(stripped)
+    if gambling and promo and not COMPLAINT_WORDS.search(stripped):
+        match = gambling
+        return PrefilterHit(
+            "gambling_promo",
+            Verdict.invalid,
+            InvalidReason.spam,
+            "Promosi judi online",
+            _context(stripped, match.start(), match.end()),  # type: ignore[union-attr]
+        )
+    return None
+
+
+def _context(text: str, start: int, end: int, width: int = 30) -> str:
+    """A verbatim window of the text around a match, cut at word boundaries."""
+    left = text.rfind(" ", 0, max(0, start - width))
+    right = text.find(" ", min(len(text), end + width))
+    return text[left + 1 if left >= 0 else 0 : right if right >= 0 else len(text)].strip()

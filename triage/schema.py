@@ -1,0 +1,394 @@
+"""Every data shape the system passes around, in one place.
+
+The model-facing shapes (`ModelJudgement`, `ComplaintDraft`) are kept small because each output
+token costs ~30 ms on the embedded CPU model; the stored shapes (`TriageResult`, `Complaint`) add
+what the system derives itself (codes, routing, confidence). Validators that need the citizen's
+text read it from the pydantic validation context (`{"text": report_text}`), which is how
+instructor re-asks the model with the error when a quote is not in the message.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from triage import reference
+
+SCHEMA_VERSION = "1"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Verdict(StrEnum):
+    valid = "valid"
+    needs_info = "needs_info"
+    invalid = "invalid"
+
+
+class InvalidReason(StrEnum):
+    prank = "prank"
+    spam = "spam"
+    abusive = "abusive"
+    not_a_complaint = "not_a_complaint"
+    out_of_scope = "out_of_scope"
+
+
+class MissingField(StrEnum):
+    location = "location"
+    what_happened = "what_happened"
+    institution = "institution"
+    date = "date"
+
+
+class MessageType(StrEnum):
+    text = "text"
+    image = "image"
+    document = "document"
+    audio = "audio"
+    video = "video"
+    location = "location"
+    interactive = "interactive"
+    button = "button"
+    sticker = "sticker"
+    other = "other"
+
+
+# ---------------------------------------------------------------- intake
+
+
+class GeoPoint(BaseModel):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    name: str | None = None
+    address: str | None = None
+
+
+MAX_MESSAGE_CHARS = 8000
+
+
+class RawMessage(BaseModel):
+    """One message as received from any channel (WhatsApp, JSONL file, stdin)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    message_id: str = Field(min_length=1, max_length=200)
+    sender: str = Field(min_length=1, max_length=200)
+    timestamp: datetime = Field(default_factory=utcnow)
+    type: MessageType = MessageType.text
+    text: str = Field(default="", max_length=MAX_MESSAGE_CHARS)
+    media_id: str | None = None
+    caption: str | None = None
+    location: GeoPoint | None = None
+
+    @field_validator("text", "caption")
+    @classmethod
+    def _no_control_chars(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "\x00" in value:
+            raise ValueError("text contains NUL bytes (binary data is not a message)")
+        return value
+
+    @property
+    def content(self) -> str:
+        """What the message says, for triage: its text, a media caption, or a shared place."""
+        parts = [self.text.strip()]
+        if self.caption:
+            parts.append(self.caption.strip())
+        if self.location is not None:
+            loc = ", ".join(p for p in (self.location.name, self.location.address) if p)
+            parts.append(f"[lokasi dibagikan: {loc or 'titik peta'}]")
+        if self.type not in (MessageType.text, MessageType.location) and not self.caption:
+            parts.append(f"[{self.type.value}]")
+        return "\n".join(p for p in parts if p)
+
+
+class Report(BaseModel):
+    """A sender's consecutive messages, judged together ("P" then "Assalamualaikum" then the complaint)."""
+
+    report_id: str
+    sender: str
+    messages: list[RawMessage] = Field(min_length=1)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m.content for m in self.messages if m.content)
+
+    @property
+    def media_ids(self) -> list[str]:
+        return [m.media_id for m in self.messages if m.media_id]
+
+
+# ---------------------------------------------------------------- validated name types
+
+
+def _suggest(value: str, choices: tuple[str, ...] | list[str]) -> str:
+    from rapidfuzz import process
+
+    best = process.extract(value, list(choices), limit=3)
+    return ", ".join(f'"{name}"' for name, _, _ in best)
+
+
+def _check_category(value: str) -> str:
+    names = reference.category_names()
+    if value in names:
+        return value
+    upper = value.strip().upper()
+    if upper in names:
+        return upper
+    raise ValueError(
+        f'"{value}" is not an SP4N-LAPOR! main category; use one of the exact names, e.g. '
+        + _suggest(value, names)
+    )
+
+
+def _check_province(value: str) -> str:
+    official = reference.canonical_province(value)
+    if official is None:
+        raise ValueError(
+            f'"{value}" is not an Indonesian province; closest official names: '
+            + _suggest(value, tuple(reference.regions().provinces))
+        )
+    return official
+
+
+def _check_regency(value: str) -> str:
+    found = reference.regency_candidates(value)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise ValueError(f'"{value}" is ambiguous: write one of ' + ", ".join(f'"{f}"' for f in found))
+    raise ValueError(
+        f'"{value}" is not an official kabupaten/kota name; closest: '
+        + _suggest(value, tuple(reference.regions().regencies))
+        + ". Use null when the message names no kabupaten/kota."
+    )
+
+
+Category = Annotated[
+    str,
+    AfterValidator(_check_category),
+    WithJsonSchema({"type": "string", "enum": list(reference.category_names())}),
+]
+Province = Annotated[
+    str,
+    AfterValidator(_check_province),
+    WithJsonSchema({"type": "string", "enum": sorted(reference.regions().provinces)}),
+]
+Regency = Annotated[
+    str,
+    AfterValidator(_check_regency),
+    WithJsonSchema({"type": "string", "maxLength": 60}),
+]
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def fold_for_quote(text: str) -> str:
+    """Quotes are compared ignoring case and spacing only: anything more would accept paraphrase."""
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip().casefold()
+
+
+def _strip_quote_marks(text: str) -> str:
+    return text.strip().strip("\"'“”‘’").strip()
+
+
+class Reason(BaseModel):
+    """A short statement with a verbatim quote from the message as its evidence."""
+
+    statement: str = Field(min_length=1, max_length=160)
+    evidence: str = Field(min_length=1, max_length=160, description="verbatim quote from the message")
+
+    @field_validator("evidence")
+    @classmethod
+    def _quote_is_in_message(cls, value: str, info: ValidationInfo) -> str:
+        value = _strip_quote_marks(value).rstrip(".… ").lstrip(".… ")
+        context = info.context or {}
+        text = context.get("text")
+        if text is None:
+            return value
+        if not value or fold_for_quote(value) not in fold_for_quote(text):
+            raise ValueError(
+                f'evidence "{value[:80]}" does not occur in the message; copy a phrase from the '
+                "message exactly as written"
+            )
+        return value
+
+
+# ---------------------------------------------------------------- model output
+
+
+class ComplaintDraft(BaseModel):
+    """What the model extracts about a complaint: kept short, since every token costs ~60 ms.
+
+    The model only hints at the kabupaten/kota; the system resolves places from the text against
+    the official list (`triage.places`), so the province, codes and agency are never the model's.
+    """
+
+    title: str = Field(max_length=90, description="short neutral title in Indonesian")
+    category: Category | None
+    regency: str | None = Field(
+        max_length=60, description="kabupaten/kota (or town) named in the message, else null"
+    )
+    urgent: bool = Field(description="threat to life or safety")
+
+
+class Judgement(BaseModel):
+    """The verdict and its reasons; shared by the model's answer and the stored result."""
+
+    verdict: Verdict
+    reason: InvalidReason | None = Field(description="only when verdict is invalid")
+    reasons: list[Reason] = Field(min_length=1, max_length=3)
+    missing_fields: list[MissingField] = Field(
+        max_length=4, description="what must be asked for when verdict is needs_info"
+    )
+
+    @model_validator(mode="after")
+    def _verdict_consistent(self) -> Judgement:
+        if self.verdict is Verdict.invalid and self.reason is None:
+            raise ValueError("an invalid verdict needs a reason (prank, spam, abusive, ...)")
+        if self.verdict is not Verdict.invalid and self.reason is not None:
+            raise ValueError(f"reason must be null when verdict is {self.verdict.value}")
+        if self.verdict is Verdict.needs_info and not self.missing_fields:
+            raise ValueError("needs_info must name at least one missing field")
+        return self
+
+
+class ModelJudgement(Judgement):
+    """The response model given to instructor: its JSON schema becomes the decoding grammar."""
+
+    complaint: ComplaintDraft | None = Field(description="null unless verdict is valid or needs_info")
+
+    @model_validator(mode="after")
+    def _complaint_when_plausible(self) -> ModelJudgement:
+        if self.verdict is not Verdict.invalid and self.complaint is None:
+            raise ValueError("a valid or needs_info verdict needs the complaint filled in")
+        return self
+
+
+# ---------------------------------------------------------------- stored result
+
+
+class PlaceRef(BaseModel):
+    name: str
+    code: str
+
+
+class Location(BaseModel):
+    province: PlaceRef | None = None
+    regency: PlaceRef | None = None
+    district: PlaceRef | None = None
+    village: PlaceRef | None = None
+    mention: str | None = None
+    source: Literal["resolver", "model", "model+resolver", "none"] = "none"
+
+
+class Reporter(BaseModel):
+    """Identity a citizen gave; only masked forms are stored in clear."""
+
+    name_masked: str | None = None
+    nik_masked: str | None = None
+    nik_valid: bool | None = None
+    nik_region: str | None = None
+    phone_masked: str | None = None
+
+
+AgencyLevel = Literal["pusat", "provinsi", "kabupaten-kota", "desa"]
+
+
+class Complaint(BaseModel):
+    title: str
+    summary: str
+    category: str | None = None
+    subtopic: str | None = None
+    location: Location = Field(default_factory=Location)
+    incident_date: str | None = None
+    agency: str | None = None
+    agency_level: AgencyLevel | None = None
+    urgent: bool = False
+    anonymous: bool = False
+    reporter: Reporter = Field(default_factory=Reporter)
+
+
+DecidedBy = Literal["prefilter", "model", "reviewer", "error"]
+
+
+class TriageResult(Judgement):
+    """The system's decision on one report: everything a reviewer or SP4N needs, replayable."""
+
+    complaint: Complaint | None = None
+    confidence: float = Field(ge=0, le=1)
+    decided_by: DecidedBy = "model"
+    rules: list[str] = Field(default_factory=list, description="prefilter rules that fired")
+    needs_review: bool = False
+    notes: list[str] = Field(default_factory=list)
+
+
+class Outcome(StrEnum):
+    """Where a report ended up; exactly one per report."""
+
+    sp4n = "sp4n"
+    awaiting_gate = "awaiting_gate"
+    ask_reporter = "ask_reporter"
+    archived = "archived"
+    review = "review"
+    error = "error"
+
+
+class LLMAttempt(BaseModel):
+    report_id: str
+    attempt: int
+    model: str
+    prompt_hash: str
+    request: dict[str, Any] | None = None
+    response_raw: str | None = None
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- eval contract
+
+
+class ExpectedLabels(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    verdict: Verdict
+    reason: InvalidReason | None = None
+    category: str | None = None
+    province: str | None = None
+    regency: str | None = None
+
+    @model_validator(mode="after")
+    def _reason_iff_invalid(self) -> ExpectedLabels:
+        if (self.verdict is Verdict.invalid) != (self.reason is not None):
+            raise ValueError("expected.reason must be set exactly when expected.verdict is invalid")
+        return self
+
+
+class EvalCase(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1)
+    text: str
+    expected: ExpectedLabels
+    notes: str | None = None
+    source: str | None = None

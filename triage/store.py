@@ -1,0 +1,202 @@
+"""Reading and writing the triage tables. Every write that decides something is one transaction.
+
+A result, its attempts, the report's new status and (for a valid report) its outbox row commit
+together or not at all, so a crash can never leave a report "done" without its SP4N row, or an
+outbox row without the decision behind it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from triage import assembler
+from triage.db import dumps, now_iso
+from triage.schema import LLMAttempt, Outcome, RawMessage, Report, TriageResult
+
+
+class Store:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------ intake
+
+    def add_message(self, msg: RawMessage, raw: dict[str, Any] | None = None) -> bool:
+        """Keep a message once; a re-delivered message id is ignored. True when it was new."""
+        with self.db.conn:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO messages (message_id, sender, ts, type, text, media_id, "
+                "caption, location, raw, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    msg.message_id,
+                    msg.sender,
+                    msg.timestamp.isoformat(),
+                    msg.type.value,
+                    msg.text,
+                    msg.media_id,
+                    msg.caption,
+                    msg.location.model_dump_json() if msg.location else None,
+                    dumps(raw) if raw is not None else None,
+                    now_iso(),
+                ],
+            )
+        return cur.rowcount == 1
+
+    def _message(self, row: dict[str, Any]) -> RawMessage:
+        return RawMessage(
+            message_id=row["message_id"],
+            sender=row["sender"],
+            timestamp=datetime.fromisoformat(row["ts"]),
+            type=row["type"],
+            text=row["text"] or "",
+            media_id=row["media_id"],
+            caption=row["caption"],
+            location=json.loads(row["location"]) if row["location"] else None,
+        )
+
+    def assemble(self, window: timedelta, now: datetime | None = None) -> list[Report]:
+        """Turn quiet runs of unassigned messages into new pending reports."""
+        rows = self.db.query("SELECT * FROM messages WHERE report_id IS NULL")
+        closed, _ = assembler.group((self._message(r) for r in rows), window, now)
+        reports = []
+        for msgs in closed:
+            report = Report(report_id=assembler.report_id_for(msgs[0]), sender=msgs[0].sender, messages=msgs)
+            with self.db.conn:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO reports (report_id, sender, text, message_ids, "
+                    "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                    [
+                        report.report_id,
+                        report.sender,
+                        report.text,
+                        dumps([m.message_id for m in msgs]),
+                        now_iso(),
+                        "pending",
+                        0,
+                        now_iso(),
+                    ],
+                )
+                self.db.execute(
+                    f"UPDATE messages SET report_id = ? WHERE message_id IN ({','.join('?' * len(msgs))})",
+                    [report.report_id, *[m.message_id for m in msgs]],
+                )
+            reports.append(report)
+        return reports
+
+    def report(self, report_id: str) -> Report:
+        rows = list(
+            self.db.query("SELECT * FROM messages WHERE report_id = ? ORDER BY ts, message_id", [report_id])
+        )
+        head = self.db["reports"].get(report_id)
+        return Report(report_id=report_id, sender=head["sender"], messages=[self._message(r) for r in rows])
+
+    def pending_report_ids(self, limit: int | None = None) -> list[str]:
+        sql = "SELECT report_id FROM reports WHERE status = 'pending' ORDER BY created_at, report_id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [r["report_id"] for r in self.db.query(sql)]
+
+    # ------------------------------------------------------------ decisions
+
+    def has_result(self, report_id: str) -> bool:
+        return bool(list(self.db.query("SELECT 1 FROM results WHERE report_id = ?", [report_id])))
+
+    def record_attempts(self, attempts: list[LLMAttempt]) -> None:
+        for a in attempts:
+            self.db["llm_attempts"].insert(
+                {
+                    "report_id": a.report_id,
+                    "attempt": a.attempt,
+                    "model": a.model,
+                    "prompt_hash": a.prompt_hash,
+                    "request": dumps(a.request),
+                    "response_raw": a.response_raw,
+                    "error": a.error,
+                    "prompt_tokens": a.prompt_tokens,
+                    "completion_tokens": a.completion_tokens,
+                    "latency_ms": a.latency_ms,
+                    "created_at": a.created_at.isoformat(),
+                }
+            )
+
+    def save_decision(
+        self,
+        report_id: str,
+        result: TriageResult,
+        outcome: Outcome,
+        attempts: list[LLMAttempt],
+        *,
+        model: str,
+        prompt_version: str,
+        prompt_hash: str,
+        latency_ms: float,
+        outbox: dict[str, Any] | None = None,
+        destination: str = "sp4n",
+    ) -> bool:
+        """Write the one result of a report (and its outbox row). False if it already had one."""
+        with self.db.conn:
+            self.record_attempts(attempts)
+            if self.has_result(report_id):
+                return False
+            complaint = result.complaint
+            loc = complaint.location if complaint else None
+            self.db["results"].insert(
+                {
+                    "report_id": report_id,
+                    "verdict": result.verdict.value,
+                    "reason": result.reason.value if result.reason else None,
+                    "category": complaint.category if complaint else None,
+                    "province": loc.province.name if loc and loc.province else None,
+                    "regency": loc.regency.name if loc and loc.regency else None,
+                    "confidence": result.confidence,
+                    "decided_by": result.decided_by,
+                    "outcome": outcome.value,
+                    "result": result.model_dump_json(),
+                    "model": model,
+                    "prompt_version": prompt_version,
+                    "prompt_hash": prompt_hash,
+                    "latency_ms": latency_ms,
+                    "tokens": sum(a.prompt_tokens + a.completion_tokens for a in attempts),
+                    "created_at": now_iso(),
+                }
+            )
+            self.db.execute(
+                "UPDATE reports SET status = 'done', outcome = ?, error = NULL, updated_at = ? "
+                "WHERE report_id = ?",
+                [outcome.value, now_iso(), report_id],
+            )
+            if outbox is not None:
+                self.enqueue_outbox(report_id, outbox, destination)
+        return True
+
+    def enqueue_outbox(self, report_id: str, payload: dict[str, Any], destination: str) -> None:
+        """One row per (report, destination); the report id is the idempotency key."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO outbox (report_id, destination, idempotency_key, payload, "
+            "state, attempts, created_at, updated_at) VALUES (?,?,?,?,'pending',0,?,?)",
+            [report_id, destination, report_id, dumps(payload), now_iso(), now_iso()],
+        )
+
+    def set_outcome(self, report_id: str, outcome: Outcome) -> None:
+        with self.db.conn:
+            self.db.execute("UPDATE results SET outcome = ? WHERE report_id = ?", [outcome.value, report_id])
+            self.db.execute(
+                "UPDATE reports SET outcome = ?, updated_at = ? WHERE report_id = ?",
+                [outcome.value, now_iso(), report_id],
+            )
+
+    def record_failure(self, report_id: str, error: str, attempts: list[LLMAttempt]) -> None:
+        """The model could not be used: keep the attempts, leave the report pending for a retry."""
+        with self.db.conn:
+            self.record_attempts(attempts)
+            self.db.execute(
+                "UPDATE reports SET attempts = attempts + 1, error = ?, updated_at = ? WHERE report_id = ?",
+                [error[:2000], now_iso(), report_id],
+            )
+
+    def result(self, report_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM results WHERE report_id = ?", [report_id]))
+        return rows[0] if rows else None
