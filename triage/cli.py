@@ -67,6 +67,14 @@ def model_path_cmd() -> None:
 
 
 # Subcommands from other modules register here, one line each.
+cli.add_command(__import__("triage.worker").worker.worker_command)  # triage worker (intake, queue)
+cli.add_command(__import__("triage.webhook").webhook.serve_command)  # triage serve (webhook, pages)
+cli.add_command(__import__("triage.review.cli").review.cli.user_group)  # triage user add (review page)
+cli.add_command(__import__("triage.review.cli").review.cli.review_group)  # triage review export
+__import__("triage.sp4n_cli").sp4n_cli.register(cli)  # relay, outbox, sp4n-sandbox
+from triage.evals.cli import eval_cmd, gate_group  # noqa: E402
+cli.add_command(eval_cmd)
+cli.add_command(gate_group)
 
 
 def main() -> None:

@@ -58,6 +58,22 @@ class Settings(BaseSettings):
     whatsapp_phone_number_id: str = "0"
     assemble_window_s: float = 120.0
 
+    # Intake and worker (issue 5)
+    webhook_max_body_bytes: int = Field(default=1_000_000, description="larger POSTs get 413")
+    worker_concurrency: int = Field(default=2, ge=1, le=64, description="reports in flight per worker")
+    worker_lease_s: float = Field(default=60.0, description="visibility timeout of a queue lease")
+    worker_max_deliveries: int = Field(default=5, ge=1, description="failed deliveries before dead letter")
+    worker_backoff_base_s: float = 2.0
+    worker_backoff_max_s: float = 60.0
+    worker_poll_s: float = 0.5
+    worker_sweep_s: float = Field(default=15.0, description="re-enqueue pending reports every N s")
+    worker_shutdown_grace_s: float = Field(default=30.0, description="SIGTERM: finish work for N s")
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = Field(default=9108, description="/healthz and /metrics; 0 = off")
+    worker_send_replies: bool = Field(default=True, description="send acks/verdict replies")
+    whatsapp_reply_window_h: float = Field(default=24.0, description="customer-service window")
+    followup_window_h: float = Field(default=72.0, description="answers to needs_info attach this long")
+
     @property
     def embedded(self) -> bool:
         return not self.llm_base_url

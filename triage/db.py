@@ -160,17 +160,157 @@ def m002_evals(db: sqlite_utils.Database) -> None:
 
 @migration
 def m003_intake(db: sqlite_utils.Database) -> None:
-    """Webhook delivery log, queue leases, outbound WhatsApp messages (intake and worker)."""
+    """Webhook delivery log, queue leases, outbound WhatsApp messages (intake and worker).
+
+    `queue` is the embedded (SQLite) work queue: one row per item ever enqueued, so a re-put of a
+    known item is a no-op and a crashed worker's lease simply expires (`lease_until`). `wa_*`
+    tables keep what WhatsApp told us and what we sent, so acknowledgements go out exactly once.
+    """
+    db.table("queue").create(
+        {
+            "name": str,
+            "item_id": str,
+            "state": str,  # ready | leased | done | dead
+            "available_at": float,  # epoch seconds; a nack with backoff moves it forward
+            "lease_until": float,
+            "consumer": str,
+            "token": str,
+            "deliveries": int,  # counted deliveries (crashes, unexpected errors); dead after N
+            "retries": int,  # uncounted retries (LLM unavailable, shutdown releases)
+            "last_error": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk=("name", "item_id"),
+        defaults={"state": "ready", "deliveries": 0, "retries": 0, "available_at": 0.0},
+    )
+    db.table("queue").create_index(["name", "state", "available_at"])
+    db.table("wa_contacts").create(
+        {"sender": str, "wa_id": str, "user_id": str, "last_inbound_at": str, "updated_at": str},
+        pk="sender",
+    )
+    db.table("wa_contacts").create_index(["user_id"])
+    db.table("wa_statuses").create(
+        {"wamid": str, "status": str, "recipient": str, "ts": str, "errors": str, "received_at": str},
+        pk=("wamid", "status"),
+    )
+    db.table("wa_outbound").create(
+        {
+            "id": int,
+            "report_id": str,
+            "kind": str,  # ack | verdict
+            "sender": str,
+            "body": str,
+            "state": str,  # pending | sent | skipped | dead
+            "attempts": int,
+            "wamid": str,
+            "last_error": str,
+            "next_attempt_at": float,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        defaults={"state": "pending", "attempts": 0, "next_attempt_at": 0.0},
+    )
+    db.table("wa_outbound").create_index(["report_id", "kind"], unique=True)
+    db.table("wa_outbound").create_index(["state", "next_attempt_at"])
+    # A follow-up report (the answer to a needs_info question) and the report that asked.
+    db.table("report_links").create({"report_id": str, "parent_id": str, "created_at": str}, pk="report_id")
+    db.table("report_links").create_index(["parent_id"])
+    db.table("webhook_rejects").create(
+        {"id": int, "status": int, "reason": str, "body_masked": str, "received_at": str}, pk="id"
+    )
 
 
 @migration
 def m004_outbox(db: sqlite_utils.Database) -> None:
-    """Extra columns for SP4N destinations (hand-off)."""
+    """Extra columns for SP4N destinations (hand-off).
+
+    `lease_until` lets several relays (worker and `triage relay`) share the outbox: a claimed row
+    is skipped until its lease runs out, so a relay killed mid-request leaves it due again.
+    `outbox_attempts` keeps every delivery attempt, including ones a crash never finished.
+    """
+    outbox = db.table("outbox")
+    outbox.add_column("transport", str)
+    outbox.add_column("lease_until", str)
+    outbox.add_column("sent_at", str)
+    outbox.add_column("notified_at", str)
+    outbox.create_index(["state", "next_attempt_at"])
+    attempts = db.table("outbox_attempts")
+    attempts.create(
+        {
+            "id": int,
+            "outbox_id": int,
+            "attempt": int,
+            "transport": str,
+            "started_at": str,
+            "finished_at": str,
+            "ok": int,
+            "tracking_id": str,
+            "error": str,
+            "latency_ms": float,
+        },
+        pk="id",
+    )
+    attempts.create_index(["outbox_id"])
 
 
 @migration
 def m005_review(db: sqlite_utils.Database) -> None:
-    """Users, sessions and the append-only audit log of reviewer actions (review page)."""
+    """Users, sessions and the append-only audit log of reviewer actions (review page).
+
+    The audit log is the record of who overturned what and why, so SQLite itself refuses to
+    change or delete a row: a bug or a hand-run UPDATE cannot rewrite history.
+    """
+    db.table("users").create(
+        {"username": str, "password_hash": str, "role": str, "created_at": str, "disabled": int},
+        pk="username",
+        defaults={"disabled": 0},
+    )
+    db.table("sessions").create(
+        {
+            "token_hash": str,
+            "username": str,
+            "csrf": str,
+            "ip": str,
+            "created_at": str,
+            "expires_at": str,
+        },
+        pk="token_hash",
+    )
+    db.table("sessions").create_index(["username"])
+    db.table("login_attempts").create({"id": int, "username": str, "ip": str, "ok": int, "ts": str}, pk="id")
+    db.table("login_attempts").create_index(["username", "ip", "ts"])
+    db.table("login_attempts").create_index(["ip", "ts"])
+    db.table("audit_log").create(
+        {
+            "id": int,
+            "report_id": str,
+            "actor": str,
+            "role": str,
+            "action": str,  # confirm | overturn | reveal | reveal_denied
+            "from_verdict": str,
+            "from_reason": str,
+            "from_outcome": str,
+            "to_verdict": str,
+            "to_reason": str,
+            "to_outcome": str,
+            "note": str,
+            "detail": str,  # JSON: the result before, fields revealed, ...
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db.table("audit_log").create_index(["report_id", "id"])
+    db.table("audit_log").create_index(["action", "created_at"])
+    db.execute(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+    )
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -16,7 +16,7 @@ from triage.config import Settings
 from triage.db import connect
 from triage.embedded import llm_endpoint
 from triage.llm import LLM
-from triage.outbox import JsonlDestination, relay_once
+from triage.outbox import RelayStats, run_relay
 from triage.prompt import load_prompt
 from triage.schema import RawMessage
 from triage.service import process_report
@@ -63,10 +63,10 @@ def run(settings: Settings, console: Console) -> int:
                 done = process_report(db, settings, llm, prompt, report_id)
                 rows.append((report_id, time.perf_counter() - started, done.error))
                 bar.advance(task)
-    stats = relay_once(db, JsonlDestination(settings.outbox_jsonl))
+    stats, where = deliver_sp4n(db, settings, console)
     _print_table(console, db, expected, {r: (s, e) for r, s, e in rows})
     console.print(
-        f"SP4N outbox: {stats.sent} delivered now to {settings.outbox_jsonl}; "
+        f"SP4N outbox: {stats.sent} delivered now to {where}; "
         f"{db.execute('SELECT count(*) FROM outbox').fetchone()[0]} row(s) in total"
     )
     errors = [r for r in rows if r[2]]
@@ -81,8 +81,10 @@ def _print_table(
         table.add_column(col, overflow="fold")
     sql = (
         "SELECT r.report_id, r.text, r.message_ids, res.verdict, res.reason, res.category, "
-        "res.province, res.regency, res.outcome, r.error FROM reports r "
-        "LEFT JOIN results res ON res.report_id = r.report_id ORDER BY r.created_at, r.report_id"
+        "res.province, res.regency, res.outcome, r.error, o.state AS sp4n_state, o.tracking_id "
+        "FROM reports r LEFT JOIN results res ON res.report_id = r.report_id "
+        "LEFT JOIN outbox o ON o.report_id = r.report_id AND o.destination = 'sp4n' "
+        "ORDER BY r.created_at, r.report_id"
     )
     for row in db.query(sql):
         first = json.loads(row["message_ids"])[0]
@@ -95,7 +97,37 @@ def _print_table(
             row["reason"] or "",
             (row["category"] or "")[:32],
             ", ".join(p for p in (row["regency"], row["province"]) if p),
-            row["outcome"] or (f"[red]{err[:40]}" if err else ""),
+            _outcome_cell(row, err),
             f"{secs:.1f}" if secs is not None else "(earlier)",
         )
     console.print(table)
+
+
+# ---------------------------------------------------------------- SP4N hand-off (issue 6)
+
+
+def _outcome_cell(row: dict[str, Any], err: str | None) -> str:
+    """The outcome, and for SP4N the tracking id LAPOR! gave back (or why there is none yet)."""
+    if not row["outcome"]:
+        return f"[red]{err[:40]}" if err else ""
+    if row["outcome"] == "sp4n" and row["tracking_id"]:
+        return f"sp4n [green]{row['tracking_id']}"
+    if row["outcome"] == "sp4n" and row["sp4n_state"]:
+        return f"sp4n ({row['sp4n_state']})"
+    return str(row["outcome"])
+
+
+def deliver_sp4n(db: Any, settings: Settings, console: Console) -> tuple[RelayStats, str]:
+    """Relay the outbox. Without TRIAGE_SP4N_URL the demo starts the LAPOR! sandbox itself, so
+    tracking ids come back over real HTTP; the sandbox mirrors what it accepted to the JSONL file."""
+    if settings.sp4n_url:
+        return run_relay(db, settings, once=True), settings.sp4n_url
+    from triage.sandbox import SandboxProcess
+
+    store = settings.db.with_name(settings.db.name + ".sp4n-sandbox.db")
+    args = ("--db", str(store), "--jsonl", str(settings.outbox_jsonl))
+    with SandboxProcess(None, *args) as sandbox:
+        console.print(f"SP4N-LAPOR! sandbox started at {sandbox.url} (set TRIAGE_SP4N_URL for a real one)")
+        local = settings.model_copy(update={"sp4n_url": sandbox.url, "sp4n_flavour": "json"})
+        stats = run_relay(db, local, once=True)
+    return stats, f"the SP4N-LAPOR! sandbox (records mirrored to {settings.outbox_jsonl})"

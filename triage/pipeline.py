@@ -10,17 +10,14 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from triage import prefilter, reference
+from triage import guards, identity, places, prefilter, routing
 from triage.llm import LLM, AttemptRecorder, LLMGaveUp
 from triage.prompt import Prompt
 from triage.schema import (
     Complaint,
-    ComplaintDraft,
     Judgement,
     LLMAttempt,
-    Location,
     ModelJudgement,
-    PlaceRef,
     Reason,
     TriageResult,
     Verdict,
@@ -55,37 +52,31 @@ def from_prefilter(hit: prefilter.PrefilterHit) -> TriageResult:
     )
 
 
-def location_from_draft(draft: ComplaintDraft) -> Location:
-    """Official place from the model's regency hint, or nothing: a name not on the list is dropped."""
-    loc = Location(mention=draft.regency, source="none")
-    found = reference.regency_candidates(draft.regency) if draft.regency else ()
-    if len(found) == 1:
-        r = reference.regions().regencies[found[0]]
-        p = reference.regions().provinces[r.province]
-        loc.regency = PlaceRef(name=r.name, code=r.code)
-        loc.province = PlaceRef(name=p.name, code=p.code)
-        loc.source = "model"
-    return loc
-
-
 def summarise(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageResult:
+    """The stored result: the model's verdict and words, the system's places, agency and identity."""
     complaint = None
-    if judgement.complaint is not None and judgement.verdict is not Verdict.invalid:
-        d = judgement.complaint
+    draft = judgement.complaint
+    location = places.resolve(text, hint=draft.regency if draft else None)
+    if draft is not None and judgement.verdict is not Verdict.invalid:
+        agency, level = routing.route(draft.category, location, text)
         complaint = Complaint(
-            title=d.title,
-            summary=summarise(text),
-            category=d.category,
-            location=location_from_draft(d),
-            urgent=d.urgent,
+            title=draft.title,
+            summary=summarise(identity.mask_text(text)),
+            category=draft.category,
+            location=location,
+            agency=agency,
+            agency_level=level,
+            urgent=draft.urgent,
+            anonymous=identity.anonymity_requested(text),
+            reporter=identity.extract_reporter(text),
         )
     confidence = max(0.0, MODEL_CONFIDENCE - REASK_PENALTY * (n_attempts - 1))
-    return TriageResult(
+    result = TriageResult(
         verdict=judgement.verdict,
         reason=judgement.reason,
         reasons=judgement.reasons,
@@ -94,6 +85,8 @@ def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageR
         confidence=confidence,
         decided_by="model",
     )
+    result = guards.second_look(result, text, has_place=location.regency is not None)
+    return guards.needs_a_place(result, text, has_place=location.province is not None)
 
 
 def _unsupported(attempts: list[LLMAttempt], error: str) -> TriageResult:

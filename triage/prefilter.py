@@ -132,21 +132,34 @@ TEST_WORDS = {
 URL = re.compile(r"(https?://\S+|www\.\S+|\b[\w-]+\.(?:com|id|net|ly|me|co|xyz|io|org)(?:/\S*)?)", re.I)
 WORD = re.compile(r"[\w'/]+", re.UNICODE)
 
-# Promotional markers that, together, mark an ad; a citizen reporting gambling or a scam writes
-# complaint words instead (see COMPLAINT_WORDS), and such text always goes to the model.
-GAMBLING = re.compile(r"\b(slot|gacor|togel|maxwin|scatter|jackpot|jp|depo(sit)?|wd|rtp|judi online)\b", re.I)
+# Promotional markers that, together, mark an ad. A citizen reporting gambling or a scam writes
+# complaint words instead (COMPLAINT_WORDS), and such text always goes to the model.
+GAMBLING = re.compile(
+    r"\b(slot\w*|gacor|togel|maxwin|scatter|judi online|casino|kasino|sbobet|situs judi)\b", re.I
+)
 PROMO_ACTION = re.compile(
-    r"\b(daftar|gabung|join|klik|kunjungi|hubungi|wa\.me|bonus|promo|diskon|cashback|hadiah|"
-    r"menang(kan)?|pemenang|undian|cair|tanpa jaminan|bunga rendah|pinjaman dana|transfer ke|"
-    r"rekening|kode voucher|aktifkan|reg(istrasi)?|s&k|buruan)\b",
+    r"\b(daftar(kan)?|deposit|depo|bonus|link|klik|wa\.me|cashback|promo|freebet|rtp)\b", re.I
+)
+SPAM_TERMS = re.compile(
+    r"\b(pinjaman dana|pinjol|dana tunai|tanpa jaminan|tanpa agunan|bunga rendah|cair dalam|"
+    r"selamat anda|anda (telah )?(mendapat(kan)?|terpilih|memenangkan)|pemenang|undian|hadiah|"
+    r"kode voucher|voucher|kuota|paket (internet|data|nelpon)|promo|diskon|cashback|gratis|"
+    r"info lengkap|buruan|aktifkan|s&k|penawaran|investasi|profit|untung)\b",
+    re.I,
+)
+CONTACT = re.compile(
+    r"(https?://|www\.|bit\.ly|wa\.me|\b[\w-]+\.(com|id|net|ly|me|xyz)\b|\*\d{2,4}[*#\d]*#|"
+    r"\b(hub(ungi)?|sms|wa|whatsapp|telp|tlp|call)\b[^\n]{0,20}\d{6,}|(\+?62|0)8\d{7,11}\b|"
+    r"\bketik\s+\w+|\bbalas\s+\w+)",
     re.I,
 )
 COMPLAINT_WORDS = re.compile(
-    r"\b(tolong|mohon|lapor(an|kan)?|keluh|mengeluh|resah|meresahkan|adu(kan)?|pengaduan|"
+    r"\b(tolong|mohon|lapor(an|kan)?|keluh(an)?|mengeluh|resah|meresahkan|adu(kan)?|pengaduan|"
     r"berantas|tindak|razia|tertipu|ditipu|penipuan|korban|warga|desa|kampung|anak saya|"
-    r"polisi|aparat|pemerintah|dinas|kenapa|mengapa|dibiarkan|marak|bahaya)\b",
+    r"polisi|aparat|pemerintah|dinas|kenapa|mengapa|dibiarkan|marak|bahaya|rusak|pungli)\b",
     re.I,
 )
+MAX_SPAM_WORDS = 80
 
 
 def _words(text: str) -> list[str]:
@@ -214,17 +227,28 @@ def check(text: str, has_media: bool = False) -> PrefilterHit | None:
             "Hanya salam, tanpa pengaduan",
             _first_line(stripped),
         )
-    gambling = GAMBLING.search(stripped)
-    promo = URL.search(stripped) or PROMO_ACTION.search(stripped)
-    if gambling and promo and not COMPLAINT_WORDS.search(stripped):
-        match = gambling
-        return PrefilterHit(
-            "gambling_promo",
-            Verdict.invalid,
-            InvalidReason.spam,
-            "Promosi judi online",
-            _context(stripped, match.start(), match.end()),  # type: ignore[union-attr]
-        )
+    if len(words) <= MAX_SPAM_WORDS and not COMPLAINT_WORDS.search(stripped):
+        gambling = GAMBLING.search(stripped)
+        if gambling and (URL.search(stripped) or PROMO_ACTION.search(stripped)):
+            return PrefilterHit(
+                "gambling_promo",
+                Verdict.invalid,
+                InvalidReason.spam,
+                "Promosi judi online",
+                _context(stripped, gambling.start(), gambling.end()),
+            )
+        terms = {m.group(0).casefold() for m in SPAM_TERMS.finditer(stripped)}
+        contact = CONTACT.search(stripped)
+        if len(terms) >= 2 and contact:
+            first = SPAM_TERMS.search(stripped)
+            assert first is not None
+            return PrefilterHit(
+                "promo_with_contact",
+                Verdict.invalid,
+                InvalidReason.spam,
+                "Iklan atau tawaran dengan kontak/tautan, tanpa pengaduan",
+                _context(stripped, first.start(), first.end()),
+            )
     return None
 
 

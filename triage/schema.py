@@ -157,46 +157,11 @@ def _check_category(value: str) -> str:
     )
 
 
-def _check_province(value: str) -> str:
-    official = reference.canonical_province(value)
-    if official is None:
-        raise ValueError(
-            f'"{value}" is not an Indonesian province; closest official names: '
-            + _suggest(value, tuple(reference.regions().provinces))
-        )
-    return official
-
-
-def _check_regency(value: str) -> str:
-    found = reference.regency_candidates(value)
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:
-        raise ValueError(f'"{value}" is ambiguous: write one of ' + ", ".join(f'"{f}"' for f in found))
-    raise ValueError(
-        f'"{value}" is not an official kabupaten/kota name; closest: '
-        + _suggest(value, tuple(reference.regions().regencies))
-        + ". Use null when the message names no kabupaten/kota."
-    )
-
-
 Category = Annotated[
     str,
     AfterValidator(_check_category),
     WithJsonSchema({"type": "string", "enum": list(reference.category_names())}),
 ]
-Province = Annotated[
-    str,
-    AfterValidator(_check_province),
-    WithJsonSchema({"type": "string", "enum": sorted(reference.regions().provinces)}),
-]
-Regency = Annotated[
-    str,
-    AfterValidator(_check_regency),
-    WithJsonSchema({"type": "string", "maxLength": 60}),
-]
-
-
 # ---------------------------------------------------------------- evidence
 
 
@@ -252,9 +217,10 @@ class ComplaintDraft(BaseModel):
 class Judgement(BaseModel):
     """The verdict and its reasons; shared by the model's answer and the stored result."""
 
+    # Reasons come first: the model writes its evidence, then the verdict conditioned on it.
+    reasons: list[Reason] = Field(min_length=1, max_length=3)
     verdict: Verdict
     reason: InvalidReason | None = Field(description="only when verdict is invalid")
-    reasons: list[Reason] = Field(min_length=1, max_length=3)
     missing_fields: list[MissingField] = Field(
         max_length=4, description="what must be asked for when verdict is needs_info"
     )
@@ -291,12 +257,34 @@ class PlaceRef(BaseModel):
 
 
 class Location(BaseModel):
+    """Where it happened, in official Kemendagri names and codes, consistent from top to bottom.
+
+    Built by the system, never copied from the model: an invented or inconsistent place fails here.
+    """
+
     province: PlaceRef | None = None
     regency: PlaceRef | None = None
     district: PlaceRef | None = None
     village: PlaceRef | None = None
     mention: str | None = None
     source: Literal["resolver", "model", "model+resolver", "none"] = "none"
+
+    @model_validator(mode="after")
+    def _official_and_consistent(self) -> Location:
+        by_code = reference.regions().by_code
+        chain = [("province", self.province), ("regency", self.regency)]
+        chain += [("district", self.district), ("village", self.village)]
+        parent: PlaceRef | None = None
+        for level, ref in chain:
+            if ref is None:
+                continue
+            official = by_code.get(ref.code)
+            if official is None or official.name != ref.name:
+                raise ValueError(f'{level} "{ref.name}" ({ref.code}) is not an official Kemendagri region')
+            if parent is not None and not ref.code.startswith(parent.code + "."):
+                raise ValueError(f'{level} "{ref.name}" does not lie in "{parent.name}"')
+            parent = ref
+        return self
 
 
 class Reporter(BaseModel):
@@ -392,3 +380,96 @@ class EvalCase(BaseModel):
     expected: ExpectedLabels
     notes: str | None = None
     source: str | None = None
+
+
+# ---------------------------------------------------------------- SP4N-LAPOR! hand-off
+
+SP4N_RECORD_VERSION = "1"
+
+
+class Sp4nTempat(BaseModel):
+    """One administrative level: the official Kemendagri name and code, so the OPD can route it."""
+
+    nama: str
+    kode: str
+
+
+class Sp4nLokasi(BaseModel):
+    provinsi: Sp4nTempat | None
+    kabupaten_kota: Sp4nTempat | None
+    kecamatan: Sp4nTempat | None
+    desa: Sp4nTempat | None
+    sebutan: str | None = Field(description="the place as the citizen wrote it")
+    koordinat: GeoPoint | None = Field(description="a map point the citizen shared")
+
+
+class Sp4nPelapor(BaseModel):
+    """The reporter's contact, masked as stored; replies reach the citizen through us."""
+
+    nama: str | None
+    telepon: str | None
+    nik: str | None
+
+
+class Sp4nAlasan(BaseModel):
+    pernyataan: str
+    kutipan: str = Field(description="verbatim quote from the citizen's message")
+
+
+class Sp4nTriase(BaseModel):
+    """Why we judged the report valid, so the LAPOR! admin can verify quickly."""
+
+    verdict: Verdict
+    confidence: float = Field(ge=0, le=1)
+    alasan: list[Sp4nAlasan]
+    prompt_version: str | None
+    model: str | None
+    decided_by: DecidedBy
+
+
+class Sp4nRecord(BaseModel):
+    """A valid report shaped like a LAPOR! submission (field names follow LAPOR!'s form).
+
+    `id_laporan_asal` (our report id) is also the idempotency key of every delivery request.
+    """
+
+    model_config = ConfigDict(extra="forbid", title="Sp4nRecord")
+
+    versi: Literal["1"] = SP4N_RECORD_VERSION
+    id_laporan_asal: str = Field(min_length=1, max_length=200)
+    judul: str = Field(min_length=1, max_length=200)
+    isi: str = Field(min_length=1, description="the citizen's own words; identifiers masked if anonim")
+    tanggal_kejadian: str | None
+    diterima_pada: datetime = Field(description="when the first message arrived")
+    lokasi: Sp4nLokasi
+    kategori: str | None
+    sub_kategori: str | None
+    instansi_tujuan: str | None
+    tingkat_instansi: AgencyLevel | None
+    lampiran: list[str] = Field(description="WhatsApp media ids of photos and documents")
+    anonim: bool = Field(description="identity hidden from the agency")
+    rahasia: bool = Field(description="report not published")
+    mendesak: bool = Field(description="threat to life or safety")
+    pelapor: Sp4nPelapor | None = Field(description="null when anonim")
+    triase: Sp4nTriase
+
+
+# ---------------------------------------------------------------- identity (triage.identity)
+
+from datetime import date  # noqa: E402 - kept with the shape that needs it, appended by triage.identity
+
+
+class NikInfo(BaseModel):
+    """What a NIK says about its holder, checked against the Kemendagri codes; never the clear number."""
+
+    valid: bool
+    masked: str = Field(description="first 6 and last 2 digits kept: 337401********03")
+    province_code: str | None = None
+    province: str | None = None
+    regency_code: str | None = None
+    regency: str | None = None
+    district_code: str | None = None
+    district: str | None = None
+    birth_date: date | None = None
+    sex: Literal["L", "P"] | None = Field(default=None, description="L laki-laki, P perempuan (day + 40)")
+    errors: list[str] = Field(default_factory=list)

@@ -7,6 +7,7 @@ same things: attempts, one result, the outcome, and an outbox row for SP4N when 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -33,21 +34,34 @@ class Processed:
 
 
 def process_report(
-    db: sqlite_utils.Database, settings: Settings, llm: LLM, prompt: Prompt, report_id: str
+    db: sqlite_utils.Database,
+    settings: Settings,
+    llm: LLM,
+    prompt: Prompt,
+    report_id: str,
+    *,
+    decide: Callable[..., pipeline.Decision] | None = None,
 ) -> Processed:
+    """`decide` defaults to `pipeline.decide`; tests inject a deterministic judge (no model)."""
     store = Store(db)
     existing = store.result(report_id)
     if existing is not None:  # at-least-once delivery: a second delivery changes nothing
         return Processed(report_id, Outcome(existing["outcome"]), None, new=False)
     report = store.report(report_id)
     try:
-        decision = pipeline.decide(report_id, report.text, llm, prompt, has_media=bool(report.media_ids))
+        decision = (decide or pipeline.decide)(
+            report_id, report.text, llm, prompt, has_media=bool(report.media_ids)
+        )
     except LLMUnavailable as exc:
         store.record_failure(report_id, f"llm unavailable: {exc}", [])
         return Processed(report_id, None, None, error=str(exc))
     open_ = gate_open(db, settings, prompt, llm.model)
     outcome = policy.route(decision.result, gate_open=open_, review_threshold=settings.review_threshold)
-    outbox = sp4n_record(report, decision.result) if outcome is Outcome.sp4n else None
+    outbox = (
+        sp4n_record(report, decision.result, model=llm.model, prompt_version=prompt.version)
+        if outcome is Outcome.sp4n
+        else None
+    )
     new = store.save_decision(
         report_id,
         decision.result,

@@ -8,6 +8,7 @@ outbox row without the decision behind it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -200,3 +201,126 @@ class Store:
     def result(self, report_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM results WHERE report_id = ?", [report_id]))
         return rows[0] if rows else None
+
+    # ------------------------------------------------------------ worker (intake and queue)
+
+    def mark_dead(self, report_id: str, error: str) -> None:
+        """The queue gave up on a report (dead letter): visible as status 'error', never judged."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE reports SET status = 'error', error = ?, updated_at = ? "
+                "WHERE report_id = ? AND status = 'pending'",
+                [error[:2000], now_iso(), report_id],
+            )
+
+    def open_question(self, sender: str, since: datetime) -> str | None:
+        """The sender's latest report that asked them for more (needs_info) and got no answer yet."""
+        row = self.db.execute(
+            "SELECT r.report_id FROM reports r JOIN results res ON res.report_id = r.report_id "
+            "WHERE r.sender = ? AND res.outcome = 'ask_reporter' AND res.created_at >= ? "
+            "AND NOT EXISTS (SELECT 1 FROM report_links l WHERE l.parent_id = r.report_id) "
+            "ORDER BY res.created_at DESC LIMIT 1",
+            [sender, since.isoformat(timespec="milliseconds")],
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def assemble_with_followups(
+        self, window: timedelta, now: datetime, followup_window: timedelta
+    ) -> list[tuple[Report, str | None]]:
+        """Like `assemble`, but an answer to a needs_info question joins the report that asked.
+
+        The follow-up becomes a new report (results keep one row per report) that carries the
+        asking report's messages as context copies (`<new id>~<message id>`, raw `context_of`),
+        so it is judged on the whole conversation; `report_links` records which report it answers.
+        Returns (report, parent report id or None).
+        """
+        rows = self.db.query("SELECT * FROM messages WHERE report_id IS NULL")
+        closed, _ = assembler.group((self._message(r) for r in rows), window, now)
+        out: list[tuple[Report, str | None]] = []
+        for msgs in closed:
+            rid = assembler.report_id_for(msgs[0])
+            parent = self.open_question(msgs[0].sender, now - followup_window)
+            context = self.report(parent).messages if parent else []
+            copies = [m.model_copy(update={"message_id": f"{rid}~{m.message_id}"}) for m in context]
+            report = Report(report_id=rid, sender=msgs[0].sender, messages=[*copies, *msgs])
+            with self.db.conn:
+                inserted = self.db.execute(
+                    "INSERT OR IGNORE INTO reports (report_id, sender, text, message_ids, "
+                    "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                    [
+                        rid,
+                        report.sender,
+                        report.text,
+                        dumps([m.message_id for m in report.messages]),
+                        now_iso(),
+                        "pending",
+                        0,
+                        now_iso(),
+                    ],
+                ).rowcount
+                if inserted and parent:
+                    for c in copies:
+                        self.db.execute(
+                            "INSERT OR IGNORE INTO messages (message_id, sender, ts, type, text, media_id, "
+                            "caption, location, raw, received_at, report_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                            [
+                                c.message_id,
+                                c.sender,
+                                c.timestamp.isoformat(),
+                                c.type.value,
+                                c.text,
+                                c.media_id,
+                                c.caption,
+                                c.location.model_dump_json() if c.location else None,
+                                dumps({"context_of": parent}),
+                                now_iso(),
+                                rid,
+                            ],
+                        )
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO report_links (report_id, parent_id, created_at) "
+                        "VALUES (?,?,?)",
+                        [rid, parent, now_iso()],
+                    )
+                self.db.execute(
+                    f"UPDATE messages SET report_id = ? WHERE message_id IN ({','.join('?' * len(msgs))})",
+                    [rid, *[m.message_id for m in msgs]],
+                )
+            out.append((report, parent if inserted else None))
+        return out
+
+    def ticket(self, report_id: str) -> str:
+        """The ticket the citizen knows: a follow-up keeps the ticket of the report that asked."""
+        seen = {report_id}
+        while True:
+            row = self.db.execute(
+                "SELECT parent_id FROM report_links WHERE report_id = ?", [report_id]
+            ).fetchone()
+            if row is None or row[0] in seen:
+                return report_id
+            report_id = str(row[0])
+            seen.add(report_id)
+
+    def add_messages_batch(self, items: Sequence[tuple[RawMessage, dict[str, Any] | None]]) -> list[bool]:
+        """`add_message` for many messages in one transaction (one fsync): the webhook's group
+        commit. Same SQL and idempotency; the caller owns the transaction (`with db.conn`)."""
+        out = []
+        for msg, raw in items:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO messages (message_id, sender, ts, type, text, media_id, "
+                "caption, location, raw, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    msg.message_id,
+                    msg.sender,
+                    msg.timestamp.isoformat(),
+                    msg.type.value,
+                    msg.text,
+                    msg.media_id,
+                    msg.caption,
+                    msg.location.model_dump_json() if msg.location else None,
+                    dumps(raw) if raw is not None else None,
+                    now_iso(),
+                ],
+            )
+            out.append(cur.rowcount == 1)
+        return out

@@ -17,4 +17,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     # Routers from other modules are included here, one line each.
+    app.include_router(__import__("triage.webhook").webhook.router)  # /webhooks/whatsapp (intake)
+    app.include_router(__import__("triage.metrics").metrics.router)  # /metrics (Prometheus)
+    __import__("triage.review.routes").review.routes.install(app)  # /review (reviewers' page)
     return app

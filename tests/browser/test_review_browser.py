@@ -1,0 +1,215 @@
+"""The review page in a real browser (Debian's Chromium through Playwright; nothing downloaded).
+
+One flow, as a reviewer would do it: log in, filter rejections, open one, see the evidence
+highlighted, overturn it with a note, find it in the SP4N outbox and the audit log. Plus the two
+refusals that matter: a POST without the CSRF token, and a reviewer trying to reveal a NIK.
+Screenshots go to artifacts/screenshots/ for the CI run's artifacts.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from triage.config import Settings
+from triage.db import connect
+from triage.review import actions
+from triage.review.auth import User, add_user
+from triage.review.sample import seed
+from triage.schema import MissingField, Verdict
+from triage.web import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+PASSWORD = "rahasia-123"
+NIK = "3201011234567890"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists(),
+        reason="Debian's Chromium is not installed at /usr/bin/chromium (scripts/test-deps.sh installs it)",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict[str, str]]]:
+    path = tmp_path_factory.mktemp("review") / "browser.db"
+    db = connect(path)
+    ids = seed(db)
+    add_user(db, "ana", PASSWORD, "admin")
+    add_user(db, "budi", PASSWORD, "reviewer")
+    db.close()
+    port = _free_port()
+    config = uvicorn.Config(create_app(Settings(db=path)), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", path, ids
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def _login(page, base: str, user: str) -> None:
+    page.goto(f"{base}/review/")
+    assert "/review/login" in page.url
+    page.get_by_label("Nama pengguna").fill(user)
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(f"{base}/review/")
+
+
+def test_overturn_flow(server, browser):
+    from playwright.sync_api import expect
+
+    base, path, ids = server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    ctx.set_default_timeout(10_000)
+    page = ctx.new_page()
+    external: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(base) else external.append(r.url))
+    _login(page, base, "ana")
+
+    # Filter the rejections down to "prank" and open the one there.
+    page.get_by_role("link", name=re.compile("Ditolak")).first.click()
+    page.get_by_label("Alasan").select_option("prank")
+    page.get_by_role("button", name="Saring").click()
+    rows = page.locator("tr.item")
+    expect(rows).to_have_count(1)
+    rows.first.locator("a.open").click()
+    rid = ids["jalan_rusak"]
+    page.wait_for_url(f"{base}/review/r/{rid}")
+
+    # The model's quoted evidence is highlighted where it occurs; identities are masked.
+    mark = page.locator(".bubble mark.bukti")
+    expect(mark).to_have_count(1)
+    expect(mark.first).to_have_text("tes tes")
+    expect(page.locator(".messages")).not_to_contain_text(NIK)
+    expect(page.locator("#verdict")).to_have_text("Ditolak")
+    page.screenshot(path=str(SHOTS / "review-detail-evidence.png"), full_page=True)
+
+    # Overturn to valid with a note (the page asks for confirmation first).
+    page.on("dialog", lambda d: d.accept())
+    form = page.locator("#overturn-form")
+    form.get_by_label("Valid").check()
+    form.get_by_label("Kategori (opsional)").select_option("PEKERJAAN UMUM DAN PENATAAN RUANG")
+    form.get_by_label("Kabupaten/kota (opsional)").fill("Kabupaten Bogor")
+    form.get_by_label(re.compile("Catatan")).fill("Keluhan jalan rusak yang jelas; 'tes tes' hanya pembuka.")
+    form.get_by_role("button", name="Batalkan keputusan").click()
+    page.wait_for_url(re.compile(r"ok=sp4n"))
+    expect(page.locator(".alert.ok")).to_contain_text("SP4N-LAPOR!")
+    expect(page.locator("#verdict")).to_have_text("Valid")
+    expect(page.locator("#outbox")).to_contain_text("pending")
+    expect(page.locator("#history")).to_contain_text("Pembatalan")
+    expect(page.locator("#history")).to_contain_text("hanya pembuka")
+    page.screenshot(path=str(SHOTS / "review-detail-after-overturn.png"), full_page=True)
+
+    db = connect(path)
+    outbox = list(db.query("SELECT destination, state FROM outbox WHERE report_id = ?", [rid]))
+    assert outbox == [{"destination": "sp4n", "state": "pending"}]
+
+    # The action is in the audit log page (and its CSV).
+    page.get_by_role("link", name="Log audit").click()
+    audit = page.locator("#audit tbody tr").first
+    expect(audit).to_contain_text(rid)
+    expect(audit).to_contain_text("Pembatalan")
+    expect(audit).to_contain_text("invalid/prank → valid")
+
+    # A POST without the CSRF token is refused, even with a valid session cookie.
+    refused = page.request.post(f"{base}/review/r/{ids['pinjol']}/confirm", form={"version": "0"})
+    assert refused.status == 403
+    assert (
+        db.execute("SELECT COUNT(*) FROM audit_log WHERE report_id = ?", [ids["pinjol"]]).fetchone()[0] == 0
+    )
+
+    # A little more review history, so the overview has more than one bar to show.
+    ana = User("ana", "admin")
+    actions.confirm(db, ids["salam"], ana, "memang hanya salam")
+    actions.confirm(db, ids["utang"], ana)
+    actions.overturn(
+        db,
+        ids["kasar"],
+        ana,
+        actions.Overturn(Verdict.needs_info, "ada keluhan tersirat", missing=(MissingField.what_happened,)),
+    )
+    actions.confirm(db, ids["pkh"], ana, "PKH jelas")
+    page.get_by_role("link", name="Ringkasan").click()
+    expect(page.locator("svg.chart")).to_have_count(3)
+    page.screenshot(path=str(SHOTS / "review-overview.png"), full_page=True)
+
+    # The same detail page on a phone.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    phone.add_cookies(ctx.cookies())
+    mobile = phone.new_page()
+    mobile.goto(f"{base}/review/r/{ids['pinjol']}")
+    expect(mobile.locator(".bubble mark.bukti")).to_have_count(1)
+    mobile.screenshot(path=str(SHOTS / "review-detail-phone.png"), full_page=True)
+    phone.close()
+    ctx.close()
+    assert external == [], f"the page loaded something from outside: {external}"
+
+
+def test_reviewer_cannot_reveal_nik(server, browser):
+    from playwright.sync_api import expect
+
+    base, path, ids = server
+    ctx = browser.new_context()
+    ctx.set_default_timeout(10_000)
+    page = ctx.new_page()
+    _login(page, base, "budi")
+    rid = ids["jalan_rusak"]
+    page.goto(f"{base}/review/r/{rid}")
+    expect(page.get_by_role("button", name="Buka NIK")).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text(NIK)
+    token = page.locator("#confirm-form input[name=csrf]").get_attribute("value")
+    r = page.request.post(f"{base}/review/r/{rid}/reveal", form={"csrf": token or "", "kind": "nik"})
+    assert r.status == 403
+    assert NIK not in r.text()
+    row = (
+        connect(path)
+        .execute("SELECT actor, action FROM audit_log WHERE report_id = ? ORDER BY id DESC LIMIT 1", [rid])
+        .fetchone()
+    )
+    assert tuple(row) == ("budi", "reveal_denied")
+    ctx.close()

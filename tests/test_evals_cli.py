@@ -1,0 +1,191 @@
+"""`triage eval` end to end with a deterministic judge: outputs, cache, repeats, compare, exit codes.
+
+The judge is swapped through `triage.evals.cli.judge_factory` (a module attribute, not a CLI
+option); everything else is the production command.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from triage.cli import cli
+from triage.db import connect
+from triage.evals import cli as eval_cli
+from triage.evals import dataset, metrics
+from triage.evals.fakes import OracleJudge, result_for
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "triage.db"))
+    monkeypatch.setenv("TRIAGE_GATE_CONFIG", str(tmp_path / "no-gate.toml"))
+    monkeypatch.setenv("TRIAGE_LLM_MODEL", "test-model")
+    data = tmp_path / "cases.jsonl"
+    shutil.copy(REPO / "evals" / "smoke.jsonl", data)
+    return tmp_path, data
+
+
+@pytest.fixture
+def judge(env, monkeypatch):
+    _, data = env
+    j = OracleJudge(dataset.load([data]).cases)
+    monkeypatch.setattr(eval_cli, "judge_factory", j.factory)
+    return j
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["eval", *args], catch_exceptions=False)
+
+
+def read_preds(out: Path) -> list[dict]:
+    return [json.loads(x) for x in (out / "predictions.jsonl").read_text().splitlines()]
+
+
+def first_valid(judge: OracleJudge) -> str:
+    return next(c.id for c in judge.cases if c.expected.verdict.value == "valid")
+
+
+def test_writes_contract_outputs_and_a_rerun_costs_no_judging(env, judge):
+    tmp, data = env
+    first = run(str(data), "--out", str(tmp / "r1"))
+    assert first.exit_code == 0, first.output
+    assert judge.calls == 30
+    m = json.loads((tmp / "r1" / "metrics.json").read_text())
+    assert set(metrics.CONTRACT_KEYS) <= set(m)
+    assert m["n"] == 30 and m["errors"] == 0 and m["verdict_accuracy"] == 1.0
+    assert m["model"] == "test-model" and m["run"]["complete"] is True
+    preds = read_preds(tmp / "r1")
+    assert len(preds) == 30
+    for key in ("id", "verdict", "reason", "category", "province", "regency", "latency_ms", "tokens"):
+        assert key in preds[0]
+    assert (tmp / "r1" / "report.html").read_text().startswith("<!doctype html>")
+    assert (tmp / "r1" / "report.md").exists()
+
+    second = run(str(data), "--out", str(tmp / "r2"))
+    assert second.exit_code == 0, second.output
+    assert judge.calls == 30  # nothing judged again
+    m2 = json.loads((tmp / "r2" / "metrics.json").read_text())
+    assert m2["cached"] == 30
+    # cached hits keep the latency and tokens they originally cost, so metrics stay comparable
+    assert {k: m2[k] for k in ("latency_ms_p50", "tokens_per_case")} == {
+        k: m[k] for k in ("latency_ms_p50", "tokens_per_case")
+    }
+    assert all(p["cached"] for p in read_preds(tmp / "r2"))
+    assert connect(tmp / "triage.db")["eval_runs"].count == 2
+
+    third = run(str(data), "--out", str(tmp / "r3"), "--no-cache")
+    assert third.exit_code == 0 and judge.calls == 60
+
+
+def test_cache_key_changes_with_the_prompt(env, judge, tmp_path):
+    tmp, data = env
+    other = tmp_path / "prompt.toml"
+    other.write_text((REPO / "prompts" / "triage.toml").read_text() + "\n# edited\n")
+    assert run(str(data), "--out", str(tmp / "a"), "--limit", "5").exit_code == 0
+    assert run(str(data), "--out", str(tmp / "b"), "--limit", "5", "--prompt", str(other)).exit_code == 0
+    assert judge.calls == 10
+
+
+def test_a_failing_case_is_recorded_and_the_run_goes_on(env, judge):
+    tmp, data = env
+    bad = judge.cases[3].id
+    judge.fail = {bad}
+    result = run(str(data), "--out", str(tmp / "r"))
+    assert result.exit_code == 0, result.output
+    m = json.loads((tmp / "r" / "metrics.json").read_text())
+    assert m["errors"] == 1 and m["n"] == 30
+    row = next(p for p in read_preds(tmp / "r") if p["id"] == bad)
+    assert "judge failed" in row["error"] and row["verdict"] is None
+    assert bad in (tmp / "r" / "report.html").read_text()
+    judge.fail = set()
+    run(str(data), "--out", str(tmp / "r2"))
+    assert judge.calls == 31  # only the failed case is judged again: errors are never cached
+
+
+def test_repeat_bypasses_the_cache_and_reports_flaky_cases(env, judge):
+    tmp, data = env
+    assert run(str(data), "--out", str(tmp / "warm")).exit_code == 0
+    flaky_id = first_valid(judge)
+    answers = iter([result_for("invalid", "spam"), result_for("valid")])
+
+    original = judge.__call__
+
+    class Flaky(OracleJudge):
+        def __call__(self, case_id, text):
+            if case_id == flaky_id:
+                judge.overrides[case_id] = next(answers)
+            return original(case_id, text)
+
+    judge.__class__ = Flaky
+    result = run(str(data), "--out", str(tmp / "rep"), "--repeat", "3")
+    assert result.exit_code == 0, result.output
+    assert judge.calls == 30 + 60  # run 1 from the cache, runs 2 and 3 judged afresh
+    s = json.loads((tmp / "rep" / "metrics.json").read_text())["stability"]
+    assert (s["stable_correct"], s["flaky"], s["stable_wrong"]) == (29, 1, 0)
+    assert s["flaky_cases"][0]["id"] == flaky_id
+    assert s["flaky_cases"][0]["verdicts"] == ["valid", "invalid", "valid"]
+    assert "flaky" in result.output
+
+
+def test_fail_under_exit_codes(env, judge):
+    tmp, data = env
+    judge.overrides[first_valid(judge)] = result_for("invalid", "prank")  # FRR = 1/12
+    out = str(tmp / "r")
+    ok = run(
+        str(data),
+        "--out",
+        out,
+        "--fail-under",
+        "false_rejection_rate=0.1",
+        "--fail-under",
+        "verdict_accuracy=0.9",
+    )
+    assert ok.exit_code == 0, ok.output
+    over = run(str(data), "--out", out, "--fail-under", "false_rejection_rate=0.05")
+    assert over.exit_code == 1 and "false_rejection_rate" in over.output and "over the bar" in over.output
+    under = run(str(data), "--out", out, "--fail-under", "verdict_accuracy=0.99")
+    assert under.exit_code == 1 and "under the bar" in under.output
+    slow = run(str(data), "--out", out, "--fail-under", "latency_ms_p95=50")
+    assert slow.exit_code == 1
+    assert run(str(data), "--out", out, "--fail-under", "accuracy=1").exit_code == 2  # usage error
+
+
+def test_malformed_lines_are_skipped_reported_and_fail_unless_allowed(env, judge):
+    tmp, data = env
+    lines = data.read_text().splitlines()
+    lines.insert(4, '{"id": "broken", "text": "x", "expected": {"verdict": "valid", "reason": "spam"}}')
+    data.write_text("\n".join(lines) + "\n")
+    result = run(str(data), "--out", str(tmp / "r"))
+    assert result.exit_code == 1
+    assert f"{data}:5:" in result.output and "reason" in result.output
+    m = json.loads((tmp / "r" / "metrics.json").read_text())
+    assert m["n"] == 30 and m["run"]["complete"] is False and len(m["run"]["bad_lines"]) == 1
+    assert run(str(data), "--out", str(tmp / "r"), "--allow-bad-lines").exit_code == 0
+
+
+def test_compare_prints_deltas_and_flips_both_ways(env, judge):
+    tmp, data = env
+    ids = [c.id for c in judge.cases if c.expected.verdict.value == "valid"]
+    judge.overrides[ids[0]] = result_for("invalid", "spam")  # wrong in the first run only
+    assert run(str(data), "--out", str(tmp / "before"), "--no-cache").exit_code == 0
+    judge.overrides = {ids[1]: result_for("needs_info")}  # wrong in the second run only
+    result = run(str(data), "--out", str(tmp / "after"), "--no-cache", "--compare", str(tmp / "before"))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "false_rejection_rate" in out and "(better)" in out
+    assert "now right (were wrong): 1" in out and f"{ids[0]}: expected valid, invalid -> valid" in out
+    assert "now wrong (were right): 1" in out and f"{ids[1]}: expected valid, valid -> needs_info" in out
+    comparison = json.loads((tmp / "after" / "compare.json").read_text())
+    assert [r["id"] for r in comparison["fixed"]] == [ids[0]]
+    assert [r["id"] for r in comparison["broken"]] == [ids[1]]
+
+    by_id = run(str(data), "--out", str(tmp / "again"), "--compare", "1")  # the first recorded run
+    assert by_id.exit_code == 0 and "now right (were wrong): 1" in by_id.output
+    assert run(str(data), "--out", str(tmp / "x"), "--compare", "999").exit_code == 2

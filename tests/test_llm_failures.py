@@ -1,0 +1,117 @@
+"""An LLM that is down, slow or answers garbage: the report waits or goes to a person, never judged."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from triage import pipeline
+from triage.config import Settings
+from triage.llm import LLM, LLMUnavailable
+from triage.prompt import load_prompt
+from triage.schema import Verdict
+
+TEXT = "Jalan di desa Jragung Kec. Karangawen Kab. Demak rusak parah"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fast_settings(**over) -> Settings:
+    return Settings(llm_transient_retries=2, llm_timeout_s=2.0, **over)
+
+
+class _Garbage(BaseHTTPRequestHandler):
+    """A broken OpenAI-compatible server: answers 200 with content that is not a judgement."""
+
+    body = "this is not json at all"
+    status = 200
+    calls = 0
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server API
+        type(self).calls += 1
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        payload = {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "m",
+            "choices": [
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": self.body}}
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+        }
+        data = json.dumps(payload).encode() if self.status == 200 else b'{"error": "boom"}'
+        self.send_response(self.status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def broken_server() -> Iterator[tuple[str, type[_Garbage]]]:
+    handler = type("H", (_Garbage,), {"calls": 0})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", handler
+    server.shutdown()
+
+
+def test_llm_down_raises_unavailable_after_bounded_retries():
+    llm = LLM(fast_settings(), f"http://127.0.0.1:{free_port()}/v1")
+    with pytest.raises(LLMUnavailable):
+        pipeline.decide("r1", TEXT, llm, load_prompt())
+
+
+def test_server_errors_are_retried_then_unavailable(broken_server):
+    url, handler = broken_server
+    handler.status = 503
+    llm = LLM(fast_settings(), url)
+    with pytest.raises(LLMUnavailable):
+        pipeline.decide("r1", TEXT, llm, load_prompt())
+    assert handler.calls == 2  # llm_transient_retries
+
+
+def test_garbage_answers_go_to_review_with_every_attempt_recorded(broken_server):
+    url, handler = broken_server
+    llm = LLM(fast_settings(llm_max_attempts=2), url)
+    decision = pipeline.decide("r1", TEXT, llm, load_prompt())
+    assert decision.result.needs_review and decision.result.confidence == 0.0
+    assert decision.result.verdict is not Verdict.invalid
+    assert len(decision.attempts) == 2 == handler.calls
+    assert all(a.response_raw == "this is not json at all" for a in decision.attempts)
+    assert all(a.error and a.error.startswith("validation") for a in decision.attempts)
+    assert decision.tokens == 30
+
+
+def test_a_rejection_that_fails_validation_is_kept_for_review_not_archived(broken_server):
+    url, handler = broken_server
+    handler.body = json.dumps(
+        {
+            "verdict": "invalid",
+            "reason": "prank",
+            "reasons": [{"statement": "x", "evidence": "kalimat yang tidak ada"}],
+            "missing_fields": [],
+            "complaint": None,
+        }
+    )
+    llm = LLM(fast_settings(llm_max_attempts=2), url)
+    decision = pipeline.decide("r1", TEXT, llm, load_prompt())
+    from triage.policy import route
+    from triage.schema import Outcome
+
+    assert decision.result.verdict is Verdict.invalid and decision.result.needs_review
+    assert route(decision.result, gate_open=True, review_threshold=0.6) is Outcome.review

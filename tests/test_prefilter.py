@@ -1,0 +1,59 @@
+"""The prefilter rejects only what is certainly junk; anything that might be a complaint passes."""
+
+from __future__ import annotations
+
+import pytest
+
+from triage import prefilter
+from triage.schema import InvalidReason, Verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "reason"),
+    [
+        ("", "empty", InvalidReason.prank),
+        ("   \n ", "empty", InvalidReason.prank),
+        ("😂😂😂", "emoji_only", InvalidReason.prank),
+        ("🙏🏻", "emoji_only", InvalidReason.prank),
+        ("tes", "test_message", InvalidReason.prank),
+        ("Tes tes 123", "test_message", InvalidReason.prank),
+        ("P", "test_message", InvalidReason.prank),
+        ("Assalamualaikum pak", "greeting_only", InvalidReason.not_a_complaint),
+        ("Selamat pagi mas wapres", "greeting_only", InvalidReason.not_a_complaint),
+        ("P\nAssalamualaikum wr wb", "greeting_only", InvalidReason.not_a_complaint),
+        ("pak", "greeting_only", InvalidReason.not_a_complaint),
+        ("https://bit.ly/abc123", "bare_link", InvalidReason.spam),
+        ("SLOT GACOR hari ini, depo 25rb bonus 50% daftar di bit.ly/x", "gambling_promo", InvalidReason.spam),
+    ],
+)
+def test_certain_junk_is_rejected_with_its_rule(text, rule, reason):
+    hit = prefilter.check(text)
+    assert hit is not None
+    assert (hit.rule, hit.verdict, hit.reason) == (rule, Verdict.invalid, reason)
+    assert hit.evidence == "" or hit.evidence.casefold() in text.casefold()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Assalamualaikum pak, jalan di desa kami rusak",
+        "tes darah di puskesmas Kalideres disuruh bayar padahal pakai BPJS",
+        "tolong berantas judi online slot di kampung kami, banyak anak muda kecanduan",
+        "saya tertipu situs slot gacor, uang saya hilang 5 juta, tolong pak",
+        "lapor pak",
+        "https://news.example.id/jalan-rusak jalan di depan rumah saya seperti di berita ini",
+        "Kenapa bansos saya tidak cair?",
+    ],
+)
+def test_anything_that_might_be_a_complaint_passes(text):
+    hit = prefilter.check(text)
+    assert hit is None
+
+
+def test_media_without_text_asks_instead_of_rejecting():
+    hit = prefilter.check("", has_media=True)
+    assert hit is not None and hit.verdict is Verdict.needs_info and hit.missing
+
+
+def test_media_with_caption_goes_to_the_model():
+    assert prefilter.check("lihat ini pak", has_media=True) is None

@@ -1,0 +1,346 @@
+"""Review actions and what they leave behind: outbox exactly once, append-only audit, exports, XSS."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from triage.cli import cli
+from triage.config import Settings
+from triage.db import connect
+from triage.review import actions, queries
+from triage.review.auth import User, add_user
+from triage.review.export import eval_cases
+from triage.review.highlight import highlight
+from triage.review.sample import seed
+from triage.schema import EvalCase, InvalidReason, MissingField, TriageResult, Verdict
+from triage.web import create_app
+
+PASSWORD = "rahasia-123"
+ANA = User("ana", "admin")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """Seeded once per module (argon2 hashing is deliberately slow), copied for each test."""
+    path = tmp_path_factory.mktemp("review") / "template.db"
+    db = connect(path)
+    ids = seed(db)
+    add_user(db, "ana", PASSWORD, "admin")
+    db.close()
+    return path, ids
+
+
+@pytest.fixture()
+def env(template, tmp_path: Path):
+    path = tmp_path / "t.db"
+    shutil.copy(template[0], path)
+    ids = template[1]
+    client = TestClient(create_app(Settings(db=path)))
+    page = client.get("/review/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.post("/review/login", data={"username": "ana", "password": PASSWORD, "csrf": token})
+    return client, path, ids
+
+
+def csrf_of(client: TestClient, rid: str) -> tuple[str, str]:
+    page = client.get(f"/review/r/{rid}").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    return token, version
+
+
+def outbox_rows(path: Path, rid: str) -> list[dict]:
+    return list(connect(path).query("SELECT * FROM outbox WHERE report_id = ?", [rid]))
+
+
+def test_overturn_rejection_to_valid_goes_to_outbox_once(env):
+    client, path, ids = env
+    rid = ids["jalan_rusak"]
+    token, version = csrf_of(client, rid)
+    data = {
+        "csrf": token,
+        "version": version,
+        "verdict": "valid",
+        "category": "PEKERJAAN UMUM DAN PENATAAN RUANG",
+        "regency": "Kabupaten Bogor",
+        "note": "Keluhan jalan rusak yang jelas, 'tes tes' hanya pembuka",
+    }
+    r = client.post(f"/review/r/{rid}/overturn", data=data, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("ok=sp4n")
+    rows = outbox_rows(path, rid)
+    assert len(rows) == 1 and rows[0]["destination"] == "sp4n"
+    payload = json.loads(rows[0]["payload"])
+    assert payload["kategori"] == "PEKERJAAN UMUM DAN PENATAAN RUANG"
+    assert payload["judul"].startswith("Jalan rusak parah")  # not the "tes tes" opener
+    assert payload["lokasi"]["kabupaten_kota"] == {"nama": "Kabupaten Bogor", "kode": "32.01"}
+    db = connect(path)
+    row = db["results"].get(rid)
+    assert (row["verdict"], row["outcome"], row["decided_by"]) == ("valid", "sp4n", "reviewer")
+    assert db["reports"].get(rid)["outcome"] == "sp4n"
+    # The same form posted again (double click, replay) is refused as stale: still one row.
+    r = client.post(f"/review/r/{rid}/overturn", data=data)
+    assert r.status_code == 409
+    # A later confirm, and a later overturn away and back to valid, never add a second row.
+    token, version = csrf_of(client, rid)
+    client.post(f"/review/r/{rid}/confirm", data={"csrf": token, "version": version})
+    actions.overturn(db, rid, ANA, actions.Overturn(Verdict.needs_info, "cek", missing=(MissingField.date,)))
+    actions.overturn(db, rid, ANA, actions.Overturn(Verdict.valid, "benar valid"))
+    assert len(outbox_rows(path, rid)) == 1
+    page = client.get(f"/review/r/{rid}").text
+    assert "Kiriman SP4N" in page and "pending" in page
+
+
+def test_overturn_needs_note(env):
+    client, path, ids = env
+    rid = ids["pinjol"]
+    token, version = csrf_of(client, rid)
+    r = client.post(
+        f"/review/r/{rid}/overturn",
+        data={"csrf": token, "version": version, "verdict": "valid", "note": "  "},
+    )
+    assert r.status_code == 400
+    assert "Catatan wajib" in r.text
+    assert connect(path).execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 0
+    assert outbox_rows(path, rid) == []
+
+
+def test_overturn_validation(env):
+    _, path, ids = env
+    db = connect(path)
+    with pytest.raises(actions.ActionError, match="alasan"):
+        actions.overturn(db, ids["pkh"], ANA, actions.Overturn(Verdict.invalid, "x"))
+    with pytest.raises(actions.ActionError, match="kurang"):
+        actions.overturn(db, ids["pkh"], ANA, actions.Overturn(Verdict.needs_info, "x"))
+    with pytest.raises(actions.ActionError, match="Kabupaten/kota"):
+        actions.overturn(db, ids["pinjol"], ANA, actions.Overturn(Verdict.valid, "x", regency="Atlantis"))
+    assert db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 0
+
+
+def test_overturn_valid_to_invalid_and_audit_row(env):
+    _, path, ids = env
+    db = connect(path)
+    rid = ids["pkh"]
+    out = actions.overturn(
+        db, rid, ANA, actions.Overturn(Verdict.invalid, "hoaks", reason=InvalidReason.prank)
+    )
+    assert out.value == "archived"
+    a = list(db.query("SELECT * FROM audit_log WHERE report_id = ?", [rid]))[0]
+    assert (a["actor"], a["action"], a["from_verdict"], a["to_verdict"], a["to_reason"], a["note"]) == (
+        "ana",
+        "overturn",
+        "valid",
+        "invalid",
+        "prank",
+        "hoaks",
+    )
+    before = json.loads(a["detail"])["result_before"]
+    assert TriageResult.model_validate(before).verdict is Verdict.valid
+    assert outbox_rows(path, rid) == []
+
+
+def test_confirm_leaves_review_queue(env):
+    client, path, ids = env
+    db = connect(path)
+    assert ids["pinjol"] in [r["report_id"] for r in queries.queue(db, "tinjau")]
+    token, version = csrf_of(client, ids["pinjol"])
+    r = client.post(f"/review/r/{ids['pinjol']}/confirm", data={"csrf": token, "version": version})
+    assert r.status_code == 200 and "Keputusan dikonfirmasi" in r.text
+    assert ids["pinjol"] not in [r["report_id"] for r in queries.queue(db, "tinjau")]
+    assert db["results"].get(ids["pinjol"])["outcome"] == "archived"
+    # The citizen, who heard nothing while the report waited for a person, now gets the reply.
+    replies = list(db.query("SELECT kind, state FROM wa_outbound WHERE report_id = ?", [ids["pinjol"]]))
+    assert replies == [{"kind": "verdict", "state": "pending"}]
+
+
+def test_audit_log_is_append_only(env):
+    _, path, ids = env
+    db = connect(path)
+    actions.confirm(db, ids["pinjol"], ANA, "ok")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE audit_log SET note = 'diubah'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM audit_log")
+    assert db.execute("SELECT note FROM audit_log").fetchone()[0] == "ok"
+
+
+def test_audit_csv(env):
+    client, path, ids = env
+    db = connect(path)
+    actions.overturn(db, ids["pinjol"], ANA, actions.Overturn(Verdict.valid, "=HYPERLINK(bukan spam)"))
+    r = client.get("/review/audit.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert rows[0]["action"] == "overturn" and rows[0]["from_verdict"] == "invalid"
+    assert rows[0]["to_verdict"] == "valid" and rows[0]["actor"] == "ana"
+    assert rows[0]["note"].startswith("'=")  # no formula injection in spreadsheets
+    page = client.get("/review/audit").text
+    assert ids["pinjol"] in page
+
+
+def test_export_is_contract_format(env, tmp_path):
+    client, path, ids = env
+    db = connect(path)
+    actions.overturn(
+        db,
+        ids["jalan_rusak"],
+        ANA,
+        actions.Overturn(Verdict.valid, "jalan rusak nyata", regency="Kabupaten Bogor"),
+    )
+    actions.confirm(db, ids["utang"], ANA)
+    cases = list(eval_cases(db))
+    assert len(cases) == 2
+    for case in cases:
+        EvalCase.model_validate(case)
+        assert case["source"] == "review" and case["id"].startswith("review-")
+    road = next(c for c in cases if c["id"] == f"review-{ids['jalan_rusak']}")
+    assert road["expected"]["verdict"] == "valid" and road["expected"]["regency"] == "Kabupaten Bogor"
+    assert road["expected"]["province"] == "Jawa Barat"
+    assert road["provenance"]["original_verdict"] == "invalid"
+    assert road["provenance"]["original_reason"] == "prank"
+    assert road["provenance"]["reviewer"] == "ana"
+    assert "3201011234567890" not in road["text"] and "081234567890" not in road["text"]
+    assert "tes tes" in road["text"]
+    # The button and the CLI give the same lines.
+    r = client.get("/review/export.jsonl")
+    assert [json.loads(x) for x in r.text.splitlines()] == cases
+    out = tmp_path / "cases.jsonl"
+    res = CliRunner().invoke(cli, ["review", "export", "--out", str(out)], env={"TRIAGE_DB": str(path)})
+    assert res.exit_code == 0, res.output
+    assert [json.loads(x) for x in out.read_text().splitlines()] == cases
+
+
+def test_cli_user_add_prompts(tmp_path):
+    path = tmp_path / "c.db"
+    res = CliRunner().invoke(
+        cli,
+        ["user", "add", "citra", "--role", "reviewer"],
+        input="kata-sandi-1\nkata-sandi-1\n",
+        env={"TRIAGE_DB": str(path)},
+    )
+    assert res.exit_code == 0, res.output
+    assert connect(path)["users"].get("citra")["role"] == "reviewer"
+
+
+def test_message_markup_is_escaped(env):
+    client, _, ids = env
+    page = client.get(f"/review/r/{ids['kasar']}").text
+    assert "<script>alert" not in page
+    assert "alert(&#39;x&#39;)&lt;/script&gt; bodoh" in page
+    # The evidence containing markup is still found and highlighted, escaped inside the mark.
+    assert '<mark class="bukti" data-alasan="1">pejabat &lt;script&gt;</mark>' in page
+    listing = client.get("/review/q/ditolak").text
+    assert "<script>alert" not in listing
+
+
+def test_highlight_ignores_case_and_spacing():
+    html, found = highlight("Jalan  RUSAK\nparah sekali", ["jalan rusak parah", "tidak ada"])
+    assert str(html) == '<mark class="bukti" data-alasan="1">Jalan  RUSAK\nparah</mark> sekali'
+    assert found == {0}
+
+
+def test_queue_filters_and_order(env):
+    client, path, ids = env
+    db = connect(path)
+    rows = queries.queue(db, "ditolak")
+    confs = [r["confidence"] for r in rows]
+    assert confs == sorted(confs) and len(rows) == 5
+    only_spam = queries.queue(db, "ditolak", queries.QueueFilter(reason="spam"))
+    assert [r["report_id"] for r in only_spam] == [ids["pinjol"]]
+    page = client.get("/review/q/ditolak?alasan=prank&min=0.3&max=0.5").text
+    assert ids["jalan_rusak"] in page and ids["pinjol"] not in page
+    assert client.get("/review/q/ditolak?dari=2999-01-01").text.count('class="item"') == 0
+    counts = queries.counts(db)
+    assert counts == {"ditolak": 5, "perlu_info": 1, "tinjau": 3, "gerbang": 1, "valid": 3}
+    for name in queries.QUEUES:
+        assert client.get(f"/review/q/{name}").status_code == 200
+
+
+def test_detail_shows_everything_the_decision_rested_on(env):
+    client, _, ids = env
+    page = client.get(f"/review/r/{ids['jalan_rusak']}").text
+    for needle in [
+        "triage-v3",  # prompt version
+        "qwen2.5-coder-1.5b-instruct-q4_k_m",  # model
+        "does not occur in the message",  # validation error of attempt 1
+        "Percobaan 2",
+        "Keluaran mentah",
+        "Iseng / lelucon",
+    ]:
+        assert needle in page, needle
+    pkh = client.get(f"/review/r/{ids['pkh']}").text
+    assert "Kota Surabaya" in pkh and "35.78" in pkh and "Dinas Sosial Kota Surabaya" in pkh
+    salam = client.get(f"/review/r/{ids['salam']}").text
+    assert "greeting_only" in salam
+
+
+def test_overview_renders_svg_charts(env):
+    client, path, ids = env
+    actions.overturn(connect(path), ids["pinjol"], ANA, actions.Overturn(Verdict.valid, "bukan spam"))
+    page = client.get("/review/overview").text
+    assert page.count("<svg") == 3
+    assert "Spam / promosi" in page and "100% (1/1)" in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_review_queue_over_time(env):
+    _, path, ids = env
+    db = connect(path)
+    _, before = queries.review_queue_over_time(db)
+    actions.confirm(db, ids["pinjol"], ANA)
+    _, after = queries.review_queue_over_time(db)
+    assert before[-1] == 3 and after[-1] == 2
+
+
+def test_concurrent_overturns_hand_off_once(env):
+    """Two reviewers overturning the same view at once: one wins, the other is told to reload."""
+    import threading
+
+    _, path, ids = env
+    rid = ids["jalan_rusak"]
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def act(name: str) -> None:
+        db = connect(path)
+        barrier.wait()
+        try:
+            actions.overturn(
+                db, rid, User(name, "reviewer"), actions.Overturn(Verdict.valid, name), version=0
+            )
+            results.append("ok")
+        except actions.ActionError as exc:
+            results.append(str(exc.status))
+
+    threads = [threading.Thread(target=act, args=(n,)) for n in ("ana", "budi")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["409", "ok"]
+    assert len(outbox_rows(path, rid)) == 1
+    assert connect(path).execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 1
+
+
+def test_secure_cookie_over_https(template, tmp_path):
+    path = tmp_path / "s.db"
+    shutil.copy(template[0], path)
+    client = TestClient(create_app(Settings(db=path)), base_url="https://review.example")
+    page = client.get("/review/login")
+    assert "Secure" in page.headers["set-cookie"]
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = client.post(
+        "/review/login",
+        data={"username": "ana", "password": PASSWORD, "csrf": token},
+        follow_redirects=False,
+    )
+    assert "Secure" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]

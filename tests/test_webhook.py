@@ -1,0 +1,236 @@
+"""The WhatsApp webhook follows the Cloud API rules: verify handshake, HMAC before parsing,
+every message kind kept, idempotent on the message id, clear 4xx for bad bodies, nothing stored
+for a bad signature."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from stand_ins.payloads import dumps, envelope, text_message, text_payload
+
+from triage.config import Settings
+from triage.db import connect
+from triage.web import create_app
+from triage.webhook import sign
+
+SECRET = "app-secret-for-tests"
+VERIFY = "verify-me"
+
+
+@pytest.fixture
+def wsettings(tmp_path: Path) -> Settings:
+    return Settings(
+        db=tmp_path / "hook.db",
+        whatsapp_app_secret=SECRET,
+        whatsapp_verify_token=VERIFY,
+        webhook_max_body_bytes=20_000,
+    )
+
+
+@pytest.fixture
+def client(wsettings: Settings) -> TestClient:
+    return TestClient(create_app(wsettings))
+
+
+def post(client: TestClient, payload: Any, *, secret: str = SECRET, raw: bytes | None = None) -> Any:
+    body = raw if raw is not None else dumps(payload)
+    headers = {"content-type": "application/json", "x-hub-signature-256": sign(secret, body)}
+    return client.post("/webhooks/whatsapp", content=body, headers=headers)
+
+
+def rows(settings: Settings, sql: str) -> list[dict[str, Any]]:
+    return list(connect(settings.db).query(sql))
+
+
+def test_verify_handshake(client: TestClient) -> None:
+    ok = client.get(
+        "/webhooks/whatsapp",
+        params={"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "1158201444"},
+    )
+    assert ok.status_code == 200 and ok.text == "1158201444"
+    assert ok.headers["content-type"].startswith("text/plain")
+    for params in (
+        {"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"},
+        {"hub.mode": "unsubscribe", "hub.verify_token": VERIFY, "hub.challenge": "1"},
+        {},
+    ):
+        assert client.get("/webhooks/whatsapp", params=params).status_code == 403
+
+
+def test_bad_signature_stores_nothing(client: TestClient, wsettings: Settings) -> None:
+    payload = text_payload("wamid.A1", "6281234567890", "jalan rusak")
+    body = dumps(payload)
+    assert client.post("/webhooks/whatsapp", content=body).status_code == 401
+    assert post(client, payload, secret="other").status_code == 401
+    bad = client.post(
+        "/webhooks/whatsapp", content=body, headers={"x-hub-signature-256": "sha256=" + "0" * 64}
+    )
+    assert bad.status_code == 401
+    assert rows(wsettings, "SELECT * FROM messages") == []
+    assert rows(wsettings, "SELECT * FROM webhook_rejects") == []
+
+
+def test_text_is_stored_once(client: TestClient, wsettings: Settings) -> None:
+    payload = text_payload("wamid.T1", "6281234567890", "Lampu jalan mati di RT 03", ts=1764400000)
+    first = post(client, payload)
+    assert first.status_code == 200 and first.json() == {"received": 1, "duplicates": 0, "statuses": 0}
+    again = post(client, payload)  # WhatsApp retries the same message id
+    assert again.json() == {"received": 0, "duplicates": 1, "statuses": 0}
+    (row,) = rows(wsettings, "SELECT * FROM messages")
+    assert row["message_id"] == "wamid.T1" and row["sender"] == "6281234567890"
+    assert row["text"] == "Lampu jalan mati di RT 03" and row["ts"].startswith("2025-11-29T07:06:40")
+    assert json.loads(row["raw"])["id"] == "wamid.T1"
+
+
+def test_every_kind_entry_and_change(client: TestClient, wsettings: Settings) -> None:
+    wa = "6281300000001"
+    base = {"from": wa, "timestamp": "1764400000"}
+    messages = [
+        {**base, "id": "m-img", "type": "image", "image": {"id": "MEDIA1", "caption": "jalan berlubang"}},
+        {**base, "id": "m-doc", "type": "document", "document": {"id": "MEDIA2", "filename": "bukti.pdf"}},
+        {
+            **base,
+            "id": "m-loc",
+            "type": "location",
+            "location": {
+                "latitude": -6.59,
+                "longitude": 106.79,
+                "name": "Pasar Bogor",
+                "address": "Jl. Suryakencana",
+            },
+        },
+        {
+            **base,
+            "id": "m-btn",
+            "type": "interactive",
+            "interactive": {"type": "button_reply", "button_reply": {"id": "b1", "title": "Ya, benar"}},
+        },
+        {
+            **base,
+            "id": "m-list",
+            "type": "interactive",
+            "interactive": {
+                "type": "list_reply",
+                "list_reply": {"id": "l1", "title": "Jalan", "description": "rusak"},
+            },
+        },
+        {**base, "id": "m-tpl", "type": "button", "button": {"text": "Lapor", "payload": "LAPOR"}},
+        {**base, "id": "m-react", "type": "reaction", "reaction": {"message_id": "x", "emoji": "👍"}},
+    ]
+    payload = envelope(messages[:4], contacts=[{"wa_id": wa, "profile": {"name": "Budi"}}])
+    second = envelope(messages[4:], contacts=[{"wa_id": wa, "profile": {"name": "Budi"}}])
+    payload["entry"].append(second["entry"][0])  # several entries in one POST
+    payload["entry"][0]["changes"].append(
+        {
+            "field": "messages",
+            "value": {
+                "messaging_product": "whatsapp",
+                "statuses": [
+                    {
+                        "id": "wamid.OUT1",
+                        "status": "delivered",
+                        "timestamp": "1764400001",
+                        "recipient_id": wa,
+                    },
+                    {"id": "wamid.OUT1", "status": "read", "timestamp": "1764400002", "recipient_id": wa},
+                ],
+            },
+        }
+    )
+    r = post(client, payload)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"received": 7, "duplicates": 0, "statuses": 2}
+    got = {row["message_id"]: row for row in rows(wsettings, "SELECT * FROM messages")}
+    assert got["m-img"]["type"] == "image" and got["m-img"]["media_id"] == "MEDIA1"
+    assert got["m-img"]["caption"] == "jalan berlubang"
+    assert got["m-doc"]["media_id"] == "MEDIA2" and json.loads(got["m-doc"]["raw"])["document"]["filename"]
+    loc = json.loads(got["m-loc"]["location"])
+    assert loc["name"] == "Pasar Bogor" and loc["latitude"] == -6.59
+    assert got["m-btn"]["text"] == "Ya, benar" and got["m-list"]["text"] == "Jalan - rusak"
+    assert got["m-tpl"]["text"] == "Lapor" and got["m-react"]["type"] == "other"
+    statuses = rows(wsettings, "SELECT wamid, status FROM wa_statuses ORDER BY status")
+    assert statuses == [
+        {"wamid": "wamid.OUT1", "status": "delivered"},
+        {"wamid": "wamid.OUT1", "status": "read"},
+    ]
+
+
+def test_business_scoped_user_id_links_senders(client: TestClient, wsettings: Settings) -> None:
+    both = envelope(
+        [text_message("b1", "6281400000001", "P", user_id="ID.1234567890")],
+        contacts=[{"wa_id": "6281400000001", "user_id": "ID.1234567890", "profile": {"name": "Sari"}}],
+    )
+    only_bsuid = envelope(
+        [
+            {
+                "from_user_id": "ID.1234567890",
+                "id": "b2",
+                "timestamp": "1764400000",
+                "type": "text",
+                "text": {"body": "jalan rusak"},
+            }
+        ],
+        contacts=[{"user_id": "ID.1234567890", "profile": {"username": "@sari"}}],
+    )
+    stranger = envelope(
+        [
+            {
+                "from_user_id": "ID.999",
+                "id": "b3",
+                "timestamp": "1764400000",
+                "type": "text",
+                "text": {"body": "halo"},
+            }
+        ],
+        contacts=[{"user_id": "ID.999"}],
+    )
+    for p in (both, only_bsuid, stranger):
+        assert post(client, p).status_code == 200
+    senders = {r["message_id"]: r["sender"] for r in rows(wsettings, "SELECT * FROM messages")}
+    assert senders == {"b1": "6281400000001", "b2": "6281400000001", "b3": "u:ID.999"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"not json at all 081234567890", 400),
+        (b'{"object": "page", "entry": []}', 422),
+        (b'{"object": "whatsapp_business_account", "entry": [{"changes": [{"value": []}]}]}', 422),
+        (b'{"object": "whatsapp_business_account", "entry": "x"}', 422),
+        (b"[1,2,3]", 422),
+        (b"\xff\xfe", 400),
+    ],
+)
+def test_bad_bodies_get_clear_4xx(
+    client: TestClient, wsettings: Settings, raw: bytes, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="triage.webhook"):
+        r = post(client, None, raw=raw)
+    assert r.status_code == status and "error" in r.json()
+    assert rows(wsettings, "SELECT * FROM messages") == []
+    (reject,) = rows(wsettings, "SELECT * FROM webhook_rejects")
+    assert reject["status"] == status
+    assert "081234567890" not in reject["body_masked"]
+    assert any("webhook rejected" in rec.getMessage() for rec in caplog.records)
+
+
+def test_message_without_sender_is_unknown_shape(client: TestClient) -> None:
+    payload = envelope([{"id": "x", "type": "text", "text": {"body": "hi"}}])
+    assert post(client, payload).status_code == 422
+
+
+def test_too_large(client: TestClient, wsettings: Settings) -> None:
+    payload = text_payload("big", "6281234567890", "x" * 30_000)
+    assert post(client, payload).status_code == 413
+    assert rows(wsettings, "SELECT * FROM messages") == []
+
+
+def test_metrics_count_messages(client: TestClient) -> None:
+    post(client, text_payload("metric1", "6281234567891", "tes"))
+    text = client.get("/metrics").text
+    assert "triage_messages_in_total" in text and "triage_webhook_seconds_bucket" in text

@@ -1,0 +1,397 @@
+"""`triage eval` and `triage gate`: the commands around the eval harness.
+
+Tests replace `judge_factory` (a module attribute, never a command-line option) to run the
+real command without a model; everything else - dataset, cache, metrics, recording, report,
+gate release, exit codes - is the code that runs in production.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from triage.config import Settings, get_settings
+from triage.evals import compare as compare_mod
+from triage.evals import dataset as dataset_mod
+from triage.evals import metrics as metrics_mod
+from triage.evals import report as report_mod
+from triage.evals import runner as runner_mod
+from triage.evals import runs as runs_mod
+from triage.prompt import Prompt, load_prompt
+from triage.schema import SCHEMA_VERSION, EvalCase
+
+judge_factory: runner_mod.JudgeFactory = runner_mod.model_judge
+
+
+def _bars(specs: tuple[str, ...]) -> dict[str, float]:
+    bars = {}
+    for spec in specs:
+        try:
+            key, value = metrics_mod.parse_bar(spec)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--fail-under") from None
+        bars[key] = value
+    return bars
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _judge_all(
+    cases: list[EvalCase], runner: runner_mod.Runner, console: Console, *, repeat: int, no_cache: bool
+) -> list[list[runner_mod.Prediction]]:
+    """Run 1 reads the cache (unless --no-cache) and refreshes it; runs 2..N bypass it entirely."""
+    runs: list[list[runner_mod.Prediction]] = []
+    with _progress(console) as bar:
+        for i in range(repeat):
+            label = "eval" if repeat == 1 else f"eval {i + 1}/{repeat}"
+            task = bar.add_task(label, total=len(cases), info="")
+            errors = 0
+
+            def tick(pred: runner_mod.Prediction, task: Any = task) -> None:
+                nonlocal errors
+                errors += bool(pred.get("error"))
+                info = f"cached {runner.stats.cache_hits} · errors {errors}"
+                bar.update(task, advance=1, info=info)
+
+            runner.on_case = tick
+            first = i == 0
+            runs.append(runner.run(cases, read=first and not no_cache, write=first))
+    return runs
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _fmt_value(value: Any) -> str:
+    if value is None:
+        return "– (undefined)"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 100 else f"{value:,.0f}"
+    return str(value)
+
+
+def _summary(console: Console, metrics: dict[str, Any], bars: dict[str, float]) -> None:
+    table = Table(title="eval metrics", show_header=True)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("bar", justify="right")
+    for key in metrics_mod.CONTRACT_KEYS:
+        value = metrics.get(key)
+        shown = _fmt_value(value)
+        bar = ""
+        if key in bars:
+            sign = "≤" if key in metrics_mod.LOWER_IS_BETTER else "≥"
+            bar = f"{sign} {bars[key]:g}"
+        table.add_row(key, shown, bar)
+    console.print(table)
+
+
+def _gate_after_run(
+    console: Console, settings: Settings, db: Any, prompt: Prompt, ds_hash: str
+) -> dict[str, Any]:
+    """If this run was on the gate dataset, say where the gate stands and release waiting reports."""
+    from triage import gate
+
+    status = gate.gate_status(db, settings, prompt, settings.llm_model)
+    if status.config is None or status.dataset_hash != ds_hash:
+        return {}
+    info = {"dataset": str(status.config.dataset), "open": status.open, "missing": status.missing}
+    if status.open:
+        released = gate.release_awaiting(db, settings, prompt, settings.llm_model)
+        info["released"] = released
+        console.print(
+            f"[green]eval gate open[/] for {status.pair}; released {released} waiting report(s) to SP4N"
+        )
+    else:
+        console.print(f"[red]eval gate closed[/] for {status.pair}: " + "; ".join(status.missing))
+    return info
+
+
+@click.command("eval")
+@click.argument(
+    "datasets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for metrics.json, predictions.jsonl, report.html and report.md.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Judge every case afresh (the fresh results refresh the cache)."
+)
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Run each case N times (runs 2..N bypass the cache) and report flaky cases.",
+)
+@click.option(
+    "--compare",
+    "previous",
+    metavar="DIR|RUN_ID",
+    help="An earlier run directory or recorded run id: print metric deltas and flipped cases.",
+)
+@click.option(
+    "--fail-under",
+    "fail_under",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Exit 1 when KEY misses VALUE; a ceiling for false_rejection_rate, latency and tokens. Repeatable.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Only the first N cases (such a run never counts for the gate).",
+)
+@click.option(
+    "--prompt",
+    "prompt_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Prompt file (default: TRIAGE_PROMPT or prompts/triage.toml).",
+)
+@click.option("--allow-bad-lines", is_flag=True, help="Do not fail the run for malformed dataset lines.")
+def eval_cmd(
+    datasets: tuple[Path, ...],
+    out_dir: Path,
+    no_cache: bool,
+    repeat: int,
+    previous: str | None,
+    fail_under: tuple[str, ...],
+    limit: int | None,
+    prompt_path: Path | None,
+    allow_bad_lines: bool,
+) -> None:
+    """Judge labelled cases (JSONL) and score them: writes metrics.json, predictions.jsonl and a report.
+
+    Results are cached by (model, prompt hash, schema version, text), so re-running an unchanged
+    pair costs nothing. Every run is recorded in the database; a complete, error-free run on the
+    gate dataset (evals/gate.toml) that meets its bars opens the eval gate for this prompt+model.
+    """
+    from triage.db import connect, now_iso
+
+    console, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
+    bars = _bars(fail_under)
+    settings = get_settings()
+    prompt = load_prompt(prompt_path or settings.prompt)
+    db = connect(settings.db)
+    prev = None
+    if previous:
+        try:
+            prev_dir = compare_mod.resolve(previous, db)
+            prev = (str(prev_dir), *compare_mod.load_run(prev_dir))
+        except compare_mod.CompareError as exc:
+            raise click.BadParameter(str(exc), param_hint="--compare") from None
+
+    ds = dataset_mod.load(datasets)
+    for bad in ds.bad_lines:
+        err.print(f"[red]bad dataset line[/] {bad}", highlight=False)
+    cases = ds.cases[:limit] if limit else ds.cases
+    if not cases:
+        raise click.ClickException("no valid cases to evaluate")
+    model = settings.llm_model
+    started = time.perf_counter()
+    cache = runner_mod.EvalCache(db, model, prompt.hash)
+    with judge_factory(settings, prompt) as judge:
+        runner = runner_mod.Runner(judge=judge, cache=cache)
+        all_runs = _judge_all(cases, runner, err, repeat=repeat, no_cache=no_cache)
+    seconds = time.perf_counter() - started
+    preds = all_runs[0]
+
+    metrics = metrics_mod.compute(cases, preds, model=model, prompt_version=prompt.version)
+    stability = runner_mod.stability(cases, all_runs) if repeat > 1 else None
+    run_info: dict[str, Any] = {
+        "paths": [str(p) for p in datasets],
+        "dataset_hash": ds.hash,
+        "prompt_hash": prompt.hash,
+        "prompt_path": str(prompt.path),
+        "schema_version": SCHEMA_VERSION,
+        "cases_in_dataset": len(ds.cases),
+        "bad_lines": [str(b) for b in ds.bad_lines],
+        "limit": limit,
+        "repeat": repeat,
+        "complete": not limit and not ds.bad_lines,
+        "judged": runner.stats.judged,
+        "seconds": round(seconds, 2),
+        "created_at": now_iso(),
+    }
+    metrics["run"] = run_info
+    if stability:
+        metrics["stability"] = stability
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run_id = runs_mod.record(
+        db,
+        paths=run_info["paths"],
+        dataset_hash=ds.hash,
+        prompt_version=prompt.version,
+        prompt_hash=prompt.hash,
+        model=model,
+        metrics=metrics,
+        out_dir=str(out_dir.resolve()),
+    )
+    run_info["run_id"] = run_id
+    run_info["gate"] = _gate_after_run(console, settings, db, prompt, ds.hash)
+    comparison = None
+    comparison_text = None
+    if prev is not None:
+        c = compare_mod.compare(metrics, preds, prev[1], prev[2], prev[0])
+        comparison, comparison_text = c.to_dict(), compare_mod.render_text(c)
+    _write_jsonl(out_dir / "predictions.jsonl", preds)
+    if repeat > 1:
+        _write_jsonl(
+            out_dir / "predictions_repeats.jsonl",
+            [p | {"repeat": i + 1} for i, r in enumerate(all_runs) for p in r],
+        )
+    if comparison is not None:
+        (out_dir / "compare.json").write_text(json.dumps(comparison, ensure_ascii=False, indent=2), "utf-8")
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2), "utf-8")
+    ctx = report_mod.context(
+        metrics=metrics, cases=cases, preds=preds, run=run_info, comparison=comparison, stability=stability
+    )
+    ctx["comparison_text"] = comparison_text
+    html, _ = report_mod.write(out_dir, ctx)
+
+    _summary(console, metrics, bars)
+    if stability:
+        console.print(
+            f"stability over {repeat} runs: stable correct {stability['stable_correct']}, "
+            f"flaky {stability['flaky']}, stable wrong {stability['stable_wrong']}"
+        )
+        for f in stability["flaky_cases"]:
+            console.print(
+                f"  flaky {f['id']} (expected {f['expected']}): {', '.join(f['verdicts'])}", highlight=False
+            )
+    if comparison_text:
+        console.print(comparison_text, highlight=False)
+    console.print(
+        f"run {run_id}: {len(cases)} case(s), {runner.stats.cache_hits} from cache, "
+        f"{seconds:.1f} s; report {html}"
+    )
+    _exit(err, metrics, bars, ds, allow_bad_lines)
+
+
+def _exit(
+    err: Console, metrics: dict[str, Any], bars: dict[str, float], ds: dataset_mod.Dataset, allow: bool
+) -> None:
+    problems = metrics_mod.missed_bars(metrics, bars)
+    for p in problems:
+        err.print(f"[red]FAIL[/] {p}", highlight=False)
+    if ds.bad_lines and not allow:
+        err.print(
+            f"[red]FAIL[/] {len(ds.bad_lines)} malformed dataset line(s) skipped "
+            "(see above; --allow-bad-lines to accept)"
+        )
+        problems.append("bad lines")
+    if metrics["errors"]:
+        err.print(f"[yellow]warning[/] {metrics['errors']} case(s) had errors (see predictions.jsonl)")
+    if problems:
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- gate
+
+
+@click.group("gate")
+def gate_group() -> None:
+    """The eval gate: which prompt+model pair may send valid reports to SP4N."""
+
+
+def _prompt_option(fn: Any) -> Any:
+    return click.option(
+        "--prompt",
+        "prompt_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Prompt file (default: TRIAGE_PROMPT or prompts/triage.toml).",
+    )(fn)
+
+
+@gate_group.command("status")
+@_prompt_option
+def gate_status_cmd(prompt_path: Path | None) -> None:
+    """Show the current pair, its last runs and what is missing; exit 0 when open, 1 when closed."""
+    from triage import gate
+    from triage.db import connect
+
+    settings = get_settings()
+    prompt = load_prompt(prompt_path or settings.prompt)
+    db = connect(settings.db)
+    st = gate.gate_status(db, settings, prompt, settings.llm_model)
+    console = Console(soft_wrap=True)
+    console.print(f"pair: {st.pair}", highlight=False)
+    console.print(f"  prompt file {prompt.path}\n  prompt sha256 {prompt.hash}", highlight=False)
+    if st.config:
+        console.print(f"gate config: {st.config.path}", highlight=False)
+        console.print(f"  dataset {st.config.dataset} (sha256 {st.dataset_hash})", highlight=False)
+        console.print(
+            "  bars: "
+            + ", ".join(
+                f"{k} {'≤' if k in metrics_mod.LOWER_IS_BETTER else '≥'} {v:g}"
+                for k, v in st.config.bars.items()
+            )
+        )
+    state = "[green]OPEN[/]" if st.open else "[red]CLOSED[/]"
+    console.print(f"gate: {state}")
+    if st.run:
+        console.print(
+            f"  deciding run #{st.run['id']} at {st.run['created_at']}: " + _run_line(st.run, st.config)
+        )
+    if st.last_run and (not st.run or st.last_run["id"] != st.run["id"]):
+        why = gate.counts_for_gate(st.last_run, st.dataset_hash or "") if st.dataset_hash else None
+        console.print(
+            f"  last run of this pair #{st.last_run['id']} at {st.last_run['created_at']} on "
+            f"{', '.join(st.last_run['dataset'])}" + (f" (does not count: {why})" if why else "")
+        )
+    for m in st.missing:
+        console.print(f"  missing: {m}", highlight=False)
+    for row in gate.awaiting_counts(db):
+        mine = row["prompt_hash"] == prompt.hash and row["model"] == settings.llm_model
+        console.print(
+            f"  awaiting_gate: {row['n']} report(s) from {row['prompt_version']}@{row['prompt_hash'][:12]} + "
+            f"{row['model']}" + (" (this pair)" if mine else " (another pair; re-judge to send)")
+        )
+    sys.exit(0 if st.open else 1)
+
+
+def _run_line(run: dict[str, Any], cfg: Any) -> str:
+    m = run["metrics"]
+    keys = list(cfg.bars) if cfg else ["false_rejection_rate", "verdict_accuracy", "invalid_recall"]
+    return ", ".join(f"{k}={m.get(k)}" for k in keys) + f", n={m.get('n')}, errors={m.get('errors')}"
+
+
+@gate_group.command("release")
+@_prompt_option
+def gate_release_cmd(prompt_path: Path | None) -> None:
+    """Send this pair's awaiting_gate reports to SP4N if its gate is open (each exactly once)."""
+    from triage import gate
+    from triage.db import connect
+
+    settings = get_settings()
+    prompt = load_prompt(prompt_path or settings.prompt)
+    db = connect(settings.db)
+    if not gate.gate_open(db, settings, prompt, settings.llm_model):
+        st = gate.gate_status(db, settings, prompt, settings.llm_model)
+        raise click.ClickException("gate closed: " + "; ".join(st.missing))
+    click.echo(f"released {gate.release_awaiting(db, settings, prompt, settings.llm_model)} report(s)")

@@ -1,0 +1,156 @@
+"""Comparing a run with an earlier one: metric deltas and the cases whose verdict flipped.
+
+The earlier run is a directory (metrics.json + predictions.jsonl) or a recorded run id, whose
+directory is read from `eval_runs.out_dir`. Only cases present in both runs are compared.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from triage.evals.metrics import CONTRACT_KEYS, LOWER_IS_BETTER
+
+Prediction = dict[str, Any]
+
+
+class CompareError(ValueError):
+    pass
+
+
+@dataclass
+class Comparison:
+    previous: str
+    deltas: list[dict[str, Any]] = field(default_factory=list)
+    fixed: list[dict[str, Any]] = field(default_factory=list)  # wrong before, right now
+    broken: list[dict[str, Any]] = field(default_factory=list)  # right before, wrong now
+    changed: list[dict[str, Any]] = field(default_factory=list)  # wrong both times, different verdict
+    only_now: int = 0
+    only_before: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "previous": self.previous,
+            "deltas": self.deltas,
+            "fixed": self.fixed,
+            "broken": self.broken,
+            "changed": self.changed,
+            "only_now": self.only_now,
+            "only_before": self.only_before,
+        }
+
+
+def resolve(previous: str, db: sqlite_utils.Database | None) -> Path:
+    """A run directory from a path or a recorded run id."""
+    path = Path(previous)
+    if path.is_dir():
+        return path
+    if previous.isdigit() and db is not None:
+        from triage.evals import runs
+
+        run = runs.get(db, int(previous))
+        if run is None:
+            raise CompareError(f"no recorded eval run with id {previous}")
+        if not run["out_dir"] or not Path(run["out_dir"]).is_dir():
+            raise CompareError(f"run {previous} wrote to {run['out_dir']!r}, which no longer exists")
+        return Path(run["out_dir"])
+    raise CompareError(f"{previous!r} is neither a run directory nor a recorded run id")
+
+
+def load_run(directory: Path) -> tuple[dict[str, Any], list[Prediction]]:
+    metrics_file, preds_file = directory / "metrics.json", directory / "predictions.jsonl"
+    if not metrics_file.exists() or not preds_file.exists():
+        raise CompareError(f"{directory} has no metrics.json and predictions.jsonl")
+    metrics = json.loads(metrics_file.read_text("utf-8"))
+    preds = [json.loads(line) for line in preds_file.read_text("utf-8").splitlines() if line.strip()]
+    return metrics, preds
+
+
+def _verdict_right(pred: Prediction) -> bool:
+    correct = pred.get("correct") or {}
+    if "verdict" in correct:
+        return bool(correct["verdict"])
+    expected = (pred.get("expected") or {}).get("verdict")
+    return not pred.get("error") and pred.get("verdict") == expected
+
+
+def _shown(pred: Prediction) -> str:
+    return "error" if pred.get("error") else str(pred.get("verdict"))
+
+
+def compare(
+    metrics: dict[str, Any],
+    preds: list[Prediction],
+    prev_metrics: dict[str, Any],
+    prev_preds: list[Prediction],
+    previous: str,
+) -> Comparison:
+    out = Comparison(previous=previous)
+    for key in CONTRACT_KEYS:
+        now, before = metrics.get(key), prev_metrics.get(key)
+        row: dict[str, Any] = {"key": key, "now": now, "before": before, "delta": None, "better": None}
+        if isinstance(now, int | float) and isinstance(before, int | float):
+            row["delta"] = round(now - before, 4)
+            if key not in ("n", "errors") and row["delta"] != 0:
+                row["better"] = (row["delta"] < 0) == (key in LOWER_IS_BETTER)
+            elif key == "errors" and row["delta"] != 0:
+                row["better"] = row["delta"] < 0
+        out.deltas.append(row)
+    before_by_id = {p["id"]: p for p in prev_preds}
+    now_ids = {p["id"] for p in preds}
+    out.only_before = sum(1 for i in before_by_id if i not in now_ids)
+    for pred in preds:
+        old = before_by_id.get(pred["id"])
+        if old is None:
+            out.only_now += 1
+            continue
+        item = {
+            "id": pred["id"],
+            "expected": (pred.get("expected") or {}).get("verdict"),
+            "before": _shown(old),
+            "now": _shown(pred),
+        }
+        right_now, right_before = _verdict_right(pred), _verdict_right(old)
+        if right_now and not right_before:
+            out.fixed.append(item)
+        elif right_before and not right_now:
+            out.broken.append(item)
+        elif item["before"] != item["now"]:
+            out.changed.append(item)
+    return out
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+def render_text(c: Comparison) -> str:
+    """Plain text for the terminal (and the Markdown report)."""
+    lines = [f"Compared with {c.previous}:", ""]
+    for d in c.deltas:
+        if d["delta"] is None and d["now"] == d["before"]:
+            continue
+        mark = {True: " (better)", False: " (worse)", None: ""}[d["better"]]
+        delta = _fmt(d["delta"]) if d["delta"] is not None else "changed"
+        delta = delta if delta.startswith("-") or delta == "changed" else "+" + delta
+        lines.append(f"  {d['key']:<22} {_fmt(d['before']):>10} -> {_fmt(d['now']):<10} {delta}{mark}")
+    lines.append("")
+    for title, rows in (
+        ("now right (were wrong)", c.fixed),
+        ("now wrong (were right)", c.broken),
+        ("still wrong, verdict changed", c.changed),
+    ):
+        lines.append(f"{title}: {len(rows)}")
+        for r in rows:
+            lines.append(f"  {r['id']}: expected {r['expected']}, {r['before']} -> {r['now']}")
+    if c.only_now or c.only_before:
+        lines.append(f"cases only in this run: {c.only_now}; only in the earlier run: {c.only_before}")
+    return "\n".join(lines)

@@ -1,0 +1,123 @@
+"""Deterministic judges with no model, for tests and for checking the harness itself.
+
+`result_for` builds a `TriageResult` the way the pipeline would (official place refs, reasons
+with evidence); `OracleJudge` answers each case's expected labels, with per-case overrides and
+failures, and counts its calls so a test can prove the cache was used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from triage import reference
+from triage.pipeline import Decision
+from triage.schema import (
+    Complaint,
+    EvalCase,
+    InvalidReason,
+    LLMAttempt,
+    Location,
+    MissingField,
+    PlaceRef,
+    Reason,
+    TriageResult,
+    Verdict,
+)
+
+
+def location_for(regency: str | None, province: str | None = None) -> Location:
+    """Official refs for a regency (and its province), or a province alone."""
+    regions = reference.regions()
+    if regency:
+        r = regions.regencies[regency]
+        p = regions.provinces[r.province]
+        return Location(
+            province=PlaceRef(name=p.name, code=p.code),
+            regency=PlaceRef(name=r.name, code=r.code),
+            source="model",
+        )
+    if province:
+        p = regions.provinces[province]
+        return Location(province=PlaceRef(name=p.name, code=p.code), source="model")
+    return Location()
+
+
+def result_for(
+    verdict: str,
+    reason: str | None = None,
+    *,
+    category: str | None = None,
+    province: str | None = None,
+    regency: str | None = None,
+    confidence: float = 0.85,
+    needs_review: bool = False,
+) -> TriageResult:
+    v = Verdict(verdict)
+    complaint = None
+    if v is not Verdict.invalid:
+        complaint = Complaint(
+            title="Keluhan", summary="Keluhan", category=category, location=location_for(regency, province)
+        )
+    return TriageResult(
+        verdict=v,
+        reason=InvalidReason(reason) if reason else None,
+        reasons=[Reason(statement="alasan uji", evidence="kutipan")],
+        missing_fields=[MissingField.location] if v is Verdict.needs_info else [],
+        complaint=complaint,
+        confidence=confidence,
+        decided_by="model",
+        needs_review=needs_review,
+    )
+
+
+def expected_result(case: EvalCase) -> TriageResult:
+    e = case.expected
+    return result_for(
+        e.verdict.value,
+        e.reason.value if e.reason else None,
+        category=e.category,
+        province=e.province,
+        regency=e.regency,
+    )
+
+
+@dataclass
+class OracleJudge:
+    """Answers the expected labels; `overrides[id]` replaces an answer, `fail` ids raise."""
+
+    cases: list[EvalCase]
+    overrides: dict[str, TriageResult] = field(default_factory=dict)
+    fail: set[str] = field(default_factory=set)
+    latency_ms: float = 120.0
+    tokens: int = 300
+    calls: int = 0
+
+    def __post_init__(self) -> None:
+        self._by_id = {c.id: c for c in self.cases}
+
+    def __call__(self, case_id: str, text: str) -> Decision:
+        self.calls += 1
+        if case_id in self.fail:
+            raise RuntimeError(f"judge failed on {case_id}")
+        result = self.overrides.get(case_id) or expected_result(self._by_id[case_id])
+        attempt = LLMAttempt(
+            report_id=case_id,
+            attempt=1,
+            model="fake",
+            prompt_hash="fake",
+            prompt_tokens=self.tokens,
+            completion_tokens=0,
+        )
+        return Decision(result, [attempt], self.latency_ms)
+
+    def factory(self, *args: Any) -> contextlib.AbstractContextManager[OracleJudge]:
+        """A `runner.JudgeFactory`: `monkeypatch.setattr(evals.cli, "judge_factory", judge.factory)`."""
+
+        @contextlib.contextmanager
+        def cm() -> Iterator[OracleJudge]:
+            yield self
+
+        return cm()

@@ -1,0 +1,92 @@
+"""Second look at the model's rejections: a small model must not silence a genuine complaint.
+
+A rejection stands only when nothing in the text looks like a grievance about a public service.
+When the text names a public service (a road, a school, bansos, a village head, the police...)
+*and* something wrong with it, the model's `invalid` is overturned to `valid`/`needs_info`,
+marked for human review, and the note says what the model had said and why it was overturned.
+Deterministic and explainable: every override lists the words that triggered it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from triage.schema import InvalidReason, MissingField, TriageResult, Verdict
+
+PUBLIC_SERVICE = re.compile(
+    r"\b(jalan|jln|jl|jembatan|drainase|selokan|gorong|irigasi|sekolah|sd|smp|sma|smk|madrasah|guru|"
+    r"siswa|murid|ppdb|kampus|puskesmas|rumah sakit|rs|rsud|bidan|dokter|bpjs|kis|jkn|bansos|pkh|"
+    r"blt|bpnt|sembako|rastra|raskin|kip|kades|kepala desa|perangkat desa|dana desa|desa|lurah|"
+    r"kelurahan|camat|kecamatan|dinas|pemda|pemkab|pemkot|pemprov|bupati|walikota|gubernur|pns|"
+    r"asn|honorer|pungli|pungutan|korupsi|suap|polisi|polsek|polres|satpol|pln|listrik|pdam|"
+    r"air bersih|ktp|e-ktp|ektp|kk|kartu keluarga|akta|dukcapil|samsat|pajak|sertifikat|bpn|"
+    r"sampah|limbah|pencemaran|lampu jalan|pju|terminal|angkot|bus|kereta|imigrasi|paspor|"
+    r"pelayanan|perizinan|izin|subsidi|pupuk|elpiji|lpg|gas melon|posyandu|mbg|makan bergizi|"
+    r"pasar|trotoar|parkir|kantor)\b",
+    re.I,
+)
+GRIEVANCE = re.compile(
+    r"\b(rusak|berlubang|hancur|ambrol|roboh|mati|padam|mangkrak|terbengkalai|macet|banjir|bau|"
+    r"kotor|liar|ditolak|menolak|dipungut|dipersulit|mempersulit|lambat|mahal|pungli|korupsi|"
+    r"dipotong|memotong|diminta bayar|disuruh bayar|meminta uang|tolong|mohon|keluh|mengeluh|"
+    r"resah|kecewa|hilang|bocor|tercemar|terlantar|"
+    r"(tidak|tdk|belum|blm|gak|ga|nggak|ora) (di)?(layani|bayar|dibayar|cair|berfungsi|ada|"
+    r"diperbaiki|perbaiki|ditanggapi|tanggapi|diproses|proses|keluar|terima|menerima|dapat))\b",
+    re.I,
+)
+COURT = re.compile(r"\b(sidang|disidangkan|pengadilan|hakim|gugatan|perkara|banding|kasasi|vonis)\b", re.I)
+NATIONAL = re.compile(r"\b(bpjs|pln|polri|kementerian|kemenkes|kemendikbud|kemensos|bank|imigrasi)\b", re.I)
+MIN_WORDS = 8
+
+
+def complaint_markers(text: str) -> tuple[list[str], list[str]]:
+    services = sorted({m.group(0).casefold() for m in PUBLIC_SERVICE.finditer(text)})
+    grievances = sorted({m.group(0).casefold() for m in GRIEVANCE.finditer(text)})
+    return services, grievances
+
+
+def second_look(result: TriageResult, text: str, has_place: bool) -> TriageResult:
+    """The result, or a copy with the rejection overturned and marked for review."""
+    if result.verdict is not Verdict.invalid or result.decided_by != "model":
+        return result
+    services, grievances = complaint_markers(text)
+    words = len(text.split())
+    if not services or not grievances or words < MIN_WORDS:
+        return result
+    if result.reason is InvalidReason.out_of_scope and COURT.search(text):
+        return result
+    specific = (has_place or bool(NATIONAL.search(text))) and words >= 12
+    verdict = Verdict.valid if specific else Verdict.needs_info
+    missing = [] if specific else [MissingField.location if not has_place else MissingField.what_happened]
+    note = (
+        f"model said invalid/{result.reason.value if result.reason else '?'}; overturned for review: "
+        f"public-service words {services[:5]} with grievance words {grievances[:5]}"
+    )
+    return result.model_copy(
+        update={
+            "verdict": verdict,
+            "reason": None,
+            "missing_fields": missing,
+            "needs_review": True,
+            "confidence": min(result.confidence, 0.4),
+            "rules": [*result.rules, "second_look_overturned_rejection"],
+            "notes": [*result.notes, note],
+        }
+    )
+
+
+def needs_a_place(result: TriageResult, text: str, has_place: bool) -> TriageResult:
+    """A complaint about a local problem with no place named cannot be routed: ask for it.
+
+    Complaints about a national body (BPJS, PLN, a ministry) can be acted on without a place.
+    """
+    if result.verdict is not Verdict.valid or has_place or NATIONAL.search(text):
+        return result
+    return result.model_copy(
+        update={
+            "verdict": Verdict.needs_info,
+            "missing_fields": [MissingField.location],
+            "rules": [*result.rules, "no_place_needs_info"],
+            "notes": [*result.notes, "valid complaint without any place: asking the reporter where"],
+        }
+    )

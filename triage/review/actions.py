@@ -1,0 +1,322 @@
+"""What a reviewer can do to a decision: confirm it, overturn it, or (admin) reveal an identity.
+
+Each action is one IMMEDIATE transaction: the results row, the report's outcome, the audit row
+and (when the verdict ends up valid) the SP4N outbox row commit together or not at all. The
+outbox's unique (report_id, destination) index makes the hand-off exactly once however often a
+report is confirmed or overturned. The gate is never touched: a person's decision on one report
+does not open the gate for the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+import sqlite_utils
+
+from triage import reference
+from triage.config import Settings
+from triage.db import dumps, now_iso
+from triage.identity import NIK, mask_text
+from triage.outbox import sp4n_record
+from triage.review.auth import User
+from triage.schema import (
+    Complaint,
+    InvalidReason,
+    Location,
+    MissingField,
+    Outcome,
+    PlaceRef,
+    Reason,
+    TriageResult,
+    Verdict,
+)
+from triage.store import Store
+
+log = logging.getLogger("triage.review")
+
+OUTCOME_FOR = {Verdict.valid: Outcome.sp4n, Verdict.needs_info: Outcome.ask_reporter}
+
+
+class ActionError(Exception):
+    """A refused action; `status` is the HTTP status the page answers with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Overturn:
+    verdict: Verdict
+    note: str
+    reason: InvalidReason | None = None
+    missing: tuple[MissingField, ...] = ()
+    category: str | None = None
+    regency: str | None = None
+
+
+@contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[None]:
+    """BEGIN IMMEDIATE: take the write lock before reading, so the check and the write agree."""
+    conn = db.conn
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def _outcome(verdict: Verdict) -> Outcome:
+    return OUTCOME_FOR.get(verdict, Outcome.archived)
+
+
+def _load(db: sqlite_utils.Database, report_id: str, version: int | None) -> tuple[dict[str, Any], int]:
+    rows = list(db.query("SELECT * FROM results WHERE report_id = ?", [report_id]))
+    if not rows:
+        raise ActionError("Laporan tidak ditemukan.", 404)
+    done = db.execute(
+        "SELECT COUNT(*) FROM audit_log WHERE report_id = ? AND action IN ('confirm', 'overturn')",
+        [report_id],
+    ).fetchone()[0]
+    if version is not None and version != done:
+        raise ActionError(
+            "Laporan ini baru saja ditinjau orang lain. Muat ulang halaman lalu periksa lagi.", 409
+        )
+    return rows[0], done
+
+
+def _write(
+    db: sqlite_utils.Database,
+    report_id: str,
+    before_row: dict[str, Any],
+    after: TriageResult,
+    outcome: Outcome,
+    user: User,
+    action: str,
+    note: str,
+) -> None:
+    before = TriageResult.model_validate_json(before_row["result"])
+    c = after.complaint
+    loc = c.location if c else None
+    db.execute(
+        "UPDATE results SET verdict = ?, reason = ?, category = ?, province = ?, regency = ?, "
+        "confidence = ?, decided_by = ?, outcome = ?, result = ? WHERE report_id = ?",
+        [
+            after.verdict.value,
+            after.reason.value if after.reason else None,
+            c.category if c else None,
+            loc.province.name if loc and loc.province else None,
+            loc.regency.name if loc and loc.regency else None,
+            after.confidence,
+            after.decided_by,
+            outcome.value,
+            after.model_dump_json(),
+            report_id,
+        ],
+    )
+    db.execute(
+        "UPDATE reports SET outcome = ?, updated_at = ? WHERE report_id = ?",
+        [outcome.value, now_iso(), report_id],
+    )
+    if after.verdict is Verdict.valid:
+        store = Store(db)
+        record = sp4n_record(
+            store.report(report_id),
+            after,
+            model=before_row["model"],
+            prompt_version=before_row["prompt_version"],
+        )
+        store.enqueue_outbox(report_id, record, "sp4n")
+    db.execute(
+        "INSERT INTO audit_log (report_id, actor, role, action, from_verdict, from_reason, from_outcome, "
+        "to_verdict, to_reason, to_outcome, note, detail, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            report_id,
+            user.username,
+            user.role,
+            action,
+            before.verdict.value,
+            before.reason.value if before.reason else None,
+            before_row["outcome"],
+            after.verdict.value,
+            after.reason.value if after.reason else None,
+            outcome.value,
+            note,
+            dumps({"result_before": before.model_dump(mode="json"), "decided_by_before": before.decided_by}),
+            now_iso(),
+        ],
+    )
+
+
+def confirm(
+    db: sqlite_utils.Database, report_id: str, user: User, note: str = "", version: int | None = None
+) -> Outcome:
+    """The decision stands; a confirmed result leaves the review queue and goes where it belongs."""
+    with immediate(db):
+        row, _ = _load(db, report_id, version)
+        result = TriageResult.model_validate_json(row["result"])
+        after = result.model_copy(
+            update={
+                "needs_review": False,
+                "notes": [*result.notes, f"dikonfirmasi oleh {user.username}"],
+            }
+        )
+        outcome = _outcome(after.verdict)
+        _write(db, report_id, row, after, outcome, user, "confirm", note.strip()[:2000])
+    return outcome
+
+
+def _title(text: str, limit: int = 90) -> str:
+    """The longest message line: "P", "tes" and greetings come first but say the least."""
+    line = max((ln.strip() for ln in text.splitlines()), key=len, default="") or "Laporan warga"
+    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _complaint(before: TriageResult, text: str, change: Overturn) -> Complaint | None:
+    if change.verdict is Verdict.invalid:
+        return None
+    c = before.complaint or Complaint(
+        title=mask_text(_title(text)), summary=mask_text(" ".join(text.split())[:300])
+    )
+    update: dict[str, Any] = {}
+    if change.category:
+        if change.category not in reference.category_names():
+            raise ActionError(f'Kategori "{change.category}" tidak ada di daftar SP4N-LAPOR!.')
+        update["category"] = change.category
+    if change.regency:
+        found = reference.regency_candidates(change.regency)
+        if len(found) != 1:
+            hint = ", ".join(found) if found else "tidak ada yang cocok"
+            raise ActionError(f'Kabupaten/kota "{change.regency}" tidak jelas ({hint}); tulis nama resmi.')
+        r = reference.regions().regencies[found[0]]
+        p = reference.regions().provinces[r.province]
+        update["location"] = Location(
+            province=PlaceRef(name=p.name, code=p.code),
+            regency=PlaceRef(name=r.name, code=r.code),
+            mention=change.regency,
+            source="resolver",
+        )
+    return c.model_copy(update=update)
+
+
+def overturn(
+    db: sqlite_utils.Database, report_id: str, user: User, change: Overturn, version: int | None = None
+) -> Outcome:
+    """Replace the verdict with the reviewer's; an overturn to valid is handed to SP4N at once."""
+    note = change.note.strip()
+    if not note:
+        raise ActionError("Catatan wajib diisi saat membatalkan keputusan.")
+    if change.verdict is Verdict.invalid and change.reason is None:
+        raise ActionError("Pilih alasan penolakan.")
+    if change.verdict is Verdict.needs_info and not change.missing:
+        raise ActionError("Pilih data yang masih kurang (lokasi, kejadian, instansi, tanggal).")
+    with immediate(db):
+        row, _ = _load(db, report_id, version)
+        before = TriageResult.model_validate_json(row["result"])
+        if (
+            change.verdict is before.verdict
+            and change.reason is before.reason
+            and not (change.category or change.regency)
+        ):
+            raise ActionError("Keputusan baru sama dengan yang lama; gunakan Konfirmasi.")
+        text = Store(db).report(report_id).text
+        after = TriageResult(
+            verdict=change.verdict,
+            reason=change.reason if change.verdict is Verdict.invalid else None,
+            reasons=[Reason(statement=f"Keputusan peninjau: {note}"[:160], evidence="-")],
+            missing_fields=list(change.missing) if change.verdict is Verdict.needs_info else [],
+            complaint=_complaint(before, text, change),
+            confidence=1.0,
+            decided_by="reviewer",
+            rules=before.rules,
+            needs_review=False,
+            notes=[
+                *before.notes,
+                f"dibatalkan oleh {user.username}: {before.verdict.value}"
+                f"{'/' + before.reason.value if before.reason else ''} -> {change.verdict.value}",
+            ],
+        )
+        outcome = _outcome(after.verdict)
+        _write(db, report_id, row, after, outcome, user, "overturn", note[:2000])
+    return outcome
+
+
+def tell_citizen(db: sqlite_utils.Database, settings: Settings, report_id: str) -> bool:
+    """Queue the verdict reply a report waiting for a person never got (once per report).
+
+    Runs after the action's transaction (the reply outbox commits on its own); a report that
+    already had its reply is left alone by the outbox's unique (report, kind) row.
+    """
+    from triage import whatsapp
+
+    try:
+        return whatsapp.queue_verdict_reply(db, settings, report_id)
+    except Exception:  # noqa: BLE001 - the decision stands even if the reply cannot be queued
+        log.exception("could not queue the verdict reply for %s", report_id)
+        return False
+
+
+# ------------------------------------------------------------------ reveal
+
+
+_PHONE_START = re.compile(r"[+(0]|62")
+
+
+def identities(text: str) -> dict[str, list[str]]:
+    """The NIKs and phone numbers written in the citizen's messages, in clear.
+
+    Found the way `identity.mask_text` finds them (its NIK pattern; phonenumbers' matcher for
+    numbers written with +, 0 or 62), so what is revealed is what the page had masked.
+    """
+    phones = [
+        m.raw_string
+        for m in phonenumbers.PhoneNumberMatcher(text, "ID")
+        if _PHONE_START.match(m.raw_string) and sum(ch.isdigit() for ch in m.raw_string) >= 8
+    ]
+    return {
+        "nik": list(dict.fromkeys(m.group(0) for m in NIK.finditer(text))),
+        "phone": list(dict.fromkeys(phones)),
+    }
+
+
+def reveal(db: sqlite_utils.Database, report_id: str, user: User, kind: str, why: str) -> list[str]:
+    """Admin only: the clear values of one kind, with an audit row (which names only masked forms)."""
+    if kind not in ("nik", "phone"):
+        raise ActionError("Jenis data tidak dikenal.")
+    if not db.execute("SELECT 1 FROM reports WHERE report_id = ?", [report_id]).fetchone():
+        raise ActionError("Laporan tidak ditemukan.", 404)
+    allowed = user.is_admin
+    values: list[str] = []
+    if allowed:
+        report = Store(db).report(report_id)
+        values = identities(report.text)[kind]
+        if kind == "phone" and sum(ch.isdigit() for ch in report.sender) >= 8:
+            values = [report.sender, *(v for v in values if v != report.sender)]  # the WhatsApp number
+    with immediate(db):
+        db.execute(
+            "INSERT INTO audit_log (report_id, actor, role, action, note, detail, created_at) "
+            "VALUES (?,?,?,?,?,?,?)",
+            [
+                report_id,
+                user.username,
+                user.role,
+                "reveal" if allowed else "reveal_denied",
+                why.strip()[:2000],
+                dumps({"kind": kind, "masked": [mask_text(v) for v in values]}),
+                now_iso(),
+            ],
+        )
+    if not allowed:
+        raise ActionError("Hanya admin yang boleh membuka NIK atau nomor telepon.", 403)
+    return values

@@ -1,0 +1,572 @@
+"""HTTP routes of the review page (/review): server-rendered, Indonesian, usable on a phone.
+
+Every state change is a POST carrying the session's CSRF token; every page sends a strict
+Content-Security-Policy (scripts and styles only from /review/static) and `no-store`, since
+pages show citizens' messages. Handlers are sync and open their own SQLite connection.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import sqlite_utils
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from triage import reference
+from triage.db import connect
+from triage.review import actions, charts, export, queries
+from triage.review.auth import (
+    Session,
+    authenticate,
+    create_session,
+    csrf_ok,
+    end_session,
+    ensure_schema,
+    load_session,
+    record_attempt,
+    too_many_failures,
+)
+from triage.review.highlight import highlight, mask, mask_sender
+from triage.schema import InvalidReason, MissingField, TriageResult, Verdict
+from triage.store import Store
+
+HERE = Path(__file__).parent
+COOKIE = "triage_session"
+LOGIN_CSRF_COOKIE = "triage_login_csrf"
+
+router = APIRouter(prefix="/review", tags=["review"])
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["mask"] = mask
+templates.env.filters["pct"] = lambda v: f"{v:.0%}" if v is not None else "-"
+WIB = timezone(timedelta(hours=7), "WIB")
+
+
+def wib(value: str | None) -> str:
+    """Stored times are UTC; reviewers read Jakarta time (WIB)."""
+    if not value:
+        return ""
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB")
+
+
+templates.env.filters["ts"] = wib
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+VERDICT_LABELS = {"valid": "Valid", "needs_info": "Perlu info", "invalid": "Ditolak"}
+REASON_LABELS = {
+    "prank": "Iseng / lelucon",
+    "spam": "Spam / promosi",
+    "abusive": "Kasar / ancaman",
+    "not_a_complaint": "Bukan pengaduan",
+    "out_of_scope": "Di luar wewenang",
+}
+MISSING_LABELS = {
+    "location": "Lokasi",
+    "what_happened": "Kejadian",
+    "institution": "Instansi",
+    "date": "Tanggal",
+}
+OUTCOME_LABELS = {
+    "sp4n": "Diteruskan ke SP4N-LAPOR!",
+    "awaiting_gate": "Menunggu gerbang evaluasi",
+    "ask_reporter": "Menunggu info warga",
+    "archived": "Diarsipkan",
+    "review": "Perlu ditinjau",
+    "error": "Galat",
+}
+ACTION_LABELS = {
+    "confirm": "Konfirmasi",
+    "overturn": "Pembatalan",
+    "reveal": "Buka data pribadi",
+    "reveal_denied": "Buka data ditolak",
+}
+FLASH = {
+    "confirm": "Keputusan dikonfirmasi.",
+    "overturn": "Keputusan dibatalkan dan diganti.",
+    "sp4n": "Keputusan dibatalkan; laporan masuk antrean kirim SP4N-LAPOR!.",
+}
+
+
+def install(app: FastAPI) -> None:
+    """Add the review page to an app (called from `triage.web.create_app`)."""
+    db = connect(app.state.settings.db)  # create/migrate once, before the first request
+    ensure_schema(db)
+    db.close()
+    app.include_router(router)
+    app.mount("/review/static", StaticFiles(directory=HERE / "static"), name="review-static")
+
+
+# ------------------------------------------------------------------ plumbing
+
+
+@contextmanager
+def open_db(request: Request) -> Iterator[sqlite_utils.Database]:
+    """A connection per request; handlers run in a thread pool, so it must not be thread-bound."""
+    conn = sqlite3.connect(str(request.app.state.settings.db), check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA busy_timeout = 10000")
+    db.execute("PRAGMA foreign_keys = ON")
+    try:
+        yield db
+    finally:
+        conn.close()
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def secure_cookies(request: Request) -> bool:
+    settings = request.app.state.settings
+    return bool(getattr(settings, "review_secure_cookies", False)) or request.url.scheme == "https"
+
+
+def render(
+    request: Request, name: str, ctx: dict[str, Any], status: int = 200, session: Session | None = None
+) -> HTMLResponse:
+    base = {
+        "user": session.user if session else None,
+        "csrf": session.csrf if session else "",
+        "verdict_labels": VERDICT_LABELS,
+        "reason_labels": REASON_LABELS,
+        "outcome_labels": OUTCOME_LABELS,
+        "action_labels": ACTION_LABELS,
+        "missing_labels": MISSING_LABELS,
+        "queues": {k: v[0] for k, v in queries.QUEUES.items()},
+    }
+    resp = templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status)
+    resp.headers.update(SECURITY_HEADERS)
+    return resp
+
+
+def login_redirect(request: Request) -> HTTPException:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return HTTPException(303, headers={"Location": "/review/login?next=" + quote(target, safe="")})
+
+
+def require_session(request: Request, db: sqlite_utils.Database) -> Session:
+    session = load_session(db, request.cookies.get(COOKIE))
+    if session is None:
+        raise login_redirect(request)
+    return session
+
+
+def require_post(request: Request, db: sqlite_utils.Database, csrf: str) -> Session:
+    """Every POST: a live session and its CSRF token, or 403 (no redirect: a form post was forged)."""
+    session = load_session(db, request.cookies.get(COOKIE))
+    if session is None:
+        raise HTTPException(403, "Sesi habis atau belum masuk.")
+    if not csrf_ok(session.csrf, csrf):
+        raise HTTPException(403, "Token CSRF tidak valid. Muat ulang halaman lalu coba lagi.")
+    return session
+
+
+def error_page(request: Request, session: Session | None, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", {"status": status, "message": message}, status, session)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/review") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/review/"
+
+
+# ------------------------------------------------------------------ login
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/review/") -> Response:
+    with open_db(request) as db:
+        if load_session(db, request.cookies.get(COOKIE)):
+            return RedirectResponse(_safe_next(next), 303)
+    token = secrets.token_urlsafe(24)
+    resp = render(request, "login.html", {"login_csrf": token, "next": _safe_next(next), "error": None})
+    resp.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(request),
+        path="/review",
+    )
+    return resp
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/review/",
+) -> Response:
+    ip = client_ip(request)
+    username = username.strip()[:64]
+
+    def refuse(message: str, status: int) -> HTMLResponse:
+        resp = render(
+            request,
+            "login.html",
+            {
+                "login_csrf": request.cookies.get(LOGIN_CSRF_COOKIE, ""),
+                "next": _safe_next(next),
+                "error": message,
+            },
+            status,
+        )
+        return resp
+
+    if not csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE), csrf):
+        return error_page(request, None, 403, "Token CSRF tidak valid. Buka halaman masuk lagi.")
+    with open_db(request) as db:
+        if too_many_failures(db, username, ip):
+            return refuse("Terlalu banyak percobaan gagal. Coba lagi dalam 15 menit.", 429)
+        user = authenticate(db, username, password)
+        record_attempt(db, username, ip, user is not None)
+        if user is None:
+            return refuse("Nama pengguna atau kata sandi salah.", 401)
+        token = create_session(db, user, ip)
+    resp = RedirectResponse(_safe_next(next), 303)
+    resp.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        path="/review",
+        max_age=12 * 3600,
+    )
+    resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/review")
+    return resp
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    with open_db(request) as db:
+        session = require_post(request, db, csrf)
+        end_session(db, session)
+    resp = RedirectResponse("/review/login", 303)
+    resp.delete_cookie(COOKIE, path="/review")
+    return resp
+
+
+# ------------------------------------------------------------------ queues
+
+
+@router.get("", include_in_schema=False)
+def root_noslash() -> Response:
+    return RedirectResponse("/review/", 307)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    return queue_page(request, "ditolak")
+
+
+@router.get("/q/{name}", response_class=HTMLResponse)
+def queue_page(
+    request: Request,
+    name: str,
+    alasan: str | None = None,
+    dari: str | None = None,
+    sampai: str | None = None,
+    conf_min: Annotated[str | None, Query(alias="min")] = None,
+    conf_max: Annotated[str | None, Query(alias="max")] = None,
+    belum: str | None = None,
+    urut: str = "conf",
+) -> Response:
+    with open_db(request) as db:
+        session = require_session(request, db)
+        if name not in queries.QUEUES:
+            return error_page(request, session, 404, "Antrean tidak dikenal.")
+        filt = queries.QueueFilter(
+            reason=alasan if alasan in REASON_LABELS else None,
+            date_from=_date(dari),
+            date_to=_date(sampai),
+            conf_min=_float(conf_min),
+            conf_max=_float(conf_max),
+            unreviewed=bool(belum),
+            order="new" if urut == "new" else "conf",
+        )
+        rows = queries.queue(db, name, filt)
+        for r in rows:
+            r["preview"] = mask(" ".join((r["text"] or "").split())[:160])
+        return render(
+            request,
+            "queue.html",
+            {
+                "name": name,
+                "title": queries.QUEUES[name][0],
+                "rows": rows,
+                "counts": queries.counts(db),
+                "f": {
+                    "alasan": filt.reason or "",
+                    "dari": dari or "",
+                    "sampai": sampai or "",
+                    "min": conf_min or "",
+                    "max": conf_max or "",
+                    "belum": bool(belum),
+                    "urut": filt.order,
+                },
+            },
+            session=session,
+        )
+
+
+# ------------------------------------------------------------------ detail
+
+
+def _original(d: queries.Detail) -> TriageResult:
+    """The system's own decision, before any reviewer touched it."""
+    for a in d.audit:
+        if a["action"] in queries.DECISION_ACTIONS and a["detail_obj"].get("result_before"):
+            return TriageResult.model_validate(a["detail_obj"]["result_before"])
+    return d.result
+
+
+def detail_context(db: sqlite_utils.Database, d: queries.Detail) -> dict[str, Any]:
+    original = _original(d)
+    evidences: list[str] = []
+    for r in [*original.reasons, *d.result.reasons]:
+        if r.evidence not in ("-", "(kosong)") and r.evidence not in evidences:
+            evidences.append(r.evidence)
+    report = Store(db).report(d.row["report_id"])
+    found: set[int] = set()
+    messages = []
+    for m in report.messages:
+        html, hit = highlight(m.content, evidences)
+        found |= hit
+        messages.append({"ts": m.timestamp.isoformat(), "type": m.type.value, "html": html})
+    attempts = [
+        {
+            **a,
+            "response_masked": mask(a["response_raw"]),
+            "error_masked": mask(a["error"]),
+            "pretty": _pretty(mask(a["response_raw"])),
+        }
+        for a in d.attempts
+    ]
+    return {
+        "d": d,
+        "r": d.result,
+        "row": d.row,
+        "original": original,
+        "overturned": original is not d.result,
+        "sender": mask_sender(d.report["sender"] or ""),
+        "messages": messages,
+        "evidences": evidences,
+        "found": found,
+        "attempts": attempts,
+        "categories": reference.category_names(),
+        "version": d.version,
+    }
+
+
+def _pretty(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+    except (ValueError, TypeError):
+        return text
+
+
+@router.get("/r/{report_id}", response_class=HTMLResponse)
+def detail_page(request: Request, report_id: str, ok: str | None = None) -> Response:
+    with open_db(request) as db:
+        session = require_session(request, db)
+        d = queries.detail(db, report_id)
+        if d is None:
+            return error_page(request, session, 404, "Laporan tidak ditemukan.")
+        ctx = detail_context(db, d)
+        ctx.update(counts=queries.counts(db), flash=FLASH.get(ok or ""), error=None)
+        return render(request, "detail.html", ctx, session=session)
+
+
+def _after_action(
+    request: Request, db: sqlite_utils.Database, session: Session, report_id: str, exc: actions.ActionError
+) -> HTMLResponse:
+    d = queries.detail(db, report_id)
+    if d is None:
+        return error_page(request, session, exc.status, exc.message)
+    ctx = detail_context(db, d)
+    ctx.update(counts=queries.counts(db), flash=None, error=exc.message)
+    return render(request, "detail.html", ctx, exc.status, session)
+
+
+@router.post("/r/{report_id}/confirm")
+def confirm(
+    request: Request,
+    report_id: str,
+    csrf: Annotated[str, Form()] = "",
+    version: Annotated[int | None, Form()] = None,
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    with open_db(request) as db:
+        session = require_post(request, db, csrf)
+        try:
+            actions.confirm(db, report_id, session.user, note, version)
+        except actions.ActionError as exc:
+            return _after_action(request, db, session, report_id, exc)
+        actions.tell_citizen(db, request.app.state.settings, report_id)
+    return RedirectResponse(f"/review/r/{quote(report_id)}?ok=confirm", 303)
+
+
+@router.post("/r/{report_id}/overturn")
+def overturn(
+    request: Request,
+    report_id: str,
+    csrf: Annotated[str, Form()] = "",
+    version: Annotated[int | None, Form()] = None,
+    verdict: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    missing: Annotated[list[str] | None, Form()] = None,
+    category: Annotated[str, Form()] = "",
+    regency: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    with open_db(request) as db:
+        session = require_post(request, db, csrf)
+        try:
+            if verdict not in VERDICT_LABELS:
+                raise actions.ActionError("Pilih keputusan baru.")
+            change = actions.Overturn(
+                verdict=Verdict(verdict),
+                note=note,
+                reason=InvalidReason(reason) if reason in REASON_LABELS else None,
+                missing=tuple(MissingField(m) for m in (missing or []) if m in MISSING_LABELS),
+                category=category.strip() or None,
+                regency=regency.strip() or None,
+            )
+            outcome = actions.overturn(db, report_id, session.user, change, version)
+        except actions.ActionError as exc:
+            return _after_action(request, db, session, report_id, exc)
+        actions.tell_citizen(db, request.app.state.settings, report_id)
+    flash = "sp4n" if outcome.value == "sp4n" else "overturn"
+    return RedirectResponse(f"/review/r/{quote(report_id)}?ok={flash}", 303)
+
+
+@router.post("/r/{report_id}/reveal", response_class=HTMLResponse)
+def reveal(
+    request: Request,
+    report_id: str,
+    csrf: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "nik",
+    why: Annotated[str, Form()] = "",
+) -> Response:
+    with open_db(request) as db:
+        session = require_post(request, db, csrf)
+        try:
+            values = actions.reveal(db, report_id, session.user, kind, why)
+        except actions.ActionError as exc:
+            return error_page(request, session, exc.status, exc.message)
+        return render(
+            request,
+            "reveal.html",
+            {"report_id": report_id, "kind": kind, "values": values, "counts": queries.counts(db)},
+            session=session,
+        )
+
+
+# ------------------------------------------------------------------ overview, audit, export
+
+
+@router.get("/overview", response_class=HTMLResponse)
+def overview(request: Request) -> Response:
+    with open_db(request) as db:
+        session = require_session(request, db)
+        labels, series = queries.verdict_per_day(db)
+        rates = queries.overturn_rate(db)
+        q_labels, q_sizes = queries.review_queue_over_time(db)
+        named = [(REASON_LABELS.get(k, VERDICT_LABELS.get(k, k)), n, o) for k, n, o in rates]
+        return render(
+            request,
+            "overview.html",
+            {
+                "counts": queries.counts(db),
+                "mix_chart": charts.stacked_bars(labels, series, "Campuran keputusan per hari"),
+                "rate_chart": charts.rate_bars(named, "Tingkat pembatalan per alasan"),
+                "queue_chart": charts.line(q_labels, q_sizes, "Ukuran antrean tinjauan"),
+                "rates": named,
+                "mix": list(zip(labels, *series.values(), strict=True)),
+                "queue_series": list(zip(q_labels, q_sizes, strict=True)),
+            },
+            session=session,
+        )
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request) -> Response:
+    with open_db(request) as db:
+        session = require_session(request, db)
+        return render(
+            request,
+            "audit.html",
+            {"rows": queries.audit_rows(db, limit=500), "counts": queries.counts(db)},
+            session=session,
+        )
+
+
+@router.get("/audit.csv")
+def audit_csv(request: Request, report: str | None = None) -> Response:
+    with open_db(request) as db:
+        require_session(request, db)
+        body = export.audit_csv(
+            reversed(queries.audit_rows(db, report)) if report is None else queries.audit_rows(db, report)
+        )
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/export.jsonl")
+def export_cases(request: Request, since: str | None = None) -> Response:
+    with open_db(request) as db:
+        require_session(request, db)
+        body = export.eval_cases_jsonl(db, _date(since))
+    return Response(
+        body,
+        media_type="application/x-ndjson; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="review-cases.jsonl"',
+            "Cache-Control": "no-store",
+        },
+    )
