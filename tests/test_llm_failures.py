@@ -115,3 +115,32 @@ def test_a_rejection_that_fails_validation_is_kept_for_review_not_archived(broke
 
     assert decision.result.verdict is Verdict.invalid and decision.result.needs_review
     assert route(decision.result, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_a_cached_answer_is_reused_without_calling_the_model(broken_server, db):
+    from triage.llm_cache import JudgementCache
+
+    url, handler = broken_server
+    handler.body = json.dumps(
+        {
+            "reasons": [{"statement": "Jalan rusak", "evidence": "rusak parah"}],
+            "verdict": "valid",
+            "reason": None,
+            "missing_fields": [],
+            "complaint": {
+                "title": "Jalan rusak",
+                "category": "PEKERJAAN UMUM DAN PENATAAN RUANG",
+                "regency": "Demak",
+                "urgent": False,
+            },
+        }
+    )
+    cache = JudgementCache(db)
+    llm = LLM(fast_settings(), url)
+    first = pipeline.decide("r1", TEXT, llm, load_prompt(), cache=cache)
+    second = pipeline.decide("r2", TEXT, llm, load_prompt(), cache=cache)
+    assert handler.calls == 1 and not first.cached and second.cached
+    assert second.result == first.result and second.tokens == first.tokens
+    assert first.result.complaint.location.regency.name == "Kabupaten Demak"
+    other = pipeline.decide("r3", TEXT + " lagi", llm, load_prompt(), cache=cache)
+    assert handler.calls == 2 and not other.cached

@@ -234,3 +234,22 @@ def test_metrics_count_messages(client: TestClient) -> None:
     post(client, text_payload("metric1", "6281234567891", "tes"))
     text = client.get("/metrics").text
     assert "triage_messages_in_total" in text and "triage_webhook_seconds_bucket" in text
+
+
+def test_statuses_update_our_outbound_row(client: TestClient, wsettings: Settings) -> None:
+    db = connect(wsettings.db)
+    db.execute(
+        "INSERT INTO wa_outbound (report_id, kind, sender, body, state, wamid) "
+        "VALUES ('R1', 'ack', '6281', 'x', 'sent', 'wamid.OUT9')"
+    )
+
+    def status(stage: str) -> dict[str, Any]:
+        return envelope(
+            [], statuses=[{"id": "wamid.OUT9", "status": stage, "timestamp": "1", "recipient_id": "6281"}]
+        )
+
+    for stage in ("delivered", "sent", "read", "delivered"):  # out of order, as WhatsApp may send them
+        assert post(client, status(stage)).status_code == 200
+    (row,) = rows(wsettings, "SELECT delivery_status FROM wa_outbound")
+    assert row["delivery_status"] == "read"
+    assert len(rows(wsettings, "SELECT * FROM wa_statuses")) == 3

@@ -294,3 +294,34 @@ def test_sigterm_releases_work_in_flight_and_exits_0(tmp_path: Path) -> None:
     assert row[0] == "ready" and row[2] == 1 and row[3] == "released at shutdown"
     assert _count(s, "SELECT count(*) FROM results") == 0
     assert b"released at shutdown" in proc.stderr.read()  # type: ignore[union-attr]
+
+
+def test_worker_heals_a_result_without_status(tmp_path: Path) -> None:
+    """Killed between the result's commit and the status update: the next run repairs it."""
+    from triage.schema import Outcome, Reason, TriageResult, Verdict
+
+    s = _settings(tmp_path)
+    _add(s, 2)
+    db = connect(s.db)
+    store = Store(db)
+    reports = store.assemble(timedelta(seconds=0.5), now=utcnow())
+    result = TriageResult(
+        verdict=Verdict.invalid,
+        reason="prank",  # type: ignore[arg-type]
+        reasons=[Reason(statement="uji", evidence="tes")],
+        missing_fields=[],
+        confidence=0.97,
+        decided_by="prefilter",
+    )
+    rid = reports[0].report_id
+    store.save_decision(
+        rid, result, Outcome.archived, [], model="m", prompt_version="v", prompt_hash="h", latency_ms=1
+    )
+    db.execute("UPDATE reports SET status = 'pending', outcome = NULL WHERE report_id = ?", [rid])
+    worker = Worker(s, NO_MODEL, name="heal")
+    _run_until(worker, lambda: _count(s, "SELECT count(*) FROM reports WHERE status = 'done'") == 2, 20)
+    assert _count(s, "SELECT count(*) FROM results") == 2
+    assert (
+        connect(s.db).execute("SELECT outcome FROM reports WHERE report_id = ?", [rid]).fetchone()[0]
+        == "archived"
+    )

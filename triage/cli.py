@@ -22,6 +22,9 @@ def cli(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # instructor logs every failed validation at ERROR; each attempt is recorded in the database
+    # (and shown on the review page), so the terminal keeps only our own messages.
+    logging.getLogger("instructor").setLevel(logging.INFO if verbose else logging.CRITICAL)
 
 
 @cli.command()
@@ -33,7 +36,8 @@ def demo() -> None:
     """
     from triage import demo as demo_mod
 
-    sys.exit(demo_mod.run(get_settings(), Console()))
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    sys.exit(demo_mod.run(get_settings(), console))
 
 
 @cli.group()

@@ -204,6 +204,7 @@ def m003_intake(db: sqlite_utils.Database) -> None:
             "state": str,  # pending | sent | skipped | dead
             "attempts": int,
             "wamid": str,
+            "delivery_status": str,  # latest WhatsApp status callback: sent | delivered | read | failed
             "last_error": str,
             "next_attempt_at": float,
             "created_at": str,
@@ -311,6 +312,12 @@ def m005_review(db: sqlite_utils.Database) -> None:
         "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
         "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
     )
+
+
+@migration
+def m007_llm_cache(db: sqlite_utils.Database) -> None:
+    """The model's answers by (model, prompt, schema, text), so evals re-run logic for free."""
+    db["llm_cache"].create({"key": str, "judgement": str, "attempts": str, "created_at": str}, pk="key")
 
 
 def migrate(db: sqlite_utils.Database) -> None:

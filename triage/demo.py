@@ -6,6 +6,7 @@ import json
 import time
 from datetime import timedelta
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -17,7 +18,7 @@ from triage.db import connect
 from triage.embedded import llm_endpoint
 from triage.llm import LLM
 from triage.outbox import RelayStats, run_relay
-from triage.prompt import load_prompt
+from triage.prompt import Prompt, load_prompt
 from triage.schema import RawMessage
 from triage.service import process_report
 from triage.store import Store
@@ -48,6 +49,7 @@ def run(settings: Settings, console: Console) -> int:
     rows = []
     with llm_endpoint(settings) as base_url:
         llm = LLM(settings, base_url)
+        ensure_gate(db, settings, prompt, base_url, console)
         pending = store.pending_report_ids()
         with Progress(
             TextColumn("[bold]triage"),
@@ -71,6 +73,29 @@ def run(settings: Settings, console: Console) -> int:
     )
     errors = [r for r in rows if r[2]]
     return 1 if errors else 0
+
+
+def ensure_gate(db: Any, settings: Settings, prompt: Prompt, base_url: str, console: Console) -> None:
+    """Valid reports reach SP4N only from a pair that passed the gate set: run it first if needed.
+
+    Results are cached, so this costs the gate set's model time once per prompt+model.
+    """
+    from triage.evals.cli import run_eval
+    from triage.gate import gate_status, load_config
+
+    local = settings.model_copy(
+        update={"llm_base_url": base_url, "llm_json_schema_mode": settings.schema_mode}
+    )
+    status = gate_status(db, local, prompt, local.llm_model)
+    if status.open:
+        return
+    dataset = load_config(local).dataset
+    console.print(
+        f"The eval gate is closed for {status.pair}; running the gate set {dataset.name} first "
+        "(once per prompt+model; valid reports wait in awaiting_gate unless it passes)."
+    )
+    out = Path(settings.db).resolve().parent / "runs" / f"gate-{prompt.hash[:12]}"
+    run_eval(local, prompt, (dataset,), out, console=console, err=console)
 
 
 def _print_table(

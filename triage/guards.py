@@ -90,3 +90,32 @@ def needs_a_place(result: TriageResult, text: str, has_place: bool) -> TriageRes
             "notes": [*result.notes, "valid complaint without any place: asking the reporter where"],
         }
     )
+
+
+def model_confidence(
+    verdict: Verdict,
+    reason: InvalidReason | None,
+    text: str,
+    n_attempts: int,
+    has_place: bool,
+    hint_disagrees: bool,
+) -> float:
+    """How far to trust the model's answer, from signals the system can see (not the model's say).
+
+    Re-asks mean the model struggled; a rejection of a long text, of text naming a public service,
+    or of text naming a real place is less likely to be right; a place hint the official list
+    does not confirm means the model was guessing. Below the review threshold a rejection goes to
+    a person instead of the archive.
+    """
+    score = 0.85 - 0.2 * max(0, n_attempts - 1)
+    if verdict is Verdict.invalid and reason is not InvalidReason.spam:
+        services, _ = complaint_markers(text)
+        if len(text.split()) >= 40:
+            score -= 0.2
+        if services:
+            score -= 0.15
+        if has_place:
+            score -= 0.1
+    if hint_disagrees:
+        score -= 0.1
+    return round(max(0.0, min(1.0, score)), 3)

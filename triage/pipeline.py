@@ -10,13 +10,15 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from triage import guards, identity, places, prefilter, routing
+from triage import guards, identity, places, prefilter, reference, routing
 from triage.llm import LLM, AttemptRecorder, LLMGaveUp
+from triage.llm_cache import CachedAnswer, JudgementCache, judgement_key
 from triage.prompt import Prompt
 from triage.schema import (
     Complaint,
     Judgement,
     LLMAttempt,
+    Location,
     ModelJudgement,
     Reason,
     TriageResult,
@@ -24,8 +26,6 @@ from triage.schema import (
 )
 
 PREFILTER_CONFIDENCE = 0.97
-MODEL_CONFIDENCE = 0.85
-REASK_PENALTY = 0.2
 
 
 @dataclass
@@ -33,6 +33,7 @@ class Decision:
     result: TriageResult
     attempts: list[LLMAttempt] = field(default_factory=list)
     latency_ms: float = 0.0
+    cached: bool = False  # the model's answer came from the cache; latency/tokens as first paid
 
     @property
     def tokens(self) -> int:
@@ -57,6 +58,11 @@ def summarise(text: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _hint_confirmed(hint: str | None, location: Location) -> bool:
+    regency = location.regency.name if location.regency else None
+    return hint is not None and regency in reference.regency_candidates(hint)
+
+
 def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageResult:
     """The stored result: the model's verdict and words, the system's places, agency and identity."""
     complaint = None
@@ -75,7 +81,15 @@ def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageR
             anonymous=identity.anonymity_requested(text),
             reporter=identity.extract_reporter(text),
         )
-    confidence = max(0.0, MODEL_CONFIDENCE - REASK_PENALTY * (n_attempts - 1))
+    hint = draft.regency if draft else None
+    confidence = guards.model_confidence(
+        judgement.verdict,
+        judgement.reason,
+        text,
+        n_attempts,
+        has_place=location.province is not None,
+        hint_disagrees=bool(hint) and not _hint_confirmed(hint, location),
+    )
     result = TriageResult(
         verdict=judgement.verdict,
         reason=judgement.reason,
@@ -118,17 +132,43 @@ def _unsupported(attempts: list[LLMAttempt], error: str) -> TriageResult:
     )
 
 
-def decide(report_id: str, text: str, llm: LLM, prompt: Prompt, has_media: bool = False) -> Decision:
+def decide(
+    report_id: str,
+    text: str,
+    llm: LLM,
+    prompt: Prompt,
+    has_media: bool = False,
+    cache: JudgementCache | None = None,
+) -> Decision:
     """Judge one report. Raises LLMUnavailable when the model cannot be reached (retry later)."""
     started = time.perf_counter()
     hit = prefilter.check(text, has_media=has_media)
     if hit is not None:
         return Decision(from_prefilter(hit), [], (time.perf_counter() - started) * 1000)
+    key = judgement_key(llm.model, prompt.hash, text)
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None:
+        return _from_cache(cached, report_id, text)
     recorder = AttemptRecorder(report_id=report_id, model=llm.model, prompt_hash=prompt.hash)
     try:
         judgement = llm.judge(prompt, text, recorder)
     except LLMGaveUp as exc:
+        if cache is not None:
+            cache.put(key, None, recorder.attempts)
         result = _unsupported(recorder.attempts, exc.last_error)
         return Decision(result, recorder.attempts, (time.perf_counter() - started) * 1000)
+    if cache is not None:
+        cache.put(key, judgement, recorder.attempts)
     result = from_model(judgement, text, max(1, len(recorder.attempts)))
     return Decision(result, recorder.attempts, (time.perf_counter() - started) * 1000)
+
+
+def _from_cache(cached: CachedAnswer, report_id: str, text: str) -> Decision:
+    """The model's earlier answer, with today's system logic; latency and tokens as first paid."""
+    attempts = [a.model_copy(update={"report_id": report_id}) for a in cached.attempts]
+    latency = sum(a.latency_ms for a in attempts)
+    if cached.judgement is None:
+        last = attempts[-1].error if attempts else "no valid answer"
+        return Decision(_unsupported(attempts, last or ""), attempts, latency, cached=True)
+    judgement = ModelJudgement.model_validate(cached.judgement, context={"text": text})
+    return Decision(from_model(judgement, text, max(1, len(attempts))), attempts, latency, cached=True)

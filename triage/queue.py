@@ -45,8 +45,11 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     if not db.table("queue").exists():
         from triage.db import m003_intake
 
-        with db.conn:
+        with db.atomic():
             m003_intake(db)
+    outbound = db.table("wa_outbound")
+    if "delivery_status" not in outbound.columns_dict:  # added to m003 after a WIP commit
+        outbound.add_column("delivery_status", str)
     return db
 
 
@@ -123,7 +126,7 @@ class SqliteQueue:
 
     def _exec(self, sql: str, params: list[Any]) -> sqlite3.Cursor:
         db = self._conn()
-        with db.conn:
+        with db.atomic():
             return db.execute(sql, params)
 
     def put(self, item_id: str) -> bool:
@@ -138,7 +141,7 @@ class SqliteQueue:
         now = time.time()
         token = uuid.uuid4().hex
         db = self._conn()
-        with db.conn:
+        with db.atomic():
             row = db.execute(
                 "UPDATE queue SET state = 'leased', consumer = ?, token = ?, lease_until = ?, "
                 "deliveries = deliveries + 1, updated_at = ? "

@@ -206,7 +206,7 @@ class Store:
 
     def mark_dead(self, report_id: str, error: str) -> None:
         """The queue gave up on a report (dead letter): visible as status 'error', never judged."""
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "UPDATE reports SET status = 'error', error = ?, updated_at = ? "
                 "WHERE report_id = ? AND status = 'pending'",
@@ -243,7 +243,7 @@ class Store:
             context = self.report(parent).messages if parent else []
             copies = [m.model_copy(update={"message_id": f"{rid}~{m.message_id}"}) for m in context]
             report = Report(report_id=rid, sender=msgs[0].sender, messages=[*copies, *msgs])
-            with self.db.conn:
+            with self.db.atomic():
                 inserted = self.db.execute(
                     "INSERT OR IGNORE INTO reports (report_id, sender, text, message_ids, "
                     "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -324,3 +324,21 @@ class Store:
             )
             out.append(cur.rowcount == 1)
         return out
+
+    def settle_decided(self, report_id: str | None = None) -> int:
+        """Mark 'done' any pending report that already has its result; returns how many.
+
+        A crash between the result's commit and the status update leaves exactly that state
+        (sqlite-utils commits `Table.insert` on its own, so `with db.conn:` is not one
+        transaction); the worker calls this on a re-delivery and on every sweep, so it heals.
+        """
+        where = "AND r.report_id = ?" if report_id else ""
+        with self.db.atomic():
+            cur = self.db.execute(
+                "UPDATE reports AS r SET status = 'done', error = NULL, updated_at = ?, "
+                "outcome = (SELECT outcome FROM results WHERE results.report_id = r.report_id) "
+                f"WHERE r.status = 'pending' {where} "
+                "AND EXISTS (SELECT 1 FROM results WHERE results.report_id = r.report_id)",
+                [now_iso(), report_id] if report_id else [now_iso()],
+            )
+        return cur.rowcount

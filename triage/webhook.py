@@ -190,7 +190,7 @@ def store_many(db: sqlite_utils.Database, batch: list[Parsed]) -> list[tuple[int
     """Several payloads in one transaction: one commit (one fsync) for all of them."""
     st = Store(db)
     out = []
-    with db.conn:
+    with db.atomic():
         for parsed in batch:
             items = []
             for inbound in parsed.messages:
@@ -278,7 +278,7 @@ def _reject(settings: Settings, status: int, reason: str, body: bytes, *, keep: 
     if keep:
         try:
             db = _db(settings)
-            with db.conn:
+            with db.atomic():
                 db.execute(
                     "INSERT INTO webhook_rejects (status, reason, body_masked, received_at) VALUES (?,?,?,?)",
                     [status, reason[:500], masked, now_iso()],

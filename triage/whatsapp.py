@@ -104,7 +104,16 @@ def record_status(db: sqlite_utils.Database, status: dict[str, object]) -> None:
             now_iso(),
         ],
     )
-    metrics.STATUSES_IN.labels(str(status.get("status") or "unknown")).inc()
+    # ...and against our outbound row, so "was the ticket delivered/read?" is one lookup.
+    # Callbacks can arrive out of order: a later stage never goes back to an earlier one.
+    stage = str(status.get("status") or "unknown")
+    db.execute(
+        "UPDATE wa_outbound SET delivery_status = ? WHERE wamid = ? AND ("
+        "delivery_status IS NULL OR ? = 'failed' OR "
+        "instr('sent delivered read', delivery_status) < instr('sent delivered read', ?))",
+        [stage, wamid, stage, stage],
+    )
+    metrics.STATUSES_IN.labels(stage).inc()
 
 
 # ---------------------------------------------------------------- outbox of replies
@@ -114,7 +123,7 @@ def _queue(db: sqlite_utils.Database, report_id: str, kind: str, body: str) -> b
     head = db.execute("SELECT sender FROM reports WHERE report_id = ?", [report_id]).fetchone()
     if head is None:
         return False
-    with db.conn:
+    with db.atomic():
         cur = db.execute(
             "INSERT OR IGNORE INTO wa_outbound (report_id, kind, sender, body, state, attempts, "
             "next_attempt_at, created_at, updated_at) VALUES (?,?,?,?, 'pending', 0, 0, ?, ?)",
@@ -219,7 +228,7 @@ def deliver_due(
     sent = 0
     sender = sender or Sender(settings)
     for row in rows:
-        with db.conn:
+        with db.atomic():
             claimed = db.execute(
                 "UPDATE wa_outbound SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ? "
                 "WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?",
@@ -237,7 +246,7 @@ def deliver_due(
             attempts = row["attempts"] + 1
             if _retryable(exc) and attempts < MAX_ATTEMPTS:
                 delay = min(600.0, 2.0 * 2**attempts)
-                with db.conn:
+                with db.atomic():
                     db.execute(
                         "UPDATE wa_outbound SET next_attempt_at = ?, last_error = ?, updated_at = ? "
                         "WHERE id = ?",
@@ -258,7 +267,7 @@ def deliver_due(
 def _finish(
     db: sqlite_utils.Database, row_id: int, state: str, *, wamid: str | None = None, error: str | None = None
 ) -> None:
-    with db.conn:
+    with db.atomic():
         db.execute(
             "UPDATE wa_outbound SET state = ?, wamid = coalesce(?, wamid), "
             "last_error = coalesce(?, last_error), updated_at = ? WHERE id = ?",

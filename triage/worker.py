@@ -261,6 +261,8 @@ class Worker:
     def _process(self, slot: Slot, report_id: str) -> Processed:
         db = slot.db()
         done = process_report(db, self.settings, self.llm, self.prompt, report_id)
+        if done.outcome is not None and not done.new and Store(db).settle_decided(report_id):
+            log.warning("repaired the status of a decided report", extra={"report_id": report_id})
         if done.outcome is not None and done.new and self.settings.worker_send_replies:
             from triage import whatsapp
 
@@ -306,6 +308,7 @@ class Worker:
         if sweep:
             # The database is the truth: a pending report missing from the queue (a crash between
             # commit and put, a Redis restart without persistence) is enqueued again; known ids no-op.
+            store.settle_decided()
             for rid in store.pending_report_ids():
                 self.queue.put(rid)
         if self.settings.worker_send_replies:

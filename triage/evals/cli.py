@@ -127,6 +127,72 @@ def _gate_after_run(
     return info
 
 
+def _run_info(
+    ds: dataset_mod.Dataset,
+    cases: list[EvalCase],
+    prompt: Prompt,
+    runner: runner_mod.Runner,
+    repeat: int,
+    limit: int | None,
+    seconds: float,
+) -> dict[str, Any]:
+    """What was run, for metrics.json and the gate: a run counts only when `complete`."""
+    from triage.db import now_iso
+
+    return {
+        "paths": ds.paths,
+        "dataset_hash": ds.hash,
+        "prompt_hash": prompt.hash,
+        "prompt_path": str(prompt.path),
+        "schema_version": SCHEMA_VERSION,
+        "cases_in_dataset": len(ds.cases),
+        "bad_lines": [str(b) for b in ds.bad_lines],
+        "limit": limit,
+        "repeat": repeat,
+        "complete": len(cases) == len(ds.cases) and not ds.bad_lines,
+        "judged": runner.stats.judged,
+        "seconds": round(seconds, 2),
+        "created_at": now_iso(),
+    }
+
+
+def _write_outputs(
+    out_dir: Path,
+    cases: list[EvalCase],
+    all_runs: list[list[runner_mod.Prediction]],
+    metrics: dict[str, Any],
+    comparison: compare_mod.Comparison | None,
+    stability: dict[str, Any] | None,
+) -> Path:
+    """predictions.jsonl, metrics.json, compare.json, the reports; returns report.html's path."""
+    preds = all_runs[0]
+    _write_jsonl(out_dir / "predictions.jsonl", preds)
+    if len(all_runs) > 1:
+        rows = [p | {"repeat": i + 1} for i, run in enumerate(all_runs) for p in run]
+        _write_jsonl(out_dir / "predictions_repeats.jsonl", rows)
+    cmp = comparison.to_dict() if comparison else None
+    if cmp is not None:
+        (out_dir / "compare.json").write_text(json.dumps(cmp, ensure_ascii=False, indent=2), "utf-8")
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2), "utf-8")
+    ctx = report_mod.context(
+        metrics=metrics, cases=cases, preds=preds, run=metrics["run"], comparison=cmp, stability=stability
+    )
+    ctx["comparison_text"] = compare_mod.render_text(comparison) if comparison else None
+    html, _ = report_mod.write(out_dir, ctx)
+    return html
+
+
+def _print_stability(console: Console, stability: dict[str, Any]) -> None:
+    console.print(
+        f"stability over {stability['repeat']} runs: stable correct {stability['stable_correct']}, "
+        f"flaky {stability['flaky']}, stable wrong {stability['stable_wrong']}"
+    )
+    for f in stability["flaky_cases"]:
+        console.print(
+            f"  flaky {f['id']} (expected {f['expected']}): {', '.join(f['verdicts'])}", highlight=False
+        )
+
+
 @click.command("eval")
 @click.argument(
     "datasets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -190,12 +256,44 @@ def eval_cmd(
     pair costs nothing. Every run is recorded in the database; a complete, error-free run on the
     gate dataset (evals/gate.toml) that meets its bars opens the eval gate for this prompt+model.
     """
-    from triage.db import connect, now_iso
-
     console, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     bars = _bars(fail_under)
     settings = get_settings()
     prompt = load_prompt(prompt_path or settings.prompt)
+    metrics, ds = run_eval(
+        settings,
+        prompt,
+        datasets,
+        out_dir,
+        console=console,
+        err=err,
+        bars=bars,
+        no_cache=no_cache,
+        repeat=repeat,
+        previous=previous,
+        limit=limit,
+    )
+    _exit(err, metrics, bars, ds, allow_bad_lines)
+
+
+def run_eval(
+    settings: Settings,
+    prompt: Prompt,
+    datasets: tuple[Path, ...],
+    out_dir: Path,
+    *,
+    console: Console,
+    err: Console,
+    bars: dict[str, float] | None = None,
+    no_cache: bool = False,
+    repeat: int = 1,
+    previous: str | None = None,
+    limit: int | None = None,
+) -> tuple[dict[str, Any], dataset_mod.Dataset]:
+    """One eval run, recorded; `triage eval` and `triage demo` (for the gate) both call it."""
+    from triage.db import connect
+
+    bars = bars or {}
     db = connect(settings.db)
     prev = None
     if previous:
@@ -211,86 +309,44 @@ def eval_cmd(
     cases = ds.cases[:limit] if limit else ds.cases
     if not cases:
         raise click.ClickException("no valid cases to evaluate")
-    model = settings.llm_model
     started = time.perf_counter()
-    cache = runner_mod.EvalCache(db, model, prompt.hash)
+    cache = runner_mod.EvalCache(db, settings.llm_model, prompt.hash)
     with judge_factory(settings, prompt) as judge:
         runner = runner_mod.Runner(judge=judge, cache=cache)
         all_runs = _judge_all(cases, runner, err, repeat=repeat, no_cache=no_cache)
-    seconds = time.perf_counter() - started
     preds = all_runs[0]
-
-    metrics = metrics_mod.compute(cases, preds, model=model, prompt_version=prompt.version)
+    metrics = metrics_mod.compute(cases, preds, model=settings.llm_model, prompt_version=prompt.version)
+    metrics["run"] = run_info = _run_info(
+        ds, cases, prompt, runner, repeat, limit, time.perf_counter() - started
+    )
     stability = runner_mod.stability(cases, all_runs) if repeat > 1 else None
-    run_info: dict[str, Any] = {
-        "paths": [str(p) for p in datasets],
-        "dataset_hash": ds.hash,
-        "prompt_hash": prompt.hash,
-        "prompt_path": str(prompt.path),
-        "schema_version": SCHEMA_VERSION,
-        "cases_in_dataset": len(ds.cases),
-        "bad_lines": [str(b) for b in ds.bad_lines],
-        "limit": limit,
-        "repeat": repeat,
-        "complete": not limit and not ds.bad_lines,
-        "judged": runner.stats.judged,
-        "seconds": round(seconds, 2),
-        "created_at": now_iso(),
-    }
-    metrics["run"] = run_info
     if stability:
         metrics["stability"] = stability
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    run_id = runs_mod.record(
+    run_info["run_id"] = runs_mod.record(
         db,
         paths=run_info["paths"],
         dataset_hash=ds.hash,
         prompt_version=prompt.version,
         prompt_hash=prompt.hash,
-        model=model,
+        model=settings.llm_model,
         metrics=metrics,
         out_dir=str(out_dir.resolve()),
     )
-    run_info["run_id"] = run_id
     run_info["gate"] = _gate_after_run(console, settings, db, prompt, ds.hash)
-    comparison = None
-    comparison_text = None
-    if prev is not None:
-        c = compare_mod.compare(metrics, preds, prev[1], prev[2], prev[0])
-        comparison, comparison_text = c.to_dict(), compare_mod.render_text(c)
-    _write_jsonl(out_dir / "predictions.jsonl", preds)
-    if repeat > 1:
-        _write_jsonl(
-            out_dir / "predictions_repeats.jsonl",
-            [p | {"repeat": i + 1} for i, r in enumerate(all_runs) for p in r],
-        )
-    if comparison is not None:
-        (out_dir / "compare.json").write_text(json.dumps(comparison, ensure_ascii=False, indent=2), "utf-8")
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2), "utf-8")
-    ctx = report_mod.context(
-        metrics=metrics, cases=cases, preds=preds, run=run_info, comparison=comparison, stability=stability
-    )
-    ctx["comparison_text"] = comparison_text
-    html, _ = report_mod.write(out_dir, ctx)
-
+    comparison = compare_mod.compare(metrics, preds, prev[1], prev[2], prev[0]) if prev else None
+    html = _write_outputs(out_dir, cases, all_runs, metrics, comparison, stability)
     _summary(console, metrics, bars)
     if stability:
-        console.print(
-            f"stability over {repeat} runs: stable correct {stability['stable_correct']}, "
-            f"flaky {stability['flaky']}, stable wrong {stability['stable_wrong']}"
-        )
-        for f in stability["flaky_cases"]:
-            console.print(
-                f"  flaky {f['id']} (expected {f['expected']}): {', '.join(f['verdicts'])}", highlight=False
-            )
-    if comparison_text:
-        console.print(comparison_text, highlight=False)
+        _print_stability(console, stability)
+    if comparison is not None:
+        console.print(compare_mod.render_text(comparison), highlight=False)
     console.print(
-        f"run {run_id}: {len(cases)} case(s), {runner.stats.cache_hits} from cache, "
-        f"{seconds:.1f} s; report {html}"
+        f"run {run_info['run_id']}: {len(cases)} case(s), {runner.stats.cache_hits} from cache, "
+        f"{run_info['seconds']:.1f} s; report {html}"
     )
-    _exit(err, metrics, bars, ds, allow_bad_lines)
+    return metrics, ds
 
 
 def _exit(

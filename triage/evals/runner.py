@@ -12,11 +12,13 @@ one timeout must not throw away an hour of CPU.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -40,9 +42,12 @@ Prediction = dict[str, Any]
 def model_judge(settings: Settings, prompt: Prompt) -> Iterator[Judge]:
     """`pipeline.decide` on the configured model; the endpoint is started only when first needed."""
     from triage import pipeline
+    from triage.db import connect
     from triage.embedded import llm_endpoint
     from triage.llm import LLM
+    from triage.llm_cache import JudgementCache
 
+    answers = JudgementCache(connect(settings.db))  # the model's answers; logic re-runs each time
     with contextlib.ExitStack() as stack:
         state: dict[str, Any] = {}
 
@@ -56,7 +61,7 @@ def model_judge(settings: Settings, prompt: Prompt) -> Iterator[Judge]:
                     state["failed"] = f"{type(exc).__name__}: {exc}"
                     raise
                 state["llm"] = LLM(settings, base_url)
-            return pipeline.decide(case_id, text, state["llm"], prompt)
+            return pipeline.decide(case_id, text, state["llm"], prompt, cache=answers)
 
         yield judge
 
@@ -67,8 +72,20 @@ def model_judge(settings: Settings, prompt: Prompt) -> Iterator[Judge]:
 def cache_key(model: str, prompt_hash: str, text: str) -> str:
     """What a result depends on: the model, the exact prompt, the result schema and the text."""
     return hashlib.sha256(
-        json.dumps([model, prompt_hash, SCHEMA_VERSION, text], ensure_ascii=False).encode()
+        json.dumps([model, prompt_hash, SCHEMA_VERSION, code_version(), text], ensure_ascii=False).encode()
     ).hexdigest()
+
+
+@functools.cache
+def code_version() -> str:
+    """The system logic around the model: a change to it must not be hidden by cached results."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for name in ("pipeline.py", "guards.py", "prefilter.py", "places.py", "routing.py", "identity.py"):
+        digest.update((root / name).read_bytes())
+    for data in sorted((root / "data").glob("*.toml")):
+        digest.update(data.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

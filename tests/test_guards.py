@@ -1,0 +1,69 @@
+"""The second look at rejections and the place rule: deterministic, explainable, tested both ways."""
+
+from __future__ import annotations
+
+from triage import guards
+from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
+
+
+def result(verdict: Verdict, reason: InvalidReason | None = None, by: str = "model") -> TriageResult:
+    return TriageResult(
+        verdict=verdict,
+        reason=reason,
+        reasons=[Reason(statement="s", evidence="e")],
+        missing_fields=[MissingField.location] if verdict is Verdict.needs_info else [],
+        confidence=0.85,
+        decided_by=by,  # type: ignore[arg-type]
+    )
+
+
+COMPLAINT = "pemerintah goblok, jalan di desa kami rusak parah sudah 2 tahun tidak diperbaiki"
+
+
+def test_a_rude_genuine_complaint_is_not_left_rejected():
+    out = guards.second_look(result(Verdict.invalid, InvalidReason.abusive), COMPLAINT, has_place=False)
+    assert out.verdict is Verdict.needs_info and out.reason is None
+    assert out.needs_review and out.confidence <= 0.4
+    assert "second_look_overturned_rejection" in out.rules and "abusive" in out.notes[-1]
+
+
+def test_with_a_place_the_overturned_complaint_is_valid():
+    out = guards.second_look(result(Verdict.invalid, InvalidReason.prank), COMPLAINT, has_place=True)
+    assert out.verdict is Verdict.valid and out.missing_fields == []
+
+
+def test_plain_insults_stay_rejected():
+    text = "pemerintah goblok semua tidak becus, wapres cuma pencitraan dasar bodoh"
+    r = result(Verdict.invalid, InvalidReason.abusive)
+    assert guards.second_look(r, text, has_place=False) is r
+
+
+def test_court_cases_stay_out_of_scope():
+    text = "kasus tanah saya sedang disidangkan di pengadilan negeri, tolong pak menangkan, jalan buntu"
+    r = result(Verdict.invalid, InvalidReason.out_of_scope)
+    assert guards.second_look(r, text, has_place=False) is r
+
+
+def test_prefilter_decisions_are_not_second_guessed():
+    r = result(Verdict.invalid, InvalidReason.prank, by="prefilter")
+    assert guards.second_look(r, COMPLAINT, has_place=False) is r
+
+
+def test_a_local_complaint_without_a_place_asks_for_it():
+    out = guards.needs_a_place(result(Verdict.valid), "lampu jalan mati semua, rawan begal", has_place=False)
+    assert out.verdict is Verdict.needs_info and out.missing_fields == [MissingField.location]
+
+
+def test_national_bodies_need_no_place():
+    r = result(Verdict.valid)
+    assert guards.needs_a_place(r, "BPJS Kesehatan saya diblokir padahal iuran lunas", has_place=False) is r
+    assert guards.needs_a_place(r, "lampu jalan mati", has_place=True) is r
+
+
+def test_confidence_drops_for_risky_rejections():
+    short = guards.model_confidence(Verdict.invalid, InvalidReason.prank, "wkwk", 1, False, False)
+    risky = guards.model_confidence(
+        Verdict.invalid, InvalidReason.not_a_complaint, " ".join([COMPLAINT] * 4), 1, True, False
+    )
+    reasked = guards.model_confidence(Verdict.valid, None, "x", 2, True, False)
+    assert short == 0.85 and risky < 0.6 <= short and reasked == 0.65
