@@ -171,7 +171,16 @@ def test_kill_9_mid_batch_then_restart(
     env = batch.env(llm_base_url)
     first = batch.spawn(env, "w1")
     cleanup.append(first)
+    model_leased = (
+        "SELECT count(*) FROM queue q JOIN reports r ON r.report_id = q.item_id "
+        "WHERE q.state = 'leased' AND r.sender LIKE '6285%'"
+    )
+    # Kill while the model-judged report is in the middle of its model call, if we can.
     batch.wait(lambda: batch.results() >= 30, 60, "first results")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not batch.count(model_leased):
+        time.sleep(0.05)
+    in_flight = bool(batch.count(model_leased))
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     at_kill = batch.results()
@@ -182,6 +191,7 @@ def test_kill_9_mid_batch_then_restart(
     assert _stop(second) == 0  # SIGTERM: clean exit
     data = batch.check_exactly_once()
     data["results_at_kill"] = at_kill
+    data["model_call_in_flight_at_kill"] = in_flight
     _record("kill_9_restart", data)
 
 

@@ -170,3 +170,15 @@ def test_location_rejects_a_regency_outside_its_province():
             province=PlaceRef(name="Jawa Timur", code="35"),
             regency=PlaceRef(name="Kabupaten Demak", code="33.21"),
         )
+
+
+def test_a_partly_verbatim_quote_is_snapped_to_the_words_the_message_has():
+    data = judgement(reasons=[{"statement": "s", "evidence": "sudah 2 tahun tidak dibangun"}])
+    assert validate(data).reasons[0].evidence == "sudah 2 tahun tidak"
+
+
+def test_a_quote_with_too_little_in_common_is_not_snapped():
+    from triage.schema import snap_quote
+
+    assert snap_quote("rusak parah sekali di kota", TEXT) is None
+    assert snap_quote("Demak hancur", TEXT) == "Demak hancur"

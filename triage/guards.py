@@ -16,7 +16,7 @@ from triage.schema import InvalidReason, MissingField, TriageResult, Verdict
 PUBLIC_SERVICE = re.compile(
     r"\b(jalan|jln|jl|jembatan|drainase|selokan|gorong|irigasi|sekolah|sd|smp|sma|smk|madrasah|guru|"
     r"siswa|murid|ppdb|kampus|puskesmas|rumah sakit|rs|rsud|bidan|dokter|bpjs|kis|jkn|bansos|pkh|"
-    r"blt|bpnt|sembako|rastra|raskin|kip|kades|kepala desa|perangkat desa|dana desa|desa|lurah|"
+    r"bantuan sosial|blt|bpnt|sembako|rastra|raskin|kip|kades|kepala desa|perangkat desa|dana desa|desa|lurah|"
     r"kelurahan|camat|kecamatan|dinas|pemda|pemkab|pemkot|pemprov|bupati|walikota|gubernur|pns|"
     r"asn|honorer|pungli|pungutan|korupsi|suap|polisi|polsek|polres|satpol|pln|listrik|pdam|"
     r"air bersih|ktp|e-ktp|ektp|kk|kartu keluarga|akta|dukcapil|samsat|pajak|sertifikat|bpn|"
@@ -28,7 +28,8 @@ PUBLIC_SERVICE = re.compile(
 GRIEVANCE = re.compile(
     r"\b(rusak|berlubang|hancur|ambrol|roboh|mati|padam|mangkrak|terbengkalai|macet|banjir|bau|"
     r"kotor|liar|ditolak|menolak|dipungut|dipersulit|mempersulit|lambat|mahal|pungli|korupsi|"
-    r"dipotong|memotong|diminta bayar|disuruh bayar|meminta uang|tolong|mohon|keluh|mengeluh|"
+    r"dipotong|memotong|diminta bayar|disuruh bayar|meminta uang|keluh|mengeluh|diperbaiki|"
+    r"perbaiki|perbaikan|sulit|susah|dipungli|"
     r"resah|kecewa|hilang|bocor|tercemar|terlantar|"
     r"(tidak|tdk|belum|blm|gak|ga|nggak|ora) (di)?(layani|bayar|dibayar|cair|berfungsi|ada|"
     r"diperbaiki|perbaiki|ditanggapi|tanggapi|diproses|proses|keluar|terima|menerima|dapat))\b",
@@ -36,7 +37,7 @@ GRIEVANCE = re.compile(
 )
 COURT = re.compile(r"\b(sidang|disidangkan|pengadilan|hakim|gugatan|perkara|banding|kasasi|vonis)\b", re.I)
 NATIONAL = re.compile(r"\b(bpjs|pln|polri|kementerian|kemenkes|kemendikbud|kemensos|bank|imigrasi)\b", re.I)
-MIN_WORDS = 8
+MIN_WORDS = 5
 
 
 def complaint_markers(text: str) -> tuple[list[str], list[str]]:

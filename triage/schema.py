@@ -174,6 +174,38 @@ def _strip_quote_marks(text: str) -> str:
     return text.strip().strip("\"'“”‘’").strip()
 
 
+_TOKEN = re.compile(r"\S+")
+
+
+def _word(token: str) -> str:
+    return token.strip(".,!?;:\"'()[]“”‘’").casefold()
+
+
+def snap_quote(quote: str, text: str, min_words: int = 2, min_share: float = 0.5) -> str | None:
+    """The longest run of the quote's words that occurs verbatim in the text, as the text has it.
+
+    A small model often quotes "rusak banget di desa" where the message says "rusak banget, nek
+    udan": the verbatim core of what it cited is kept (from the message itself, so the quote
+    check holds) instead of paying for a full re-ask. Too little in common -> None (re-ask).
+    """
+    q = [_word(t) for t in quote.split()]
+    spans = [(m.start(), m.end(), _word(m.group(0))) for m in _TOKEN.finditer(text)]
+    best, best_end = 0, 0
+    prev = [0] * (len(q) + 1)
+    for i, (_, _, w) in enumerate(spans, start=1):
+        cur = [0] * (len(q) + 1)
+        for j, qw in enumerate(q, start=1):
+            if w and w == qw:
+                cur[j] = prev[j - 1] + 1
+                if cur[j] > best:
+                    best, best_end = cur[j], i
+        prev = cur
+    if best < min_words or best < min_share * len(q):
+        return None
+    start, end = spans[best_end - best][0], spans[best_end - 1][1]
+    return text[start:end].strip(".,!?;:\"'()[]“”‘’ ")
+
+
 class Reason(BaseModel):
     """A short statement with a verbatim quote from the message as its evidence."""
 
@@ -188,6 +220,8 @@ class Reason(BaseModel):
         text = context.get("text")
         if text is None:
             return value
+        if value and fold_for_quote(value) not in fold_for_quote(text):
+            value = snap_quote(value, text) or value
         if not value or fold_for_quote(value) not in fold_for_quote(text):
             raise ValueError(
                 f'evidence "{value[:80]}" does not occur in the message; copy a phrase from the '
