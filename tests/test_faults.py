@@ -76,7 +76,7 @@ class Batch:
             )
         for i in range(n_model):
             store.add_message(
-                RawMessage(message_id=f"c{i}", sender=f"6285{i:09d}", timestamp=old, text=COMPLAINTS[i])
+                RawMessage(message_id=f"c{i}", sender=f"6280{i:09d}", timestamp=old, text=COMPLAINTS[i])
             )
 
     def count(self, sql: str) -> int:
@@ -173,7 +173,7 @@ def test_kill_9_mid_batch_then_restart(
     cleanup.append(first)
     model_leased = (
         "SELECT count(*) FROM queue q JOIN reports r ON r.report_id = q.item_id "
-        "WHERE q.state = 'leased' AND r.sender LIKE '6285%'"
+        "WHERE q.state = 'leased' AND r.sender LIKE '6280%'"
     )
     # Kill while the model-judged report is in the middle of its model call, if we can.
     batch.wait(lambda: batch.results() >= 30, 60, "first results")
@@ -287,7 +287,7 @@ def test_model_outage_60s_mid_batch(
     assert _stop(worker) == 0
     data = batch.check_exactly_once()
     data.update(
-        results_after_60s_outage=during, llm_retries=retries, model_results_during_outage=model_during
+        results_after_60s_outage=during, llm_retries=retries, model_results_before_reopen=model_during
     )
     assert retries > 0
     _record("llm_outage_60s", data)

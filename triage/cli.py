@@ -70,15 +70,20 @@ def model_path_cmd() -> None:
     click.echo(str(model_path(get_settings())))
 
 
-# Subcommands from other modules register here, one line each.
-cli.add_command(__import__("triage.worker").worker.worker_command)  # triage worker (intake, queue)
-cli.add_command(__import__("triage.webhook").webhook.serve_command)  # triage serve (webhook, pages)
-cli.add_command(__import__("triage.review.cli").review.cli.user_group)  # triage user add (review page)
-cli.add_command(__import__("triage.review.cli").review.cli.review_group)  # triage review export
-__import__("triage.sp4n_cli").sp4n_cli.register(cli)  # relay, outbox, sp4n-sandbox
-from triage.evals.cli import eval_cmd, gate_group  # noqa: E402
-cli.add_command(eval_cmd)
-cli.add_command(gate_group)
+def _register_subcommands() -> None:
+    """Commands that live beside the parts they drive; listed here so `triage --help` shows all."""
+    from triage.evals.cli import eval_cmd, gate_group
+    from triage.review.cli import review_group, user_group
+    from triage.sp4n_cli import register as register_sp4n
+    from triage.webhook import serve_command
+    from triage.worker import worker_command
+
+    for command in (worker_command, serve_command, eval_cmd, gate_group, user_group, review_group):
+        cli.add_command(command)
+    register_sp4n(cli)  # relay, outbox list|retry|dead, sp4n-sandbox
+
+
+_register_subcommands()
 
 
 def main() -> None:

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = Field(default=9108, description="/healthz and /metrics; 0 = off")
     worker_send_replies: bool = Field(default=True, description="send acks/verdict replies")
+    worker_relay: bool = Field(default=True, description="deliver the SP4N outbox from the worker")
     whatsapp_reply_window_h: float = Field(default=24.0, description="customer-service window")
     followup_window_h: float = Field(default=72.0, description="answers to needs_info attach this long")
 

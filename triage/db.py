@@ -6,7 +6,10 @@ recorded in `_migrations`. Add new ones at the end; never edit one that has ship
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +36,7 @@ def dumps(value: Any) -> str:
 
 @migration
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["messages"].create(
+    db.table("messages").create(
         {
             "message_id": str,
             "sender": str,
@@ -49,9 +52,9 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="message_id",
     )
-    db["messages"].create_index(["sender", "ts"])
-    db["messages"].create_index(["report_id"])
-    db["reports"].create(
+    db.table("messages").create_index(["sender", "ts"])
+    db.table("messages").create_index(["report_id"])
+    db.table("reports").create(
         {
             "report_id": str,
             "sender": str,
@@ -67,8 +70,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="report_id",
         defaults={"status": "pending", "attempts": 0},
     )
-    db["reports"].create_index(["status"])
-    db["llm_attempts"].create(
+    db.table("reports").create_index(["status"])
+    db.table("llm_attempts").create(
         {
             "id": int,
             "report_id": str,
@@ -85,8 +88,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["llm_attempts"].create_index(["report_id"])
-    db["results"].create(
+    db.table("llm_attempts").create_index(["report_id"])
+    db.table("results").create(
         {
             "report_id": str,
             "verdict": str,
@@ -107,9 +110,9 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="report_id",
     )
-    db["results"].create_index(["verdict", "reason"])
-    db["results"].create_index(["outcome"])
-    db["outbox"].create(
+    db.table("results").create_index(["verdict", "reason"])
+    db.table("results").create_index(["outcome"])
+    db.table("outbox").create(
         {
             "id": int,
             "report_id": str,
@@ -127,13 +130,13 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         defaults={"state": "pending", "attempts": 0},
     )
-    db["outbox"].create_index(["report_id", "destination"], unique=True)
-    db["outbox"].create_index(["state"])
+    db.table("outbox").create_index(["report_id", "destination"], unique=True)
+    db.table("outbox").create_index(["state"])
 
 
 @migration
 def m002_evals(db: sqlite_utils.Database) -> None:
-    db["eval_runs"].create(
+    db.table("eval_runs").create(
         {
             "id": int,
             "dataset": str,
@@ -147,8 +150,8 @@ def m002_evals(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["eval_runs"].create_index(["dataset_hash", "prompt_hash", "model"])
-    db["eval_cache"].create(
+    db.table("eval_runs").create_index(["dataset_hash", "prompt_hash", "model"])
+    db.table("eval_cache").create(
         {"key": str, "result": str, "latency_ms": float, "tokens": int, "created_at": str},
         pk="key",
     )
@@ -317,28 +320,41 @@ def m005_review(db: sqlite_utils.Database) -> None:
 @migration
 def m007_llm_cache(db: sqlite_utils.Database) -> None:
     """The model's answers by (model, prompt, schema, text), so evals re-run logic for free."""
-    db["llm_cache"].create({"key": str, "judgement": str, "attempts": str, "created_at": str}, pk="key")
+    db.table("llm_cache").create({"key": str, "judgement": str, "attempts": str, "created_at": str}, pk="key")
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db["_migrations"].rows}
+    db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db.table("_migrations").rows}
     for fn in MIGRATIONS:
         if fn.__name__ in done:
             continue
-        with db.conn:
+        with db.atomic():
             fn(db)
-            db["_migrations"].insert({"name": fn.__name__, "applied_at": now_iso()})
+            db.table("_migrations").insert({"name": fn.__name__, "applied_at": now_iso()})
 
 
 def connect(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate; WAL so the web page reads while the worker writes."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """Open (creating if needed) and migrate; WAL so the web page reads while the worker writes.
+
+    `triage serve` and `triage worker` often start together on a fresh file: a file lock (named
+    after the database's absolute path, in the temp dir) makes the second wait for the first's
+    migrations instead of failing on "table already exists".
+    """
+    if str(path) == ":memory:":
+        db = sqlite_utils.Database(memory=True)
+        migrate(db)
+        return db
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA busy_timeout = 10000")
-    if str(path) != ":memory:":
-        db.enable_wal()
+    key = hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"lapor-triage-migrate-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            db.enable_wal()
+            migrate(db)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     db.execute("PRAGMA foreign_keys = ON")
-    migrate(db)
     return db

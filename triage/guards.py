@@ -16,7 +16,8 @@ from triage.schema import InvalidReason, MissingField, TriageResult, Verdict
 PUBLIC_SERVICE = re.compile(
     r"\b(jalan|jln|jl|jembatan|drainase|selokan|gorong|irigasi|sekolah|sd|smp|sma|smk|madrasah|guru|"
     r"siswa|murid|ppdb|kampus|puskesmas|rumah sakit|rs|rsud|bidan|dokter|bpjs|kis|jkn|bansos|pkh|"
-    r"bantuan sosial|blt|bpnt|sembako|rastra|raskin|kip|kades|kepala desa|perangkat desa|dana desa|desa|lurah|"
+    r"bantuan sosial|blt|bpnt|sembako|rastra|raskin|kip|kades|kepala desa|perangkat desa|"
+    r"dana desa|desa|lurah|"
     r"kelurahan|camat|kecamatan|dinas|pemda|pemkab|pemkot|pemprov|bupati|walikota|gubernur|pns|"
     r"asn|honorer|pungli|pungutan|korupsi|suap|polisi|polsek|polres|satpol|pln|listrik|pdam|"
     r"air bersih|ktp|e-ktp|ektp|kk|kartu keluarga|akta|dukcapil|samsat|pajak|sertifikat|bpn|"

@@ -49,8 +49,8 @@ class JudgementCache:
         return CachedAnswer(judgement, attempts)
 
     def put(self, key: str, judgement: ModelJudgement | None, attempts: list[LLMAttempt]) -> None:
-        with self.db.conn:
-            self.db["llm_cache"].upsert(
+        with self.db.atomic():
+            self.db.table("llm_cache").upsert(
                 {
                     "key": key,
                     "judgement": judgement.model_dump_json() if judgement else None,

@@ -141,7 +141,7 @@ def _finish_sent(
     db: sqlite_utils.Database, row: dict[str, Any], transport: str, tracking: str, ms: float
 ) -> None:
     now = _iso(_now())
-    with db.conn:
+    with db.atomic():
         db.execute(
             "UPDATE outbox SET state = 'sent', tracking_id = ?, transport = ?, last_error = NULL, "
             "lease_until = NULL, next_attempt_at = NULL, sent_at = COALESCE(sent_at, ?), updated_at = ? "
@@ -168,7 +168,7 @@ def _finish_failed(
     state = "dead" if permanent or row["attempts"] >= tuning.max_attempts else "failed"
     now = _now()
     due = None if state == "dead" else _iso(now + timedelta(seconds=next_delay(row["attempts"], tuning)))
-    with db.conn:
+    with db.atomic():
         # never downgrade a row another relay already saw confirmed
         db.execute(
             "UPDATE outbox SET state = ?, last_error = ?, transport = ?, next_attempt_at = ?, "
@@ -285,7 +285,7 @@ def notify_pending(db: sqlite_utils.Database, settings: Settings) -> int:
             log.warning("tracking notice for %s failed: %s", row["report_id"], exc)
             continue
         if ok:
-            with db.conn:
+            with db.atomic():
                 db.execute("UPDATE outbox SET notified_at = ? WHERE id = ?", [_iso(_now()), row["id"]])
             done += 1
     return done
@@ -368,7 +368,7 @@ def retry_rows(db: sqlite_utils.Database, ids: list[int] | None = None, *, all_d
     if not ids and not all_dead:
         return 0
     where = "state = 'dead'" if all_dead else f"id IN ({','.join('?' * len(ids or []))}) AND state != 'sent'"
-    with db.conn:
+    with db.atomic():
         cur = db.execute(
             "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, lease_until = NULL, "
             f"updated_at = ? WHERE {where}",

@@ -418,7 +418,7 @@ class EvalCase(BaseModel):
 
 # ---------------------------------------------------------------- SP4N-LAPOR! hand-off
 
-SP4N_RECORD_VERSION = "1"
+SP4N_RECORD_VERSION: Literal["1"] = "1"
 
 
 class Sp4nTempat(BaseModel):

@@ -27,24 +27,8 @@ class Store:
 
     def add_message(self, msg: RawMessage, raw: dict[str, Any] | None = None) -> bool:
         """Keep a message once; a re-delivered message id is ignored. True when it was new."""
-        with self.db.conn:
-            cur = self.db.execute(
-                "INSERT OR IGNORE INTO messages (message_id, sender, ts, type, text, media_id, "
-                "caption, location, raw, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [
-                    msg.message_id,
-                    msg.sender,
-                    msg.timestamp.isoformat(),
-                    msg.type.value,
-                    msg.text,
-                    msg.media_id,
-                    msg.caption,
-                    msg.location.model_dump_json() if msg.location else None,
-                    dumps(raw) if raw is not None else None,
-                    now_iso(),
-                ],
-            )
-        return cur.rowcount == 1
+        with self.db.atomic():
+            return self.add_messages_batch([(msg, raw)])[0]
 
     def _message(self, row: dict[str, Any]) -> RawMessage:
         return RawMessage(
@@ -65,7 +49,7 @@ class Store:
         reports = []
         for msgs in closed:
             report = Report(report_id=assembler.report_id_for(msgs[0]), sender=msgs[0].sender, messages=msgs)
-            with self.db.conn:
+            with self.db.atomic():
                 self.db.execute(
                     "INSERT OR IGNORE INTO reports (report_id, sender, text, message_ids, "
                     "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -91,7 +75,7 @@ class Store:
         rows = list(
             self.db.query("SELECT * FROM messages WHERE report_id = ? ORDER BY ts, message_id", [report_id])
         )
-        head = self.db["reports"].get(report_id)
+        head = self.db.table("reports").get(report_id)
         return Report(report_id=report_id, sender=head["sender"], messages=[self._message(r) for r in rows])
 
     def pending_report_ids(self, limit: int | None = None) -> list[str]:
@@ -107,7 +91,7 @@ class Store:
 
     def record_attempts(self, attempts: list[LLMAttempt]) -> None:
         for a in attempts:
-            self.db["llm_attempts"].insert(
+            self.db.table("llm_attempts").insert(
                 {
                     "report_id": a.report_id,
                     "attempt": a.attempt,
@@ -138,13 +122,13 @@ class Store:
         destination: str = "sp4n",
     ) -> bool:
         """Write the one result of a report (and its outbox row). False if it already had one."""
-        with self.db.conn:
+        with self.db.atomic():
             self.record_attempts(attempts)
             if self.has_result(report_id):
                 return False
             complaint = result.complaint
             loc = complaint.location if complaint else None
-            self.db["results"].insert(
+            self.db.table("results").insert(
                 {
                     "report_id": report_id,
                     "verdict": result.verdict.value,
@@ -182,7 +166,7 @@ class Store:
         )
 
     def set_outcome(self, report_id: str, outcome: Outcome) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute("UPDATE results SET outcome = ? WHERE report_id = ?", [outcome.value, report_id])
             self.db.execute(
                 "UPDATE reports SET outcome = ?, updated_at = ? WHERE report_id = ?",
@@ -191,7 +175,7 @@ class Store:
 
     def record_failure(self, report_id: str, error: str, attempts: list[LLMAttempt]) -> None:
         """The model could not be used: keep the attempts, leave the report pending for a retry."""
-        with self.db.conn:
+        with self.db.atomic():
             self.record_attempts(attempts)
             self.db.execute(
                 "UPDATE reports SET attempts = attempts + 1, error = ?, updated_at = ? WHERE report_id = ?",
@@ -329,7 +313,7 @@ class Store:
         """Mark 'done' any pending report that already has its result; returns how many.
 
         A crash between the result's commit and the status update leaves exactly that state
-        (sqlite-utils commits `Table.insert` on its own, so `with db.conn:` is not one
+        (sqlite-utils commits `Table.insert` on its own, so `with db.atomic():` is not one
         transaction); the worker calls this on a re-delivery and on every sweep, so it heals.
         """
         where = "AND r.report_id = ?" if report_id else ""

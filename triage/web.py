@@ -17,7 +17,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     # Routers from other modules are included here, one line each.
-    app.include_router(__import__("triage.webhook").webhook.router)  # /webhooks/whatsapp (intake)
-    app.include_router(__import__("triage.metrics").metrics.router)  # /metrics (Prometheus)
-    __import__("triage.review.routes").review.routes.install(app)  # /review (reviewers' page)
+    from triage import metrics, webhook
+    from triage.review import routes as review_routes
+
+    app.include_router(webhook.router)  # /webhooks/whatsapp (intake)
+    app.include_router(metrics.router)  # /metrics (Prometheus)
+    review_routes.install(app)  # /review (reviewers' page)
     return app

@@ -43,7 +43,9 @@ import sqlite_utils
 
 from triage import metrics
 from triage.config import Settings, get_settings
+from triage.gate import release_awaiting
 from triage.llm import LLM
+from triage.outbox import start_relay_thread
 from triage.prompt import Prompt, load_prompt
 from triage.queue import Lease, Queue, describe, open_db, open_queue
 from triage.schema import utcnow
@@ -116,9 +118,14 @@ class Worker:
         )
         tasks = [asyncio.create_task(self._slot_loop(s)) for s in self.slots]
         aux = asyncio.create_task(self._aux_loop())
+        relay_stop = threading.Event()
+        relay = start_relay_thread(self.settings, relay_stop) if self.settings.worker_relay else None
         await self.stopping.wait()
+        relay_stop.set()
+        if relay is not None:
+            relay.join(timeout=5)
         grace = self.settings.worker_shutdown_grace_s
-        done, pending = await asyncio.wait(tasks, timeout=grace)
+        await asyncio.wait(tasks, timeout=grace)
         aux.cancel()
         stuck = [s for s in self.slots if s.lease is not None]
         for slot in stuck:  # still busy after the grace period: give the item back, uncounted
@@ -201,6 +208,13 @@ class Worker:
         if done.outcome is None:  # model unavailable: wait and retry, never judge
             delay = backoff(lease.retries, s.worker_backoff_base_s, s.worker_backoff_max_s)
             metrics.RETRIES.labels("llm_unavailable").inc()
+            if lease.retries and lease.retries % 10 == 0:  # not a blip: tell the operator loudly
+                log.error(
+                    "report has waited for the model %d times: %s",
+                    lease.retries,
+                    (done.error or "")[:300],
+                    extra={"report_id": rid},
+                )
             log.warning(
                 "model unavailable; report waits %.1fs",
                 delay,
@@ -311,6 +325,11 @@ class Worker:
             store.settle_decided()
             for rid in store.pending_report_ids():
                 self.queue.put(rid)
+            # Valid reports held while this prompt+model had not passed the eval gate go on once
+            # it has (the gate logs, once, why it is closed).
+            released = release_awaiting(db, self.settings, self.prompt, self.llm.model)
+            if released:
+                log.info("eval gate open: released reports to SP4N", extra={"released": released})
         if self.settings.worker_send_replies:
             from triage import whatsapp
 

@@ -119,7 +119,7 @@ class EvalCache:
         return Cached(result, float(rows[0]["latency_ms"] or 0.0), int(rows[0]["tokens"] or 0))
 
     def put(self, text: str, decision: Decision) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db.table("eval_cache").upsert(
                 {
                     "key": cache_key(self.model, self.prompt_hash, text),

@@ -37,7 +37,7 @@ def record(
         "out_dir": out_dir,
         "created_at": now_iso(),
     }
-    with db.conn:
+    with db.atomic():
         cur = db.execute(
             f"INSERT INTO eval_runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
             list(row.values()),

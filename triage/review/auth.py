@@ -70,7 +70,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     from triage.db import m005_review
 
     if "audit_log" not in db.table_names():
-        with db.conn:
+        with db.atomic():
             m005_review(db)
 
 
@@ -86,7 +86,7 @@ def add_user(db: sqlite_utils.Database, username: str, password: str, role: str)
         raise ValueError("username must be 1-64 characters")
     if len(password) < 8:
         raise ValueError("password must be at least 8 characters")
-    with db.conn:
+    with db.atomic():
         db.execute(
             "INSERT INTO users (username, password_hash, role, created_at, disabled) VALUES (?,?,?,?,0) "
             "ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, "
@@ -106,7 +106,7 @@ def authenticate(db: sqlite_utils.Database, username: str, password: str) -> Use
     if not rows:
         return None
     if _hasher.check_needs_rehash(stored):
-        with db.conn:
+        with db.atomic():
             db.execute(
                 "UPDATE users SET password_hash = ? WHERE username = ?", [_hasher.hash(password), username]
             )
@@ -130,7 +130,7 @@ def too_many_failures(db: sqlite_utils.Database, username: str, ip: str) -> bool
 
 
 def record_attempt(db: sqlite_utils.Database, username: str, ip: str, ok: bool) -> None:
-    with db.conn:
+    with db.atomic():
         db.execute(
             "INSERT INTO login_attempts (username, ip, ok, ts) VALUES (?,?,?,?)",
             [username[:64], ip, int(ok), now_iso()],
@@ -148,7 +148,7 @@ def create_session(db: sqlite_utils.Database, user: User, ip: str) -> str:
     """A new random session token (returned once, for the cookie); its CSRF token is stored with it."""
     token = secrets.token_urlsafe(32)
     expires = (datetime.now(UTC) + SESSION_TTL).isoformat(timespec="milliseconds")
-    with db.conn:
+    with db.atomic():
         db.execute("DELETE FROM sessions WHERE expires_at < ?", [now_iso()])
         db.execute(
             "INSERT INTO sessions (token_hash, username, csrf, ip, created_at, expires_at) "
@@ -176,7 +176,7 @@ def load_session(db: sqlite_utils.Database, token: str | None) -> Session | None
 
 
 def end_session(db: sqlite_utils.Database, session: Session) -> None:
-    with db.conn:
+    with db.atomic():
         db.execute("DELETE FROM sessions WHERE token_hash = ?", [session.token_hash])
 
 

@@ -284,6 +284,6 @@ def seed(db: sqlite_utils.Database, now: datetime | None = None) -> dict[str, st
             outbox=outbox,
         )
         created = (now - timedelta(days=s.days_ago)).isoformat(timespec="milliseconds")
-        with db.conn:
+        with db.atomic():
             db.execute("UPDATE results SET created_at = ? WHERE report_id = ?", [created, rid])
     return ids
