@@ -28,7 +28,8 @@ def test_genuine_complaint_is_not_rejected_and_quotes_are_verbatim(live_llm):
         assert fold_for_quote(reason.evidence) in fold_for_quote(text)
 
 
-def test_loan_spam_is_rejected(live_llm):
+def test_loan_spam_is_rejected_end_to_end(live_llm):
+    """Prefilter or model: the system as a whole must not forward a loan advert."""
     text = (
         "PINJAMAN DANA CEPAT tanpa jaminan, cair 1 jam, bunga 0,5%! Proses mudah hanya KTP. "
         "Hubungi WA admin kami sekarang juga."

@@ -57,3 +57,14 @@ def test_media_without_text_asks_instead_of_rejecting():
 
 def test_media_with_caption_goes_to_the_model():
     assert prefilter.check("lihat ini pak", has_media=True) is None
+
+
+def test_a_loan_advert_with_a_call_to_action_is_spam():
+    text = "PINJAMAN DANA CEPAT tanpa jaminan, cair 1 jam! Proses mudah hanya KTP. Hubungi WA admin kami."
+    hit = prefilter.check(text)
+    assert hit is not None and hit.rule == "promo_with_contact" and hit.reason is InvalidReason.spam
+
+
+def test_a_complaint_about_a_loan_scam_is_not_spam():
+    text = "Saya tertipu pinjaman dana tanpa jaminan, sudah transfer biaya admin tapi tidak cair. Tolong pak"
+    assert prefilter.check(text) is None

@@ -14,6 +14,7 @@ import importlib
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -81,10 +82,18 @@ def base_url(settings: Settings) -> str:
     return f"http://{settings.embedded_host}:{settings.embedded_port}/v1"
 
 
-def _serving(settings: Settings) -> bool:
+def _port_open(settings: Settings) -> bool:
+    try:
+        with socket.create_connection((settings.embedded_host, settings.embedded_port), timeout=2.0):
+            return True
+    except OSError:
+        return False
+
+
+def _serving(settings: Settings, timeout_s: float = 2.0) -> bool:
     """True when a server on our port already answers with our model alias."""
     try:
-        r = httpx.get(base_url(settings) + "/models", timeout=2.0)
+        r = httpx.get(base_url(settings) + "/models", timeout=timeout_s)
     except httpx.HTTPError:
         return False
     if r.status_code != 200:
@@ -142,10 +151,20 @@ class EmbeddedServer:
 
     def start(self) -> EmbeddedServer:
         with _startup_lock(self.settings):
-            if _serving(self.settings):
-                self.reused = True
-                log.info("reusing the model server at %s", self.url)
-                return self
+            if _port_open(self.settings):
+                # llama-cpp-python answers /v1/models only between generations: a busy server
+                # is still ours to reuse, so wait for it rather than start a second model process.
+                deadline = time.monotonic() + self.ready_timeout_s
+                while time.monotonic() < deadline:
+                    if _serving(self.settings, timeout_s=30.0):
+                        self.reused = True
+                        log.info("reusing the model server at %s", self.url)
+                        return self
+                    time.sleep(1.0)
+                raise EmbeddedModelError(
+                    f"port {self.settings.embedded_port} is taken by something that does not serve "
+                    f"{self.settings.llm_model}; set TRIAGE_EMBEDDED_PORT or TRIAGE_LLM_BASE_URL"
+                )
             if shutil.which(sys.executable) is None:  # pragma: no cover - sanity
                 raise EmbeddedModelError("python executable not found")
             try:

@@ -144,13 +144,14 @@ SPAM_TERMS = re.compile(
     r"\b(pinjaman dana|pinjol|dana tunai|tanpa jaminan|tanpa agunan|bunga rendah|cair dalam|"
     r"selamat anda|anda (telah )?(mendapat(kan)?|terpilih|memenangkan)|pemenang|undian|hadiah|"
     r"kode voucher|voucher|kuota|paket (internet|data|nelpon)|promo|diskon|cashback|gratis|"
-    r"info lengkap|buruan|aktifkan|s&k|penawaran|investasi|profit|untung)\b",
+    r"info lengkap|buruan|aktifkan|s&k|penawaran|investasi|profit|untung|proses mudah|syarat mudah|"
+    r"cair \d+ ?(jam|menit|hari)|bunga \d)",
     re.I,
 )
 CONTACT = re.compile(
     r"(https?://|www\.|bit\.ly|wa\.me|\b[\w-]+\.(com|id|net|ly|me|xyz)\b|\*\d{2,4}[*#\d]*#|"
     r"\b(hub(ungi)?|sms|wa|whatsapp|telp|tlp|call)\b[^\n]{0,20}\d{6,}|(\+?62|0)8\d{7,11}\b|"
-    r"\bketik\s+\w+|\bbalas\s+\w+)",
+    r"\bketik\s+\w+|\bbalas\s+\w+|\bhubungi\s+(wa|whatsapp|admin|cs|kami|marketing)\b)",
     re.I,
 )
 COMPLAINT_WORDS = re.compile(

@@ -35,7 +35,9 @@ import sys
 from collections import defaultdict
 
 SEED = 20250917
-DATA = os.environ.get("LAPOR_SHARED_DATA", "/work/shared/data")
+DATA = os.environ.get(
+    "LAPOR_SHARED_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data")
+)
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVALS = os.path.dirname(HERE)
 MAX_CHARS = 1500
