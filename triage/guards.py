@@ -23,7 +23,8 @@ PUBLIC_SERVICE = re.compile(
     r"air bersih|ktp|e-ktp|ektp|kk|kartu keluarga|akta|dukcapil|samsat|pajak|sertifikat|bpn|"
     r"sampah|limbah|pencemaran|lampu jalan|pju|terminal|angkot|bus|kereta|imigrasi|paspor|"
     r"pelayanan|perizinan|izin|subsidi|pupuk|elpiji|lpg|gas melon|posyandu|mbg|makan bergizi|"
-    r"pasar|trotoar|parkir|kantor)\b",
+    r"pasar|trotoar|parkir|kantor|lalu lintas|lalin|polantas|tps|pemilu|pilkada|prostitusi|"
+    r"pelacuran|perjudian|narkoba|miras|preman)\w*",
     re.I,
 )
 GRIEVANCE = re.compile(
@@ -31,7 +32,8 @@ GRIEVANCE = re.compile(
     r"kotor|liar|ditolak|menolak|dipungut|dipersulit|mempersulit|lambat|mahal|pungli|korupsi|"
     r"dipotong|memotong|diminta bayar|disuruh bayar|meminta uang|keluh|mengeluh|diperbaiki|"
     r"perbaiki|perbaikan|sulit|susah|dipungli|"
-    r"resah|kecewa|hilang|bocor|tercemar|terlantar|"
+    r"resah|kecewa|hilang|bocor|tercemar|terlantar|ditindak|tindak lanjuti|ditertibkan|tertibkan|"
+    r"ditutup|bongkar|dibongkar|"
     r"(tidak|tdk|belum|blm|gak|ga|nggak|ora) (di)?(layani|bayar|dibayar|cair|berfungsi|ada|"
     r"diperbaiki|perbaiki|ditanggapi|tanggapi|diproses|proses|keluar|terima|menerima|dapat))\b",
     re.I,
