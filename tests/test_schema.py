@@ -8,8 +8,8 @@ from pydantic import ValidationError
 from triage.schema import (
     EvalCase,
     ModelJudgement,
-    Reason,
     RawMessage,
+    Reason,
     Report,
     Verdict,
 )
