@@ -13,7 +13,6 @@ import hashlib
 import importlib
 import logging
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -165,8 +164,6 @@ class EmbeddedServer:
                     f"port {self.settings.embedded_port} is taken by something that does not serve "
                     f"{self.settings.llm_model}; set TRIAGE_EMBEDDED_PORT or TRIAGE_LLM_BASE_URL"
                 )
-            if shutil.which(sys.executable) is None:  # pragma: no cover - sanity
-                raise EmbeddedModelError("python executable not found")
             try:
                 importlib.import_module("llama_cpp")
             except ImportError as exc:

@@ -16,7 +16,6 @@ from typing import Any
 import instructor
 import openai
 from instructor.core import InstructorRetryException
-from pydantic import ValidationError
 from tenacity import (
     Retrying,
     retry_if_exception,
@@ -110,14 +109,6 @@ class AttemptRecorder:
         if self.attempts:
             self.attempts[-1].error = f"validation: {error}"[:4000]
 
-    @property
-    def tokens(self) -> int:
-        return sum(a.prompt_tokens + a.completion_tokens for a in self.attempts)
-
-    @property
-    def latency_ms(self) -> float:
-        return sum(a.latency_ms for a in self.attempts)
-
 
 class LLM:
     """One OpenAI-compatible endpoint and the settings for asking it for a `ModelJudgement`."""
@@ -185,5 +176,3 @@ class LLM:
             if exc.status_code >= 500:
                 raise LLMUnavailable(str(exc)) from exc
             raise
-        except ValidationError as exc:  # pragma: no cover - instructor wraps these
-            raise LLMGaveUp("invalid judgement", str(exc)[:2000]) from exc

@@ -19,6 +19,7 @@ from triage.schema import (
     Judgement,
     LLMAttempt,
     Location,
+    MissingField,
     ModelJudgement,
     Reason,
     TriageResult,
@@ -124,7 +125,7 @@ def _unsupported(attempts: list[LLMAttempt], error: str) -> TriageResult:
         verdict=verdict,
         reason=reason,
         reasons=[Reason(statement="Model tidak memberi alasan yang didukung kutipan", evidence="-")],
-        missing_fields=[] if verdict is not Verdict.needs_info else ["what_happened"],  # type: ignore[list-item]
+        missing_fields=[MissingField.what_happened] if verdict is Verdict.needs_info else [],
         confidence=0.0,
         decided_by="model",
         needs_review=True,

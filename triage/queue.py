@@ -41,10 +41,6 @@ DEFAULT_QUEUE = "triage"
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """`db.connect` (which serialises migrations across processes), plus the intake tables for a
     database migrated while m003 was still empty (a development database from before this work)."""
-    return _open_locked(path)
-
-
-def _open_locked(path: str | Path) -> sqlite_utils.Database:
     db = connect(path)
     if not db.table("queue").exists():
         from triage.db import m003_intake

@@ -57,10 +57,6 @@ class Regions:
     provinces: dict[str, Region] = field(default_factory=dict)  # official name -> region
     regencies: dict[str, Region] = field(default_factory=dict)  # official name -> region
 
-    def province_of(self, regency: str) -> str | None:
-        r = self.regencies.get(regency)
-        return r.province if r else None
-
 
 @cache
 def regions() -> Regions:

@@ -165,14 +165,6 @@ class Store:
             [report_id, destination, report_id, dumps(payload), now_iso(), now_iso()],
         )
 
-    def set_outcome(self, report_id: str, outcome: Outcome) -> None:
-        with self.db.atomic():
-            self.db.execute("UPDATE results SET outcome = ? WHERE report_id = ?", [outcome.value, report_id])
-            self.db.execute(
-                "UPDATE reports SET outcome = ?, updated_at = ? WHERE report_id = ?",
-                [outcome.value, now_iso(), report_id],
-            )
-
     def record_failure(self, report_id: str, error: str, attempts: list[LLMAttempt]) -> None:
         """The model could not be used: keep the attempts, leave the report pending for a retry."""
         with self.db.atomic():
