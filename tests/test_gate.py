@@ -59,7 +59,7 @@ def gated(tmp_path, monkeypatch):
     return SimpleNamespace(tmp=tmp_path, settings=settings, db=db, store=store, reports=reports)
 
 
-def decide(report_id, text, llm, prompt, has_media=False):
+def decide(report_id, text, llm, prompt, has_media=False, same_text_senders=0):
     """Deterministic judge: the two real complaints are valid and confident, "tes" is a prank."""
     if text == "tes":
         return Decision(result_for("invalid", "prank", confidence=0.97))

@@ -68,3 +68,69 @@ def test_a_loan_advert_with_a_call_to_action_is_spam():
 def test_a_complaint_about_a_loan_scam_is_not_spam():
     text = "Saya tertipu pinjaman dana tanpa jaminan, sudah transfer biaya admin tapi tidak cair. Tolong pak"
     assert prefilter.check(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dasar cebong dungu, ngaca dulu woy",
+        "lu yang goblok, bangsat",
+    ],
+)
+def test_insults_without_any_public_matter_are_abusive(text):
+    hit = prefilter.check(text)
+    assert hit is not None and hit.rule == "insult_without_complaint"
+    assert hit.reason is InvalidReason.abusive
+    assert hit.evidence in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pemkot goblok, lampu merah di simpang Bulak Kapal mati seminggu",
+        "camat tolol, urus KTP saja dipersulit",
+        "tolong pak, tetangga saya dikatain bodoh terus sama kades",
+        "polisi bodoh tidak menindak balap liar di jalan kami",
+    ],
+)
+def test_rude_complaints_reach_the_model(text):
+    assert prefilter.check(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "reason"),
+    [
+        ("wkwkwk", "laughter_or_mash", InvalidReason.prank),
+        ("hehe pak", "laughter_or_mash", InvalidReason.prank),
+        ("asdfghjkl", "laughter_or_mash", InvalidReason.prank),
+        (
+            "Ma, tolong beliin pulsa 20rb ke no baru mama ya, nanti mama yg telp",
+            "pulsa_scam",
+            InvalidReason.spam,
+        ),
+        (
+            "SELAMAT! Nomor anda mendapat hadiah mobil. Info klik bit.ly/hadiah-xx",
+            "promo_with_contact",
+            InvalidReason.spam,
+        ),
+    ],
+)
+def test_more_certain_junk(text, rule, reason):
+    hit = prefilter.check(text)
+    assert hit is not None and (hit.rule, hit.reason) == (rule, reason)
+    assert hit.evidence in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a consumer complaint about a top-up is not the pulsa scam
+        "saya beli pulsa 50rb di konter 081234567890 tapi tidak masuk sampai sekarang",
+        # a levy complaint with a "free" programme and a phone number is not an ad
+        "sertifikat PTSL katanya gratis tapi diminta 2 juta oleh kades, hub saya 081234567890",
+        # a short real complaint is never laughter
+        "jalan rusak wkwk parah",
+    ],
+)
+def test_complaints_resembling_junk_reach_the_model(text):
+    assert prefilter.check(text) is None

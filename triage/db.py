@@ -323,6 +323,12 @@ def m007_llm_cache(db: sqlite_utils.Database) -> None:
     db.table("llm_cache").create({"key": str, "judgement": str, "attempts": str, "created_at": str}, pk="key")
 
 
+@migration
+def m008_report_text_index(db: sqlite_utils.Database) -> None:
+    """Counting how many senders sent the very same text (the flood rule of the prefilter)."""
+    db.table("reports").create_index(["text", "created_at"], if_not_exists=True)
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
     done = {row["name"] for row in db.table("_migrations").rows}

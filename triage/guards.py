@@ -31,7 +31,7 @@ GRIEVANCE = re.compile(
     r"\b(rusak|berlubang|hancur|ambrol|roboh|mati|padam|mangkrak|terbengkalai|macet|banjir|bau|"
     r"kotor|liar|ditolak|menolak|dipungut|dipersulit|mempersulit|lambat|mahal|pungli|korupsi|"
     r"dipotong|memotong|diminta bayar|disuruh bayar|meminta uang|keluh|mengeluh|diperbaiki|"
-    r"perbaiki|perbaikan|sulit|susah|dipungli|"
+    r"perbaiki|perbaikan|sulit|susah|dipungli|diminta|dimintai|harus bayar|"
     r"resah|kecewa|hilang|bocor|tercemar|terlantar|ditindak|tindak lanjuti|ditertibkan|tertibkan|"
     r"ditutup|bongkar|dibongkar|"
     r"(tidak|tdk|belum|blm|gak|ga|nggak|ora) (di)?(layani|bayar|dibayar|cair|berfungsi|ada|"

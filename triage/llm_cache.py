@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import sqlite_utils
 
@@ -59,3 +60,39 @@ class JudgementCache:
                 },
                 pk="key",
             )
+
+
+def load_answers(db: sqlite_utils.Database, path: Path) -> int:
+    """Add the answers recorded in a JSONL file (see `save_answers`) to the cache; returns how many.
+
+    Keys hash the model, prompt, schema and text, so an answer recorded for another prompt or
+    model simply never matches: a stale file cannot leak old answers into a new run.
+    """
+    if not path.exists():
+        return 0
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    for row in rows:
+        if set(row) != {"key", "judgement", "attempts", "created_at"}:
+            raise ValueError(f"{path}: not an answers file (a row has keys {sorted(row)})")
+    with db.atomic():
+        db.table("llm_cache").upsert_all(rows, pk="key")
+    return len(rows)
+
+
+def save_answers(db: sqlite_utils.Database, path: Path, keys: list[str]) -> int:
+    """Write the cached answers for `keys` into a JSONL file, keeping the file's other rows.
+
+    A committed answers file lets anyone re-score the system logic on the full dev set without
+    the hours of model time the answers cost on a 2-core machine (the same idea as cassettes).
+    """
+    rows: dict[str, dict] = {}
+    if path.exists():
+        rows = {r["key"]: r for r in map(json.loads, path.read_text("utf-8").splitlines()) if r}
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(f"SELECT * FROM llm_cache WHERE key IN ({marks})", chunk):
+            rows[row["key"]] = dict(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(dumps(rows[k]) + "\n" for k in sorted(rows)), "utf-8")
+    return len(rows)

@@ -10,12 +10,13 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from triage import guards, identity, places, prefilter, reference, routing
+from triage import categories, guards, identity, places, prefilter, reference, routing
 from triage.llm import LLM, AttemptRecorder, LLMGaveUp
 from triage.llm_cache import CachedAnswer, JudgementCache, judgement_key
 from triage.prompt import Prompt
 from triage.schema import (
     Complaint,
+    ComplaintDraft,
     Judgement,
     LLMAttempt,
     Location,
@@ -64,24 +65,41 @@ def _hint_confirmed(hint: str | None, location: Location) -> bool:
     return hint is not None and regency in reference.regency_candidates(hint)
 
 
+def with_complaint(
+    result: TriageResult, draft: ComplaintDraft | None, text: str, location: Location
+) -> TriageResult:
+    """Attach what SP4N needs to a result that is not a rejection.
+
+    Built after the guards, so a rejection the second look overturned, or a needs_info the model
+    gave without a draft, still carries the resolver's place and a category: the reviewer and
+    the reporter's follow-up start from them instead of from nothing.
+    """
+    if result.verdict is Verdict.invalid:
+        return result.model_copy(update={"complaint": None})
+    category, note = categories.check(draft.category if draft else None, text)
+    agency, level = routing.route(category, location, text)
+    complaint = Complaint(
+        title=draft.title if draft else summarise(identity.mask_text(text), limit=80),
+        summary=summarise(identity.mask_text(text)),
+        category=category,
+        location=location,
+        agency=agency,
+        agency_level=level,
+        urgent=draft.urgent if draft else False,
+        anonymous=identity.anonymity_requested(text),
+        reporter=identity.extract_reporter(text),
+    )
+    update: dict[str, object] = {"complaint": complaint}
+    if note:
+        update["rules"] = [*result.rules, "category_from_keywords"]
+        update["notes"] = [*result.notes, note]
+    return result.model_copy(update=update)
+
+
 def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageResult:
     """The stored result: the model's verdict and words, the system's places, agency and identity."""
-    complaint = None
     draft = judgement.complaint
     location = places.resolve(text, hint=draft.regency if draft else None)
-    if draft is not None and judgement.verdict is not Verdict.invalid:
-        agency, level = routing.route(draft.category, location, text)
-        complaint = Complaint(
-            title=draft.title,
-            summary=summarise(identity.mask_text(text)),
-            category=draft.category,
-            location=location,
-            agency=agency,
-            agency_level=level,
-            urgent=draft.urgent,
-            anonymous=identity.anonymity_requested(text),
-            reporter=identity.extract_reporter(text),
-        )
     hint = draft.regency if draft else None
     confidence = guards.model_confidence(
         judgement.verdict,
@@ -96,12 +114,12 @@ def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageR
         reason=judgement.reason,
         reasons=judgement.reasons,
         missing_fields=judgement.missing_fields,
-        complaint=complaint,
         confidence=confidence,
         decided_by="model",
     )
     result = guards.second_look(result, text, has_place=location.regency is not None)
-    return guards.needs_a_place(result, text, has_place=location.province is not None)
+    result = guards.needs_a_place(result, text, has_place=location.province is not None)
+    return with_complaint(result, draft, text, location)
 
 
 def _unsupported(attempts: list[LLMAttempt], error: str) -> TriageResult:
@@ -140,10 +158,11 @@ def decide(
     prompt: Prompt,
     has_media: bool = False,
     cache: JudgementCache | None = None,
+    same_text_senders: int = 0,
 ) -> Decision:
     """Judge one report. Raises LLMUnavailable when the model cannot be reached (retry later)."""
     started = time.perf_counter()
-    hit = prefilter.check(text, has_media=has_media)
+    hit = prefilter.check(text, has_media=has_media, same_text_senders=same_text_senders)
     if hit is not None:
         return Decision(from_prefilter(hit), [], (time.perf_counter() - started) * 1000)
     key = judgement_key(llm.model, prompt.hash, text)

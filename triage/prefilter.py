@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from triage.guards import complaint_markers
 from triage.schema import InvalidReason, MissingField, Verdict
 
 
@@ -161,6 +162,29 @@ COMPLAINT_WORDS = re.compile(
     re.I,
 )
 MAX_SPAM_WORDS = 80
+# Insults and slurs common in Indonesian social media. Deliberately without words that also name
+# a grievance ("maling" = thief, "sampah" = rubbish, "penipu" = fraudster, "busuk" = stinking).
+INSULTS = re.compile(
+    r"\b(anjing|anjg|njing|bangsat|bangsad|bajingan|brengsek|keparat|kampret|kunyuk|monyet|babi|"
+    r"goblok|goblog|gblk|tolol|bodoh|bego|dungu|idiot|bloon|dongo|dongok|bebal|sinting|setan|iblis|"
+    r"tai|taik|kontol|memek|ngentot|jancuk|jancok|asu|kacung|jongos|antek|cebong|kecebong|kadrun|"
+    r"laknat|bacot|congor|banci|bencong|lonte|pendusta|pembohong|bejat|biadab)\w*\b",
+    re.I,
+)
+MAX_INSULT_WORDS = 80
+# The "mama minta pulsa" scam: top up this (new) number, I'll call you later.
+PULSA_SCAM = re.compile(
+    r"\b(isi|isiin|isi.?in|isikan|beli|belikan|beliin|kirim|kirimin|kirimkan|transfer|tf)\b\W+"
+    r"(\w+\W+){0,3}?pulsa\b",
+    re.I,
+)
+PULSA_SCAM_FRAME = re.compile(
+    r"\bno(mor)?\.?\s*(baru|ini)\w*\b|\bnanti\s+\w+\s+(yg|yang)\s+(tlp|tlpn|telp|telpon|telepon|sms)\b",
+    re.I,
+)
+LAUGHTER = re.compile(r"^(w+k+[wk]*|h+a+[ha]*|h+e+[he]*|h+i+[hi]*|x+i+[xi]*|a*w+o+k+[awok]*|lol|lmao)$", re.I)
+# The same text from this many different senders within a day is a chain message or a campaign.
+FLOOD_MIN_SENDERS = 5
 
 
 def _words(text: str) -> list[str]:
@@ -177,8 +201,12 @@ def _first_line(text: str, limit: int = 80) -> str:
     return line[:limit]
 
 
-def check(text: str, has_media: bool = False) -> PrefilterHit | None:
-    """The first rule that covers the whole report, or None to send it to the model."""
+def check(text: str, has_media: bool = False, same_text_senders: int = 0) -> PrefilterHit | None:
+    """The first rule that covers the whole report, or None to send it to the model.
+
+    `same_text_senders`: how many different senders sent exactly this text recently (the caller
+    counts them; this module does no I/O).
+    """
     stripped = text.strip()
     if not stripped:
         if has_media:
@@ -212,6 +240,14 @@ def check(text: str, has_media: bool = False) -> PrefilterHit | None:
             URL.search(stripped).group(0)[:80],  # type: ignore[union-attr]
         )
     letters = [w for w in words if not w.isdigit()]
+    if _laughter_or_mash(words):
+        return PrefilterHit(
+            "laughter_or_mash",
+            Verdict.invalid,
+            InvalidReason.prank,
+            "Hanya tawa atau ketikan acak, tanpa isi",
+            _first_line(stripped, 40),
+        )
     if letters and all(w in TEST_WORDS for w in letters) and len(words) <= 6:
         return PrefilterHit(
             "test_message",
@@ -228,6 +264,32 @@ def check(text: str, has_media: bool = False) -> PrefilterHit | None:
             "Hanya salam, tanpa pengaduan",
             _first_line(stripped),
         )
+    if same_text_senders >= FLOOD_MIN_SENDERS and not _may_be_complaint(stripped):
+        return PrefilterHit(
+            "duplicate_flood",
+            Verdict.invalid,
+            InvalidReason.spam,
+            f"Teks yang sama persis dikirim oleh {same_text_senders} pengirim berbeda (pesan berantai)",
+            _first_line(stripped),
+        )
+    pulsa = PULSA_SCAM.search(stripped)
+    if pulsa and PULSA_SCAM_FRAME.search(stripped) and not all(complaint_markers(stripped)):
+        return PrefilterHit(
+            "pulsa_scam",
+            Verdict.invalid,
+            InvalidReason.spam,
+            "Permintaan isi pulsa ke nomor lain (modus penipuan)",
+            _context(stripped, pulsa.start(), pulsa.end()),
+        )
+    insult = INSULTS.search(stripped)
+    if insult and len(words) <= MAX_INSULT_WORDS and _no_public_matter(stripped):
+        return PrefilterHit(
+            "insult_without_complaint",
+            Verdict.invalid,
+            InvalidReason.abusive,
+            "Makian atau hinaan tanpa menyebut layanan publik atau masalah yang bisa ditindaklanjuti",
+            _context(stripped, insult.start(), insult.end()),
+        )
     if len(words) <= MAX_SPAM_WORDS and not COMPLAINT_WORDS.search(stripped):
         gambling = GAMBLING.search(stripped)
         if gambling and (URL.search(stripped) or PROMO_ACTION.search(stripped)):
@@ -240,7 +302,8 @@ def check(text: str, has_media: bool = False) -> PrefilterHit | None:
             )
         terms = {m.group(0).casefold() for m in SPAM_TERMS.finditer(stripped)}
         contact = CONTACT.search(stripped)
-        if len(terms) >= 2 and contact:
+        # one promo word is enough when nothing in the text names a public-service problem
+        if contact and (len(terms) >= 2 or (terms and not _may_be_complaint(stripped))):
             first = SPAM_TERMS.search(stripped)
             assert first is not None
             return PrefilterHit(
@@ -251,6 +314,36 @@ def check(text: str, has_media: bool = False) -> PrefilterHit | None:
                 _context(stripped, first.start(), first.end()),
             )
     return None
+
+
+def _may_be_complaint(text: str) -> bool:
+    """A flood of one genuine complaint (neighbours reporting the same road) must reach the model."""
+    services, grievances = complaint_markers(text)
+    return bool(COMPLAINT_WORDS.search(text)) or bool(services and grievances)
+
+
+def _laughter_or_mash(words: list[str]) -> bool:
+    """A few words of laughter ("wkwk", "hehe") or keyboard mashing, with greetings/tests at most."""
+    if not words or len(words) > 6:
+        return False
+    odd = [w for w in words if LAUGHTER.match(w) or _is_mash(w)]
+    rest = [w for w in words if w not in odd]
+    return bool(odd) and all(w in GREETING_WORDS or w in TEST_WORDS for w in rest)
+
+
+def _is_mash(word: str) -> bool:
+    """Five or more letters with at most one vowel and no known word: "jkdfhskjdfh", "asdfghjkl"."""
+    return len(word) >= 5 and word.isalpha() and sum(ch in "aeiou" for ch in word.casefold()) <= 1
+
+
+def _no_public_matter(text: str) -> bool:
+    """Not a single public-service word, grievance word or complaint word: an insult alone.
+
+    Stricter than `_may_be_complaint`: a rude citizen who names the office or the problem
+    ("pemkot goblok, lampu merah mati seminggu") always reaches the model.
+    """
+    services, grievances = complaint_markers(text)
+    return not services and not grievances and not COMPLAINT_WORDS.search(text)
 
 
 def _context(text: str, start: int, end: int, width: int = 30) -> str:

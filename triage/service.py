@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
@@ -22,6 +23,7 @@ from triage.schema import Outcome
 from triage.store import Store
 
 log = logging.getLogger(__name__)
+FLOOD_WINDOW = timedelta(hours=24)
 
 
 @dataclass
@@ -48,9 +50,10 @@ def process_report(
     if existing is not None:  # at-least-once delivery: a second delivery changes nothing
         return Processed(report_id, Outcome(existing["outcome"]), None, new=False)
     report = store.report(report_id)
+    senders = store.senders_with_text(report.text, since=datetime.now(UTC) - FLOOD_WINDOW)
     try:
         decision = (decide or pipeline.decide)(
-            report_id, report.text, llm, prompt, has_media=bool(report.media_ids)
+            report_id, report.text, llm, prompt, has_media=bool(report.media_ids), same_text_senders=senders
         )
     except LLMUnavailable as exc:
         store.record_failure(report_id, f"llm unavailable: {exc}", [])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -77,6 +77,20 @@ class Store:
         )
         head = self.db.table("reports").get(report_id)
         return Report(report_id=report_id, sender=head["sender"], messages=[self._message(r) for r in rows])
+
+    def senders_with_text(self, text: str, since: datetime) -> int:
+        """Distinct senders whose report has exactly this text, assembled since `since`."""
+        if not text.strip():
+            return 0
+        # fetch and close at once: a half-read cursor would pin an old snapshot on this connection
+        # and make its next write fail with "database is locked"
+        rows = list(
+            self.db.query(
+                "SELECT COUNT(DISTINCT sender) AS n FROM reports WHERE text = ? AND created_at >= ?",
+                [text, since.astimezone(UTC).isoformat(timespec="milliseconds")],
+            )
+        )
+        return int(rows[0]["n"])
 
     def pending_report_ids(self, limit: int | None = None) -> list[str]:
         sql = "SELECT report_id FROM reports WHERE status = 'pending' ORDER BY created_at, report_id"

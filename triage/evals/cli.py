@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from triage import llm_cache
 from triage.config import Settings, get_settings
 from triage.evals import compare as compare_mod
 from triage.evals import dataset as dataset_mod
@@ -239,6 +240,12 @@ def _print_stability(console: Console, stability: dict[str, Any]) -> None:
     help="Prompt file (default: TRIAGE_PROMPT or prompts/triage.toml).",
 )
 @click.option("--allow-bad-lines", is_flag=True, help="Do not fail the run for malformed dataset lines.")
+@click.option(
+    "--answers",
+    "answers_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSONL file of recorded model answers: read before the run, updated after it (shareable).",
+)
 def eval_cmd(
     datasets: tuple[Path, ...],
     out_dir: Path,
@@ -249,6 +256,7 @@ def eval_cmd(
     limit: int | None,
     prompt_path: Path | None,
     allow_bad_lines: bool,
+    answers_path: Path | None,
 ) -> None:
     """Judge labelled cases (JSONL) and score them: writes metrics.json, predictions.jsonl and a report.
 
@@ -272,6 +280,7 @@ def eval_cmd(
         repeat=repeat,
         previous=previous,
         limit=limit,
+        answers_path=answers_path,
     )
     _exit(err, metrics, bars, ds, allow_bad_lines)
 
@@ -289,6 +298,7 @@ def run_eval(
     repeat: int = 1,
     previous: str | None = None,
     limit: int | None = None,
+    answers_path: Path | None = None,
 ) -> tuple[dict[str, Any], dataset_mod.Dataset]:
     """One eval run, recorded; `triage eval` and `triage demo` (for the gate) both call it."""
     from triage.db import connect
@@ -310,10 +320,20 @@ def run_eval(
     if not cases:
         raise click.ClickException("no valid cases to evaluate")
     started = time.perf_counter()
+    if answers_path is not None:
+        try:
+            loaded = llm_cache.load_answers(db, answers_path)
+        except (ValueError, KeyError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--answers") from None
+        err.print(f"{loaded} recorded model answers read from {answers_path}", highlight=False)
     cache = runner_mod.EvalCache(db, settings.llm_model, prompt.hash)
     with judge_factory(settings, prompt) as judge:
         runner = runner_mod.Runner(judge=judge, cache=cache)
         all_runs = _judge_all(cases, runner, err, repeat=repeat, no_cache=no_cache)
+    if answers_path is not None:
+        keys = [llm_cache.judgement_key(settings.llm_model, prompt.hash, c.text) for c in cases]
+        total = llm_cache.save_answers(db, answers_path, keys)
+        err.print(f"{answers_path}: {total} recorded model answers", highlight=False)
     preds = all_runs[0]
     metrics = metrics_mod.compute(cases, preds, model=settings.llm_model, prompt_version=prompt.version)
     metrics["run"] = run_info = _run_info(

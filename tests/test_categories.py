@@ -1,0 +1,70 @@
+"""The keyword check on the model's category (words in triage/data/category_keywords.toml)."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from triage import categories
+from triage.llm_cache import CachedAnswer
+from triage.pipeline import _from_cache
+from triage.schema import ModelJudgement
+
+PU = "PEKERJAAN UMUM DAN PENATAAN RUANG"
+KEPENDUDUKAN = "KEPENDUDUKAN"
+SOSIAL = "SOSIAL DAN KESEJAHTERAAN"
+
+
+def test_shipped_table_names_only_official_categories() -> None:
+    table = categories.shipped_table()
+    assert len(table.category) >= 15
+    with pytest.raises(ValidationError, match="not an SP4N-LAPOR! category"):
+        categories.parse_table('[[category]]\nname = "JALAN"\nkeywords = ["jalan rusak"]\n')
+
+
+@pytest.mark.parametrize(
+    ("model", "text", "expected"),
+    [
+        # the model's choice has support in the text: it stands
+        (PU, "jalan rusak di depan kantor dukcapil", PU),
+        # no support for the model's choice, one clear winner: corrected
+        (SOSIAL, "sudah 3 bulan e-KTP saya belum jadi di disdukcapil", KEPENDUDUKAN),
+        (SOSIAL, "Jalan desa berlubang dan jembatan ambrol", PU),
+        # no category words at all: the model's choice stands
+        (SOSIAL, "tolong pak urusan saya dipersulit terus", SOSIAL),
+        # a tie between two other categories: no guess
+        (SOSIAL, "ktp saya hilang waktu di puskesmas", SOSIAL),
+        # the model gave none: the words decide
+        (None, "listrik padam tiap malam", "ENERGI DAN SUMBER DAYA ALAM"),
+    ],
+)
+def test_check(model: str | None, text: str, expected: str | None) -> None:
+    assert categories.check(model, text)[0] == expected
+
+
+def test_keywords_match_whole_words_and_prefixes() -> None:
+    assert "PENDIDIKAN DAN KEBUDAYAAN" in categories.keyword_hits("sekolahan anak saya")
+    assert "PENDIDIKAN DAN KEBUDAYAAN" not in categories.keyword_hits("saya bersekolah")  # not a word start
+    assert "KEPENDUDUKAN" in categories.keyword_hits("bikin E KTP lama")  # spacing/hyphen optional
+    assert categories.keyword_hits("kkn") == {}
+
+
+def test_correction_is_recorded_in_the_result() -> None:
+    text = (
+        "Pak, e-KTP saya sudah 4 bulan belum jadi di Disdukcapil Kabupaten Demak, tiap datang disuruh balik"
+    )
+    answer = ModelJudgement.model_validate(
+        {
+            "reasons": [{"statement": "e-KTP belum jadi 4 bulan", "evidence": "sudah 4 bulan belum jadi"}],
+            "verdict": "valid",
+            "reason": None,
+            "missing_fields": [],
+            "complaint": {"title": "e-KTP lama", "category": SOSIAL, "regency": "Demak", "urgent": False},
+        },
+        context={"text": text},
+    )
+    decision = _from_cache(CachedAnswer(judgement=answer.model_dump(mode="json"), attempts=[]), "r1", text)
+    result = decision.result
+    assert result.complaint is not None and result.complaint.category == KEPENDUDUKAN
+    assert "category_from_keywords" in result.rules
+    assert any("SOSIAL DAN KESEJAHTERAAN" in n for n in result.notes)
