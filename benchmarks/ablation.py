@@ -7,6 +7,7 @@ it costs no model time: each configuration re-runs only the deterministic logic.
   +places       places resolved from the text against the Kemendagri list (hint only tips ties)
   +second_look  rejections of text naming a public service and a grievance overturned for review
   +place_rule   a local complaint with no place becomes needs_info
+  +categories   the model's category checked against category words in the text
   +prefilter    deterministic rules answer first (the full system, as `triage eval` runs it)
 
 Usage: TRIAGE_DB=runs/dev.db python benchmarks/ablation.py evals/dev.jsonl
@@ -17,7 +18,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from triage import guards, places, prefilter, reference
+from triage import categories, guards, places, prefilter, reference
 from triage.config import Settings
 from triage.db import connect
 from triage.evals import dataset, metrics
@@ -27,7 +28,7 @@ from triage.pipeline import from_model, from_prefilter
 from triage.prompt import load_prompt
 from triage.schema import Complaint, Location, ModelJudgement, PlaceRef, TriageResult
 
-STEPS = ["model", "+places", "+second_look", "+place_rule", "+prefilter"]
+STEPS = ["model", "+places", "+second_look", "+place_rule", "+categories", "+prefilter"]
 
 
 def hint_location(hint: str | None) -> Location:
@@ -40,8 +41,15 @@ def hint_location(hint: str | None) -> Location:
 
 
 def configured(step: int, j: ModelJudgement, text: str) -> TriageResult:
-    if step >= STEPS.index("+place_rule"):
+    if step >= STEPS.index("+categories"):
         return from_model(j, text, 1)
+    if step == STEPS.index("+place_rule"):
+        keep = categories.check
+        categories.check = lambda model_category, text: (model_category, None)  # the check off
+        try:
+            return from_model(j, text, 1)
+        finally:
+            categories.check = keep
     d = j.complaint
     loc = (
         places.resolve(text, hint=d.regency if d else None)

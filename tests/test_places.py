@@ -196,3 +196,28 @@ def test_fast_on_long_text() -> None:
     for _ in range(20):
         resolve(text)
     assert (time.perf_counter() - start) / 20 < 0.05
+
+
+@pytest.mark.parametrize(
+    ("text", "province", "regency"),
+    [
+        # the governor addressed tips a kecamatan name found in several provinces
+        ("Pak Ahok, halte Grogol gelap dan kumuh", "Daerah Khusus Ibukota Jakarta", None),
+        # no place named at all: the addressed governor's province, never a regency
+        ("Pak Ganjar, jalan di depan rumah saya rusak", "Jawa Tengah", None),
+        # a place the text names elsewhere beats the addressee
+        ("Pak Ganjar, saya warga kab. Sidoarjo, jalan rusak", "Jawa Timur", "Kabupaten Sidoarjo"),
+        ("Pak Ganjar, saya tinggal di Provinsi Jawa Timur, jalan rusak", "Jawa Timur", None),
+        # "kel." leans to the place where the name is a kelurahan...
+        (
+            "susah urus surat di kel. Pegadungan",
+            "Daerah Khusus Ibukota Jakarta",
+            "Kota Administrasi Jakarta Barat",
+        ),
+        # ...but a named regency beats the lean
+        ("jalan rusak di kelurahan Campurejo Kendal", "Jawa Tengah", "Kabupaten Kendal"),
+        ("spanduk di petamburan jkt brt", "Daerah Khusus Ibukota Jakarta", "Kota Administrasi Jakarta Barat"),
+    ],
+)
+def test_context_from_the_addressee_and_the_marker_word(text, province, regency):
+    assert names(resolve(text)) == (province, regency)

@@ -37,8 +37,9 @@ _MARKER_WORDS = {
     "kab": "kab kabupaten kabupatan pemkab bupati kbp",
     "kota": "kota kodya kotamadya pemkot walikota kotip",
     "kec": "kec kecamatan kc kcm kecamatn camat distrik",
-    "desa": "desa ds kel kelurahan keluharan kelurahaan klurahan kelurhan kalurahan lurah deso nagari "
-    "gampong",
+    "desa": "desa ds kalurahan deso nagari gampong",
+    # a kelurahan is a desa-level region too; the word prefers kelurahan over a desa of that name
+    "kel": "kel kelurahan keluharan kelurahaan klurahan kelurhan lurah",
     "prov": "provinsi propinsi prov prop pemprov gubernur gub",
     # The name after these is a hamlet, a river or a person, not an official region:
     # "dusun Temanggung", "Sei Batang Hari", "Nama SRI RAHAYU", "Bu Kemiri".
@@ -76,6 +77,8 @@ W_UNIQUE_NAME = 1.5  # a kecamatan/desa name that exists in one regency only
 W_CONFIRM_DISTRICT = 1.0
 W_CONFIRM_VILLAGE = 0.5
 W_PROVINCE = 1.0
+W_LEAN = 0.5  # "kel. X" where X is a kelurahan in one regency and a desa in others
+W_ADDRESSEE = 1.0  # "pak Ganjar": a tie between Grogol in Jakarta and Grogol in Jawa Tengah
 W_REPEAT = 0.5  # each repeat of a name, up to MAX_REPEATS: the place talked about gets named again
 MAX_REPEATS = 2
 MAX_CONFIRM_CANDIDATES = 40  # "Sukamaju" (65 regencies) confirms nothing
@@ -121,6 +124,26 @@ def _load_aliases() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
     stop = frozenset(fold(w) for w in raw.get("stoplist", {}).get("words", []))
     common = frozenset(fold(w) for w in raw.get("common_words", {}).get("words", []))
     return alias, stop, common
+
+
+@cache
+def _addressees() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(whole-word pattern over folded text, province code) from the [addressee] table."""
+    raw = tomllib.loads(_data_text("place_aliases.toml")).get("addressee", {})
+    provinces = {r.name: r.code for r in regions().by_code.values() if r.level == "provinsi"}
+    out = []
+    for key, official in raw.items():
+        if official not in provinces:
+            raise ValueError(f"place_aliases.toml: addressee {key!r} -> {official!r} is not a province name")
+        out.append((re.compile(r"(?<!\w)" + re.escape(fold(key)) + r"(?!\w)"), provinces[official]))
+    return tuple(out)
+
+
+def addressed_province(text: str) -> str | None:
+    """The province code of the governor or provincial channel the text addresses, if exactly one."""
+    folded = fold(text)
+    found = {code for pattern, code in _addressees() if pattern.search(folded)}
+    return found.pop() if len(found) == 1 else None
 
 
 @cache
@@ -179,6 +202,7 @@ class _Mention:
     local_regencies: frozenset[str] = frozenset()  # an alias's desa/kecamatan readings
     in_street: bool = False  # part of a street or route name: "Jl. Semarang", "jalan Semarang Demak"
     split: bool = False  # matched only after joining/splitting words ("gunung pati" = "Gunungpati")
+    leans_to: frozenset[str] = frozenset()  # regencies its marker word fits better ("kel." -> kelurahan)
 
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -209,6 +233,16 @@ def _regency_filter(codes: tuple[str, ...], marker: str) -> tuple[str, ...]:
     by_code = regions().by_code
     kept = tuple(c for c in codes if by_code[c].kind == ("kabupaten" if marker == "kab" else "kota"))
     return kept or codes
+
+
+def _kelurahan_regencies(codes: tuple[str, ...]) -> frozenset[str]:
+    """Regencies where a desa-level name is a kelurahan: "kel. Pegadungan" leans to Jakarta Barat.
+
+    Only a lean, never a filter: people write "kelurahan" for a desa too ("kelurahan Campurejo
+    Kendal" is desa Campurejo in Kendal, not the kelurahan in Kota Kediri).
+    """
+    by_code = regions().by_code
+    return frozenset(_regency_code(c) for c in codes if by_code[c].kind == "kelurahan")
 
 
 def _lookup(key: str, marker: str | None, idx: _Index) -> _Mention | None:
@@ -250,9 +284,12 @@ def _lookup_marked(key: str, marker: str, idx: _Index) -> _Mention | None:
         if key in idx.district:
             return _Mention(key, "district", idx.district[key], True, W_EXPLICIT_DISTRICT)
         return None
-    if marker == "desa":
+    if marker in ("desa", "kel"):
         if key in idx.village:
-            return _Mention(key, "village", idx.village[key], True, W_EXPLICIT_VILLAGE)
+            found = _Mention(key, "village", idx.village[key], True, W_EXPLICIT_VILLAGE)
+            if marker == "kel":
+                found.leans_to = _kelurahan_regencies(idx.village[key])
+            return found
         return None
     if marker == "prov" and key in idx.province:
         return _Mention(key, "province", (idx.province[key],), True, W_PROVINCE)
@@ -454,8 +491,14 @@ def _directional(key: str) -> bool:
     return len(words) >= 2 and words[-1] in _DIRECTIONS and len(words[0]) >= 4
 
 
-def _collect_votes(mentions: list[_Mention], hint: frozenset[str]) -> tuple[list[_Vote], set[str]]:
-    """Primary votes (each distinct name once), then confirmations for regencies already supported."""
+def _collect_votes(
+    mentions: list[_Mention], hint: frozenset[str], addressed: str | None = None
+) -> tuple[list[_Vote], set[str]]:
+    """Primary votes (each distinct name once), then confirmations for regencies already supported.
+
+    `addressed`: the province of the governor the text is addressed to; it stands in for a stated
+    province when the text states none, and tips a tie towards its own regencies.
+    """
     votes: list[_Vote] = []
     seen: set[tuple[str, str]] = set()
     mentions = [m for m in mentions if not m.in_street]
@@ -469,7 +512,7 @@ def _collect_votes(mentions: list[_Mention], hint: frozenset[str]) -> tuple[list
         repeats = min(len(same) - 1, MAX_REPEATS) * W_REPEAT
         votes.append(_Vote(best.weight + repeats, best.regencies, best))
     supported = set().union(*(v.regencies for v in votes)) if votes else set()
-    stated = {m.codes[0] for m in mentions if m.level == "province"}
+    stated = {m.codes[0] for m in mentions if m.level == "province"} or ({addressed} if addressed else set())
     for m in mentions:
         by_province = _confirmed_by_province(m, stated) if not m.regencies & supported else frozenset()
         if by_province and (m.level, m.key) not in seen:
@@ -493,6 +536,14 @@ def _collect_votes(mentions: list[_Mention], hint: frozenset[str]) -> tuple[list
             votes.append(_Vote(W_CONFIRM_VILLAGE, frozenset(m.local_regencies & supported), m))
     if hint & supported:
         votes.append(_Vote(1.0, frozenset(hint & supported)))
+    for m in mentions:
+        lean = m.leans_to & supported
+        if lean and lean != supported:
+            votes.append(_Vote(W_LEAN, frozenset(lean)))
+    if addressed:
+        inside = frozenset(r for r in supported if r.split(".")[0] == addressed)
+        if inside and inside != supported:
+            votes.append(_Vote(W_ADDRESSEE, inside))
     return votes, supported
 
 
@@ -577,7 +628,8 @@ def resolve(text: str, hint: str | None = None) -> Location:
     mentions = _find_mentions(text or "")
     _prepare(mentions)
     hint_regs = _hint_regencies(hint)
-    votes, supported = _collect_votes(mentions, hint_regs)
+    addressed = addressed_province(text or "")
+    votes, supported = _collect_votes(mentions, hint_regs, addressed)
     regency, contenders = _winner(votes, supported)
     if regency is not None and _contradicts_stated_province(regency, votes, mentions):
         regency, contenders = None, set()
@@ -600,6 +652,8 @@ def resolve(text: str, hint: str | None = None) -> Location:
         used = [v.mention for v in votes if v.mention is not None and regency in v.regencies]
     else:
         province = _province_only(mentions, contenders)
+        if province is None and addressed and not _names_other_province(mentions, contenders, addressed):
+            province = addressed
         if province:
             loc.province = _place_ref(province)
             used = [
@@ -617,6 +671,13 @@ def resolve(text: str, hint: str | None = None) -> Location:
     loc.mention = ", ".join(dict.fromkeys(m.surface for m in used)) or None
     loc.source = source  # type: ignore[assignment]
     return loc
+
+
+def _names_other_province(mentions: list[_Mention], contenders: set[str], addressed: str) -> bool:
+    """The text points somewhere outside the addressed governor's province."""
+    stated = {m.codes[0] for m in mentions if m.level == "province" and not m.in_street}
+    elsewhere = {r.split(".")[0] for r in contenders} | stated
+    return bool(elsewhere - {addressed})
 
 
 def _province_only(mentions: list[_Mention], contenders: set[str]) -> str | None:
