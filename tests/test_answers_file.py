@@ -8,6 +8,7 @@ import pytest
 
 from triage import llm_cache
 from triage.db import connect
+from triage.evals.fakes import model_answer
 from triage.llm_cache import JudgementCache, judgement_key
 from triage.schema import LLMAttempt, ModelJudgement
 
@@ -15,21 +16,7 @@ TEXT = "Jalan di desa Jragung kec Karangawen kab Demak rusak parah sudah setahun
 
 
 def answer() -> ModelJudgement:
-    return ModelJudgement.model_validate(
-        {
-            "reasons": [{"statement": "Jalan desa rusak", "evidence": "rusak parah sudah setahun"}],
-            "verdict": "valid",
-            "reason": None,
-            "missing_fields": [],
-            "complaint": {
-                "title": "Jalan rusak",
-                "category": "PEKERJAAN UMUM DAN PENATAAN RUANG",
-                "regency": "Demak",
-                "urgent": False,
-            },
-        },
-        context={"text": TEXT},
-    )
+    return ModelJudgement.model_validate(model_answer("rusak parah sudah setahun"), context={"text": TEXT})
 
 
 def test_answers_round_trip_between_databases(tmp_path) -> None:

@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from triage import categories
+from triage.evals.fakes import model_answer
 from triage.llm_cache import CachedAnswer
 from triage.pipeline import _from_cache
-from triage.schema import ModelJudgement
 
 PU = "PEKERJAAN UMUM DAN PENATAAN RUANG"
 KEPENDUDUKAN = "KEPENDUDUKAN"
@@ -53,17 +53,8 @@ def test_correction_is_recorded_in_the_result() -> None:
     text = (
         "Pak, e-KTP saya sudah 4 bulan belum jadi di Disdukcapil Kabupaten Demak, tiap datang disuruh balik"
     )
-    answer = ModelJudgement.model_validate(
-        {
-            "reasons": [{"statement": "e-KTP belum jadi 4 bulan", "evidence": "sudah 4 bulan belum jadi"}],
-            "verdict": "valid",
-            "reason": None,
-            "missing_fields": [],
-            "complaint": {"title": "e-KTP lama", "category": SOSIAL, "regency": "Demak", "urgent": False},
-        },
-        context={"text": text},
-    )
-    decision = _from_cache(CachedAnswer(judgement=answer.model_dump(mode="json"), attempts=[]), "r1", text)
+    answer = model_answer("sudah 4 bulan belum jadi", category=SOSIAL, title="e-KTP lama")
+    decision = _from_cache(CachedAnswer(judgement=answer, attempts=[]), "r1", text)
     result = decision.result
     assert result.complaint is not None and result.complaint.category == KEPENDUDUKAN
     assert "category_from_keywords" in result.rules

@@ -12,6 +12,7 @@ import pytest
 
 from triage import pipeline
 from triage.config import Settings
+from triage.evals.fakes import model_answer
 from triage.llm import LLM, LLMUnavailable
 from triage.prompt import load_prompt
 from triage.schema import Verdict
@@ -121,20 +122,7 @@ def test_a_cached_answer_is_reused_without_calling_the_model(broken_server, db):
     from triage.llm_cache import JudgementCache
 
     url, handler = broken_server
-    handler.body = json.dumps(
-        {
-            "reasons": [{"statement": "Jalan rusak", "evidence": "rusak parah"}],
-            "verdict": "valid",
-            "reason": None,
-            "missing_fields": [],
-            "complaint": {
-                "title": "Jalan rusak",
-                "category": "PEKERJAAN UMUM DAN PENATAAN RUANG",
-                "regency": "Demak",
-                "urgent": False,
-            },
-        }
-    )
+    handler.body = json.dumps(model_answer("rusak parah"))
     cache = JudgementCache(db)
     llm = LLM(fast_settings(), url)
     first = pipeline.decide("r1", TEXT, llm, load_prompt(), cache=cache)

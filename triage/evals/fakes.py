@@ -28,6 +28,22 @@ from triage.schema import (
 )
 
 
+def model_answer(
+    evidence: str,
+    category: str = "PEKERJAAN UMUM DAN PENATAAN RUANG",
+    regency: str | None = "Demak",
+    title: str = "Jalan rusak",
+) -> dict[str, Any]:
+    """A valid complaint as the model writes it (the JSON a `ModelJudgement` is parsed from)."""
+    return {
+        "reasons": [{"statement": title, "evidence": evidence}],
+        "verdict": "valid",
+        "reason": None,
+        "missing_fields": [],
+        "complaint": {"title": title, "category": category, "regency": regency, "urgent": False},
+    }
+
+
 def location_for(regency: str | None, province: str | None = None) -> Location:
     """Official refs for a regency (and its province), or a province alone."""
     regions = reference.regions()
