@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     llm_api_key: str = "not-needed"
-    llm_timeout_s: float = 120.0
+    # A fresh embedded server reads the whole prompt (~2.8k tokens) on its first request: about
+    # 2.5 minutes on a 2-core machine. A shorter timeout would abandon that work and start over.
+    llm_timeout_s: float = 300.0
     llm_max_attempts: int = Field(default=2, ge=1, le=5, description="model answers per report")
     llm_token_budget: int = Field(default=6000, description="prompt+completion tokens per report")
     llm_transient_retries: int = Field(default=4, ge=1)
