@@ -67,3 +67,16 @@ def test_confidence_drops_for_risky_rejections():
     )
     reasked = guards.model_confidence(Verdict.valid, None, "x", 2, True, False)
     assert short == 0.85 and risky < 0.6 <= short and reasked == 0.65
+
+
+def test_a_governors_name_is_not_a_place_for_the_place_rule():
+    from triage.evals.fakes import model_answer
+    from triage.pipeline import from_model
+    from triage.schema import ModelJudgement
+
+    text = "sudah setahun belum jadi ektp saya, mohon ditegur mas ganjar"
+    answer = model_answer("belum jadi ektp saya", category="KEPENDUDUKAN", regency=None)
+    result = from_model(ModelJudgement.model_validate(answer, context={"text": text}), text, 1)
+    assert result.verdict.value == "needs_info"
+    assert result.complaint is not None and result.complaint.location.province is not None
+    assert result.complaint.location.province.name == "Jawa Tengah"

@@ -221,3 +221,8 @@ def test_fast_on_long_text() -> None:
 )
 def test_context_from_the_addressee_and_the_marker_word(text, province, regency):
     assert names(resolve(text)) == (province, regency)
+
+
+def test_a_province_from_the_addressee_alone_is_marked_as_such():
+    assert resolve("Pak Ganjar, jalan di depan rumah saya rusak").source == "addressee"
+    assert resolve("Pak Ganjar, jalan di kab. Demak rusak").source == "resolver"

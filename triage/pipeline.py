@@ -118,7 +118,8 @@ def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageR
         decided_by="model",
     )
     result = guards.second_look(result, text, has_place=location.regency is not None)
-    result = guards.needs_a_place(result, text, has_place=location.province is not None)
+    named = location.province is not None and location.source != "addressee"
+    result = guards.needs_a_place(result, text, has_place=named)
     return with_complaint(result, draft, text, location)
 
 

@@ -653,7 +653,7 @@ def resolve(text: str, hint: str | None = None) -> Location:
     else:
         province = _province_only(mentions, contenders)
         if province is None and addressed and not _names_other_province(mentions, contenders, addressed):
-            province = addressed
+            province, source = addressed, "addressee"
         if province:
             loc.province = _place_ref(province)
             used = [

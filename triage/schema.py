@@ -301,7 +301,8 @@ class Location(BaseModel):
     district: PlaceRef | None = None
     village: PlaceRef | None = None
     mention: str | None = None
-    source: Literal["resolver", "model", "model+resolver", "none"] = "none"
+    # "addressee": only the governor the message is addressed to gave the province (no place named)
+    source: Literal["resolver", "model", "model+resolver", "addressee", "none"] = "none"
 
     @model_validator(mode="after")
     def _official_and_consistent(self) -> Location:
