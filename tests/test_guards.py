@@ -80,3 +80,14 @@ def test_a_governors_name_is_not_a_place_for_the_place_rule():
     assert result.verdict.value == "needs_info"
     assert result.complaint is not None and result.complaint.location.province is not None
     assert result.complaint.location.province.name == "Jawa Tengah"
+
+
+def test_a_short_text_naming_no_service_and_no_problem_needs_more_info():
+    from triage.evals.fakes import result_for
+
+    vague = guards.too_vague(result_for("valid"), "tim verifikator ini kok gak lulus?")
+    assert vague.verdict.value == "needs_info" and "short_text_without_service_or_problem" in vague.rules
+    # a short text naming a service and a problem stays valid
+    assert guards.too_vague(result_for("valid"), "lampu jalan di depan puskesmas mati").verdict.value == "valid"
+    # never touches a rejection
+    assert guards.too_vague(result_for("invalid", "prank"), "hehe saja").verdict.value == "invalid"

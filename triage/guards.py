@@ -41,6 +41,7 @@ GRIEVANCE = re.compile(
 COURT = re.compile(r"\b(sidang|disidangkan|pengadilan|hakim|gugatan|perkara|banding|kasasi|vonis)\b", re.I)
 NATIONAL = re.compile(r"\b(bpjs|pln|polri|kementerian|kemenkes|kemendikbud|kemensos|bank|imigrasi)\b", re.I)
 MIN_WORDS = 5
+VAGUE_MAX_WORDS = 15
 
 
 def complaint_markers(text: str) -> tuple[list[str], list[str]]:
@@ -92,6 +93,27 @@ def needs_a_place(result: TriageResult, text: str, has_place: bool) -> TriageRes
             "missing_fields": [MissingField.location],
             "rules": [*result.rules, "no_place_needs_info"],
             "notes": [*result.notes, "valid complaint without any place: asking the reporter where"],
+        }
+    )
+
+
+def too_vague(result: TriageResult, text: str) -> TriageResult:
+    """A short message that names no public service and no problem is not specific enough to act on.
+
+    The model calls many such messages valid ("tim verifikator ini kok gak lulus?"); asking the
+    sender what happened and where silences nobody, while forwarding them wastes an agency's time.
+    """
+    if result.verdict is not Verdict.valid or len(text.split()) > VAGUE_MAX_WORDS:
+        return result
+    services, grievances = complaint_markers(text)
+    if services or grievances:
+        return result
+    return result.model_copy(
+        update={
+            "verdict": Verdict.needs_info,
+            "missing_fields": [MissingField.what_happened],
+            "rules": [*result.rules, "short_text_without_service_or_problem"],
+            "notes": [*result.notes, "model said valid; a short text naming no public service and no problem"],
         }
     )
 
