@@ -6,8 +6,8 @@ it costs no model time: each configuration re-runs only the deterministic logic.
   model         the model's verdict, category and its own regency hint (official list only)
   +places       places resolved from the text against the Kemendagri list (hint only tips ties)
   +second_look  rejections of text naming a public service and a grievance overturned for review
-  +place_rule   a local complaint with no place becomes needs_info, and so does a short text
-                naming no public service and no problem
+  +place_rule   a local complaint with no place becomes needs_info; a short text naming no
+                public service and no problem becomes an uncertain rejection (for review)
   +categories   the model's category checked against category words in the text
   +prefilter    deterministic rules answer first (the full system, as `triage eval` runs it)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from triage import guards
 from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
 
@@ -82,12 +84,19 @@ def test_a_governors_name_is_not_a_place_for_the_place_rule():
     assert result.complaint.location.province.name == "Jawa Tengah"
 
 
-def test_a_short_text_naming_no_service_and_no_problem_needs_more_info():
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("Masih mencari relawan arsitek untuk menata rumah tidak?", "invalid"),  # nothing to act on
+        ("tolong pak, RT saya minta uang terus tiap ngurus surat", "valid"),  # a levy by the RT
+        ("The streetlights on our road have been off for weeks. Please fix them.", "valid"),  # English
+        ("dalan neng ndesoku rusak parah durung didandani", "valid"),  # Javanese
+    ],
+)
+def test_short_texts_with_nothing_to_act_on_become_uncertain_rejections(text, verdict):
     from triage.evals.fakes import result_for
 
-    vague = guards.too_vague(result_for("valid"), "tim verifikator ini kok gak lulus?")
-    assert vague.verdict.value == "needs_info" and "short_text_without_service_or_problem" in vague.rules
-    # a short text naming a service and a problem stays valid
-    assert guards.too_vague(result_for("valid"), "lampu jalan di depan puskesmas mati").verdict.value == "valid"
-    # never touches a rejection
-    assert guards.too_vague(result_for("invalid", "prank"), "hehe saja").verdict.value == "invalid"
+    result = guards.nothing_to_act_on(result_for("valid"), text)
+    assert result.verdict.value == verdict
+    if verdict == "invalid":
+        assert result.needs_review and result.confidence < 0.6 and "nothing_to_act_on" in result.rules
