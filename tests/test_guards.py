@@ -100,3 +100,11 @@ def test_short_texts_with_nothing_to_act_on_become_uncertain_rejections(text, ve
     assert result.verdict.value == verdict
     if verdict == "invalid":
         assert result.needs_review and result.confidence < 0.6 and "nothing_to_act_on" in result.rules
+
+
+def test_a_short_text_naming_a_real_place_is_left_to_the_model():
+    from triage.evals.fakes import result_for
+
+    text = "UUPD Tambora, Jakarta Barat."
+    assert guards.nothing_to_act_on(result_for("valid"), text, has_place=True).verdict.value == "valid"
+    assert guards.nothing_to_act_on(result_for("valid"), text, has_place=False).verdict.value == "invalid"

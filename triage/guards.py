@@ -105,13 +105,14 @@ def needs_a_place(result: TriageResult, text: str, has_place: bool) -> TriageRes
     )
 
 
-def nothing_to_act_on(result: TriageResult, text: str) -> TriageResult:
+def nothing_to_act_on(result: TriageResult, text: str, has_place: bool = False) -> TriageResult:
     """A very short message with no public-service word and no problem word, which the model did
     not reject: on the dev set nearly nine in ten such messages are chit-chat, questions, pranks or
     ads. It becomes an *uncertain* rejection: low confidence sends it to a reviewer, never straight
     to the archive, so a genuine complaint written in words the lists miss is still read by a person.
+    A text that names a real place is left alone: people name places when they report something.
     """
-    if result.verdict is Verdict.invalid or len(text.split()) > UNSPECIFIC_MAX_WORDS:
+    if result.verdict is Verdict.invalid or has_place or len(text.split()) > UNSPECIFIC_MAX_WORDS:
         return result
     services, grievances = complaint_markers(text)
     if services or grievances:

@@ -120,7 +120,7 @@ def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageR
     result = guards.second_look(result, text, has_place=location.regency is not None)
     named = location.province is not None and location.source != "addressee"
     result = guards.needs_a_place(result, text, has_place=named)
-    result = guards.nothing_to_act_on(result, text)
+    result = guards.nothing_to_act_on(result, text, has_place=named)
     return with_complaint(result, draft, text, location)
 
 
