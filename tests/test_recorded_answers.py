@@ -54,11 +54,12 @@ def test_replayed_dev_sample_meets_the_floor(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     m = json.loads((out / "metrics.json").read_text())
     assert m["errors"] == 0, RERECORD
-    # floors a little under what this logic measured on these answers (0.74 / 0 / 0.65 / 0.80);
+    # floors a little under what this logic measured on these answers (accuracy 0.74, FRR 0,
+    # invalid recall 0.65, precision 0.94, category 0.86, province 0.94);
     # the point is to catch a regression, not to restate the figures
     assert m["false_rejection_rate"] == 0.0
     assert m["verdict_accuracy"] >= 0.70
     assert m["invalid_recall"] >= 0.60
     assert m["invalid_precision"] >= 0.90
-    assert m["category_accuracy"] >= 0.75
-    assert m["province_accuracy"] >= 0.85
+    assert m["category_accuracy"] >= 0.80
+    assert m["province_accuracy"] >= 0.90

@@ -124,7 +124,7 @@ def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageR
     return with_complaint(result, draft, text, location)
 
 
-def _unsupported(attempts: list[LLMAttempt], error: str) -> TriageResult:
+def _unsupported(attempts: list[LLMAttempt], error: str, text: str) -> TriageResult:
     """The model never gave a judgement that passed validation: a person decides.
 
     The last answer's verdict is kept (parsed without the evidence check) so the reviewer sees
@@ -141,7 +141,7 @@ def _unsupported(attempts: list[LLMAttempt], error: str) -> TriageResult:
             break
         except (ValueError, TypeError, AttributeError):
             continue
-    return TriageResult(
+    result = TriageResult(
         verdict=verdict,
         reason=reason,
         reasons=[Reason(statement="Model tidak memberi alasan yang didukung kutipan", evidence="-")],
@@ -151,6 +151,8 @@ def _unsupported(attempts: list[LLMAttempt], error: str) -> TriageResult:
         needs_review=True,
         notes=[f"validation failed: {error[:500]}"],
     )
+    # the reviewer starts from the places and category the text itself gives
+    return with_complaint(result, None, text, places.resolve(text))
 
 
 def decide(
@@ -177,7 +179,7 @@ def decide(
     except LLMGaveUp as exc:
         if cache is not None:
             cache.put(key, None, recorder.attempts)
-        result = _unsupported(recorder.attempts, exc.last_error)
+        result = _unsupported(recorder.attempts, exc.last_error, text)
         return Decision(result, recorder.attempts, (time.perf_counter() - started) * 1000)
     if cache is not None:
         cache.put(key, judgement, recorder.attempts)
@@ -191,6 +193,6 @@ def _from_cache(cached: CachedAnswer, report_id: str, text: str) -> Decision:
     latency = sum(a.latency_ms for a in attempts)
     if cached.judgement is None:
         last = attempts[-1].error if attempts else "no valid answer"
-        return Decision(_unsupported(attempts, last or ""), attempts, latency, cached=True)
+        return Decision(_unsupported(attempts, last or "", text), attempts, latency, cached=True)
     judgement = ModelJudgement.model_validate(cached.judgement, context={"text": text})
     return Decision(from_model(judgement, text, max(1, len(attempts))), attempts, latency, cached=True)
