@@ -43,7 +43,7 @@ COMPLAINTS = [
 ]
 pytestmark = [pytest.mark.slow, pytest.mark.live]
 # The one shared model server may be busy with other work (it serves one request at a time).
-MODEL_WAIT_S = float(os.environ.get("TRIAGE_TEST_MODEL_WAIT_S", "300"))
+MODEL_WAIT_S = float(os.environ.get("TRIAGE_TEST_MODEL_WAIT_S", "600"))
 
 
 def _free_port() -> int:
@@ -109,7 +109,9 @@ class Batch:
             TRIAGE_WORKER_BACKOFF_MAX_S="8",
             TRIAGE_WORKER_CONCURRENCY="2",
             TRIAGE_LLM_TRANSIENT_RETRIES="2",
-            TRIAGE_LLM_TIMEOUT_S="90",
+            # a model server whose prompt prefix was evicted reads the whole prompt again: ~2.5 min
+            # on a 2-core machine, so a shorter timeout would abandon the request and start over
+            TRIAGE_LLM_TIMEOUT_S="300",
             # the shared test server is llama.cpp's, which refuses OpenAI's json_schema type
             TRIAGE_LLM_JSON_SCHEMA_MODE=os.environ.get("TRIAGE_LLM_JSON_SCHEMA_MODE", "llama_cpp"),
         )
