@@ -6,11 +6,12 @@ recorded in `_migrations`. Add new ones at the end; never edit one that has ship
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -327,6 +328,29 @@ def m007_llm_cache(db: sqlite_utils.Database) -> None:
 def m008_report_text_index(db: sqlite_utils.Database) -> None:
     """Counting how many senders sent the very same text (the flood rule of the prefilter)."""
     db.table("reports").create_index(["text", "created_at"], if_not_exists=True)
+
+
+@contextlib.contextmanager
+def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A transaction that reads and then writes, safe with several worker processes.
+
+    A plain BEGIN takes its read snapshot at the first SELECT; if another process commits before
+    this one's first write, SQLite refuses the upgrade at once ("database is locked", whatever the
+    busy timeout). BEGIN IMMEDIATE takes the write lock up front, waiting the busy timeout for it.
+    Nested use falls back to a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    else:
+        db.conn.execute("COMMIT")
 
 
 def migrate(db: sqlite_utils.Database) -> None:

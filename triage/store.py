@@ -15,7 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from triage import assembler
-from triage.db import dumps, now_iso
+from triage.db import dumps, now_iso, writing
 from triage.schema import LLMAttempt, Outcome, RawMessage, Report, TriageResult
 
 
@@ -136,7 +136,7 @@ class Store:
         destination: str = "sp4n",
     ) -> bool:
         """Write the one result of a report (and its outbox row). False if it already had one."""
-        with self.db.atomic():
+        with writing(self.db):
             self.record_attempts(attempts)
             if self.has_result(report_id):
                 return False
