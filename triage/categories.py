@@ -16,7 +16,7 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from triage.reference import category_names
+from triage.reference import category_names, keyword_regex
 
 
 class CategoryWords(BaseModel):
@@ -39,12 +39,6 @@ class CategoryTable(BaseModel):
     category: list[CategoryWords] = Field(min_length=1)
 
 
-def _keyword_regex(keyword: str) -> str:
-    prefix = keyword.endswith("*")
-    parts = [re.escape(p) for p in re.split(r"[\s\-]+", keyword.rstrip("*").strip()) if p]
-    return r"[\s\-]?".join(parts) + (r"\w*" if prefix else "")
-
-
 def parse_table(text: str) -> CategoryTable:
     return CategoryTable.model_validate(tomllib.loads(text))
 
@@ -59,7 +53,7 @@ def shipped_table() -> CategoryTable:
 def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
     out = []
     for entry in shipped_table().category:
-        alternatives = sorted((_keyword_regex(k) for k in entry.keywords if k.strip()), key=len, reverse=True)
+        alternatives = sorted((keyword_regex(k) for k in entry.keywords if k.strip()), key=len, reverse=True)
         out.append((entry.name, re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.I)))
     return tuple(out)
 

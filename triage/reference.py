@@ -29,6 +29,16 @@ def category_names() -> tuple[str, ...]:
     return tuple(taxonomy())
 
 
+def keyword_regex(keyword: str) -> str:
+    """A keyword as a regex: spaces and hyphens inside optional ("e-ktp" = "ektp"); "sekolah*" a prefix.
+
+    Shared by the routing table and the category words, which an admin edits in the same way.
+    """
+    prefix = keyword.endswith("*")
+    parts = [re.escape(p) for p in re.split(r"[\s\-]+", keyword.rstrip("*").strip()) if p]
+    return r"[\s\-]?".join(parts) + (r"\w*" if prefix else "")
+
+
 def fold(text: str) -> str:
     """Case, punctuation and spacing folded, for comparing names people type with official ones."""
     text = text.casefold().replace("\u00a0", " ")

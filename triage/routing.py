@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from triage.reference import category_names
+from triage.reference import category_names, keyword_regex
 from triage.schema import AgencyLevel, Location
 
 PLACE_FIELDS = ("regency", "regency_short", "province", "district", "village")
@@ -61,7 +61,7 @@ class RoutingRule(BaseModel):
         """Any keyword as whole words; spaces and hyphens inside are optional ("e-ktp" = "ektp")."""
         if not self.keywords:
             return None
-        alternatives = sorted((_keyword_regex(k) for k in self.keywords if k.strip()), key=len, reverse=True)
+        alternatives = sorted((keyword_regex(k) for k in self.keywords if k.strip()), key=len, reverse=True)
         return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
@@ -73,11 +73,6 @@ class RoutingTable(BaseModel):
 
 def _template_fields(template: str) -> list[str]:
     return [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-
-
-def _keyword_regex(keyword: str) -> str:
-    parts = [re.escape(p) for p in re.split(r"[\s\-]+", keyword.strip()) if p]
-    return r"[\s\-]?".join(parts)
 
 
 def parse_rules(text: str) -> RoutingTable:
