@@ -75,7 +75,7 @@ def with_complaint(
     the reporter's follow-up start from them instead of from nothing.
     """
     if result.verdict is Verdict.invalid:
-        return result.model_copy(update={"complaint": None})
+        return result  # built without a complaint; a rejection never gets one
     category, note = categories.check(draft.category if draft else None, text)
     agency, level = routing.route(category, location, text)
     complaint = Complaint(
