@@ -18,7 +18,7 @@ from triage.schema import InvalidReason, RawMessage, Verdict
 from triage.service import process_report
 from triage.store import Store
 
-CHAIN = "Sebarkan ke 10 grup, yang tidak menyebarkan akan sial 7 hari. Amin"
+CHAIN = "Doa pagi: semoga hari ini penuh berkah dan rezeki untuk kita semua, aamiin yra"
 SHARED_COMPLAINT = "Jalan di desa Jragung kec Karangawen kab Demak rusak parah sudah setahun"
 
 

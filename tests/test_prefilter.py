@@ -134,3 +134,45 @@ def test_more_certain_junk(text, rule, reason):
 )
 def test_complaints_resembling_junk_reach_the_model(text):
     assert prefilter.check(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # digits and symbols for letters ("4nd4 mndptk4n") are read as letters
+        ("Sel4mat, 4nd4 terp!l!h mndptk4n c3k tun4i Rp50jt. Info klik bit.ly/hdh-xyz", "promo_with_contact"),
+        ("P1NJ4M4N D4N4 T4NP4 J4M1N4N bunga ringan, info WA 081234567890", "promo_with_contact"),
+        # the programme's own name in a fake prize is not a complaint word
+        (
+            "Selamat! Nomor Anda terpilih mendapat hadiah Program Lapor Mas Wapres. Hubungi wa.me/6281200000",
+            "promo_with_contact",
+        ),
+        ("Galang dana untuk pembangunan musala kami, donasi via kitabisa.com/musala-x", "promo_with_contact"),
+        (
+            "INFO PENTING!!! Besok semua ATM tutup 3 hari. Teruskan pesan ini ke 10 orang ya",
+            "chain_message",
+        ),
+        (
+            "Uangnya dikirim saja ke rekening BRI a/n Sdr Budi no 1234-5678, sms kalau sudah",
+            "transfer_request",
+        ),
+    ],
+)
+def test_disguised_spam_chain_messages_and_transfer_fraud(text, rule):
+    hit = prefilter.check(text)
+    assert hit is not None and (hit.rule, hit.reason) == (rule, InvalidReason.spam)
+    assert hit.evidence and hit.evidence in text  # quoted from the original, not the decoded text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a citizen reporting a scam names it; the report reaches the model
+        "Lapor mas wapres, saya dapat SMS 'anda mendapat hadiah 50jt' dari nomor 081234567890, ini penipuan",
+        "kades minta kami transfer ke rekening a/n istrinya 2 juta untuk PTSL, tolong ditindak",
+        # a neighbourhood asking others to spread a real complaint is still a complaint
+        "warga tolong sebarkan ke semua grup: jembatan desa kami roboh sejak kemarin, belum ada perbaikan",
+    ],
+)
+def test_reports_about_scams_and_chains_reach_the_model(text):
+    assert prefilter.check(text) is None

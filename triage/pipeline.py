@@ -10,7 +10,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from triage import categories, guards, identity, places, prefilter, reference, routing
+from triage import categories, guards, identity, non_complaints, places, prefilter, reference, routing
 from triage.llm import LLM, AttemptRecorder, LLMGaveUp
 from triage.llm_cache import CachedAnswer, JudgementCache, judgement_key
 from triage.prompt import Prompt
@@ -121,6 +121,7 @@ def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageR
     named = location.province is not None and location.source != "addressee"
     result = guards.needs_a_place(result, text, has_place=named)
     result = guards.nothing_to_act_on(result, text, has_place=named)
+    result = non_complaints.reconsider(result, text)
     return with_complaint(result, draft, text, location)
 
 
@@ -151,6 +152,7 @@ def _unsupported(attempts: list[LLMAttempt], error: str, text: str) -> TriageRes
         needs_review=True,
         notes=[f"validation failed: {error[:500]}"],
     )
+    result = non_complaints.reconsider(result, text)
     # the reviewer starts from the places and category the text itself gives
     return with_complaint(result, None, text, places.resolve(text))
 

@@ -142,10 +142,13 @@ PROMO_ACTION = re.compile(
     r"\b(daftar(kan)?|deposit|depo|bonus|link|klik|wa\.me|cashback|promo|freebet|rtp)\b", re.I
 )
 SPAM_TERMS = re.compile(
-    r"\b(pinjaman dana|pinjol|dana tunai|tanpa jaminan|tanpa agunan|bunga rendah|cair dalam|"
-    r"selamat anda|anda (telah )?(mendapat(kan)?|terpilih|memenangkan)|pemenang|undian|hadiah|"
-    r"kode voucher|voucher|kuota|paket (internet|data|nelpon)|promo|diskon|cashback|gratis|"
+    r"\b(pinjaman dana|pinjol|dana tunai|tanpa jaminan|tanpa agunan|tanpa anggunan|bunga rendah|"
+    r"pinjaman (online|mudah|cepat|tanpa)|cair dalam|menawarkan|kami tawarkan|berminat|"
+    r"selamat\W+anda|anda\W+(telah\W+|resmi\W+)?(m\w{0,3}d\w{0,2}pa?t(kan|kn)?|terpilih|memenangkan)|"
+    r"pemenang|pin pemenang|undian|hadiah|cek tunai|uang tunai|give ?away|"
+    r"kode voucher|voucher|kuota|paket (internet|data|nelpon)|promo|diskon|discount|cashback|gratis|"
     r"info lengkap|buruan|aktifkan|s&k|penawaran|investasi|profit|untung|proses mudah|syarat mudah|"
+    r"donasi|open donasi|galang dana|lelang|"
     r"cair \d+ ?(jam|menit|hari)|bunga \d)",
     re.I,
 )
@@ -182,6 +185,27 @@ PULSA_SCAM_FRAME = re.compile(
     r"\bno(mor)?\.?\s*(baru|ini)\w*\b|\bnanti\s+\w+\s+(yg|yang)\s+(tlp|tlpn|telp|telpon|telepon|sms)\b",
     re.I,
 )
+# Chain messages: "kirim pesan ini ke 10 grup, kalau tidak kamu sial 7 tahun".
+CHAIN = re.compile(
+    r"\b(kirim|kirimkan|sebarkan|sebar|teruskan|bagikan|share|forward)\w*\s+(pesan|info|berita|broadcast|"
+    r"bc|ini)\s+(ini\s+)?(ke|kepada)\s+(\d+\s*(grup|group|grub|orang|teman|kontak|nomor)|semua|seluruh|sebanyak)"
+    r"|\b(sebarkan|viralkan)\b[^\n]{0,200}\b(sial|celaka|azab|dosa|musibah|menyesal)\b",
+    re.I,
+)
+# "Uangnya dikirim saja ke Rek. BNI a/n ...": a stranger asking for a transfer to an account.
+TRANSFER_FRAUD = re.compile(
+    r"\b(kirim|dikirim|transfer|transferkan|tf)\w*\s+(\w+\s+){0,3}?(ke\s+)?(no\.?\s*)?(rek|rekening|norek)\b"
+    r"|\b(no\.?\s*)?(rek|rekening|norek)\w*\b[^\n]{0,60}\ba\s*/\s*n\b",
+    re.I,
+)
+MAX_FRAUD_WORDS = 50
+# The programme's own name is not a complaint word ("hadiah dari Program Lapor Mas Wapres").
+PROGRAMME_NAME = re.compile(r"\blapor\W+mas\W+wapres\b", re.I)
+# Spammers write "4nd4 mndptk4n" and "p1nj4m4n" to slip past filters; read them as letters.
+LEET = str.maketrans(
+    {"4": "a", "1": "i", "3": "e", "0": "o", "5": "s", "7": "t", "!": "i", "@": "a", "$": "s"}
+)
+LEET_TOKEN = re.compile(r"[A-Za-z0-9!@$]*[A-Za-z][A-Za-z0-9!@$]*")
 LAUGHTER = re.compile(r"^(w+k+[wk]*|h+a+[ha]*|h+e+[he]*|h+i+[hi]*|x+i+[xi]*|a*w+o+k+[awok]*|lol|lmao)$", re.I)
 # The same text from this many different senders within a day is a chain message or a campaign.
 FLOOD_MIN_SENDERS = 5
@@ -279,7 +303,7 @@ def check(text: str, has_media: bool = False, same_text_senders: int = 0) -> Pre
             Verdict.invalid,
             InvalidReason.spam,
             "Permintaan isi pulsa ke nomor lain (modus penipuan)",
-            _context(stripped, pulsa.start(), pulsa.end()),
+            quote_around(stripped, pulsa.start(), pulsa.end()),
         )
     insult = INSULTS.search(stripped)
     if insult and len(words) <= MAX_INSULT_WORDS and _no_public_matter(stripped):
@@ -288,38 +312,78 @@ def check(text: str, has_media: bool = False, same_text_senders: int = 0) -> Pre
             Verdict.invalid,
             InvalidReason.abusive,
             "Makian atau hinaan tanpa menyebut layanan publik atau masalah yang bisa ditindaklanjuti",
-            _context(stripped, insult.start(), insult.end()),
+            quote_around(stripped, insult.start(), insult.end()),
         )
-    if len(words) <= MAX_SPAM_WORDS and not COMPLAINT_WORDS.search(stripped):
-        gambling = GAMBLING.search(stripped)
-        if gambling and (URL.search(stripped) or PROMO_ACTION.search(stripped)):
-            return PrefilterHit(
-                "gambling_promo",
-                Verdict.invalid,
-                InvalidReason.spam,
-                "Promosi judi online",
-                _context(stripped, gambling.start(), gambling.end()),
-            )
-        terms = {m.group(0).casefold() for m in SPAM_TERMS.finditer(stripped)}
-        contact = CONTACT.search(stripped)
-        # one promo word is enough when nothing in the text names a public-service problem
-        if contact and (len(terms) >= 2 or (terms and not _may_be_complaint(stripped))):
-            first = SPAM_TERMS.search(stripped)
-            assert first is not None
-            return PrefilterHit(
-                "promo_with_contact",
-                Verdict.invalid,
-                InvalidReason.spam,
-                "Iklan atau tawaran dengan kontak/tautan, tanpa pengaduan",
-                _context(stripped, first.start(), first.end()),
-            )
+    if len(words) <= MAX_SPAM_WORDS and not _complaint_words(stripped):
+        return _spam(stripped, len(words))
     return None
+
+
+def _spam(text: str, n_words: int) -> PrefilterHit | None:
+    """Ads, scams and chain messages, in text that has no complaint word at all."""
+    plain = _deobfuscate(text)  # same length as `text`: match positions quote the original
+    gambling = GAMBLING.search(plain)
+    if gambling and (URL.search(text) or PROMO_ACTION.search(plain)):
+        return PrefilterHit(
+            "gambling_promo",
+            Verdict.invalid,
+            InvalidReason.spam,
+            "Promosi judi online",
+            quote_around(text, gambling.start(), gambling.end()),
+        )
+    if not _may_be_complaint(text):
+        chain = CHAIN.search(plain)
+        if chain:
+            return PrefilterHit(
+                "chain_message",
+                Verdict.invalid,
+                InvalidReason.spam,
+                "Pesan berantai yang meminta disebarkan, tanpa pengaduan",
+                quote_around(text, chain.start(), chain.end()),
+            )
+        fraud = TRANSFER_FRAUD.search(plain)
+        if fraud and n_words <= MAX_FRAUD_WORDS:
+            return PrefilterHit(
+                "transfer_request",
+                Verdict.invalid,
+                InvalidReason.spam,
+                "Permintaan transfer uang ke rekening (modus penipuan), tanpa pengaduan",
+                quote_around(text, fraud.start(), fraud.end()),
+            )
+    terms = [m for m in SPAM_TERMS.finditer(plain)]
+    contact = CONTACT.search(text)
+    # one promo word is enough when nothing in the text names a public-service problem
+    distinct = {m.group(0).casefold() for m in terms}
+    if contact and (len(distinct) >= 2 or (distinct and not _may_be_complaint(text))):
+        return PrefilterHit(
+            "promo_with_contact",
+            Verdict.invalid,
+            InvalidReason.spam,
+            "Iklan atau tawaran dengan kontak/tautan, tanpa pengaduan",
+            quote_around(text, terms[0].start(), terms[0].end()),
+        )
+    return None
+
+
+def _deobfuscate(text: str) -> str:
+    """ "4nd4 mndptk4n h4d14h" -> "anda mndptkan hadiah"; digits-only tokens (numbers) stay."""
+    return LEET_TOKEN.sub(_unleet, text)
+
+
+def _unleet(m: re.Match[str]) -> str:
+    token = m.group(0)
+    core = token.rstrip("!@$")  # "SEBARKAN!!!" keeps its exclamation marks
+    return core.translate(LEET) + token[len(core) :]
+
+
+def _complaint_words(text: str) -> bool:
+    return bool(COMPLAINT_WORDS.search(PROGRAMME_NAME.sub(" ", text)))
 
 
 def _may_be_complaint(text: str) -> bool:
     """A flood of one genuine complaint (neighbours reporting the same road) must reach the model."""
     services, grievances = complaint_markers(text)
-    return bool(COMPLAINT_WORDS.search(text)) or bool(services and grievances)
+    return _complaint_words(text) or bool(services and grievances)
 
 
 def _laughter_or_mash(words: list[str]) -> bool:
@@ -343,10 +407,10 @@ def _no_public_matter(text: str) -> bool:
     ("pemkot goblok, lampu merah mati seminggu") always reaches the model.
     """
     services, grievances = complaint_markers(text)
-    return not services and not grievances and not COMPLAINT_WORDS.search(text)
+    return not services and not grievances and not _complaint_words(text)
 
 
-def _context(text: str, start: int, end: int, width: int = 30) -> str:
+def quote_around(text: str, start: int, end: int, width: int = 30) -> str:
     """A verbatim window of the text around a match, cut at word boundaries."""
     left = text.rfind(" ", 0, max(0, start - width))
     right = text.find(" ", min(len(text), end + width))

@@ -1,0 +1,164 @@
+"""Messages that mention public services but ask for nothing to be put right.
+
+The small model reads "mau tanya, apakah sertifikat tanah masih gratis?" or "tolong carikan saya
+kerja" as complaints because they name an office or a programme. DESIGN.md says otherwise:
+general questions, invitations and personal requests are `not_a_complaint`, private disputes and
+matters before a court are `out_of_scope`. These patterns catch the common shapes of those
+messages - but only when the text carries no grievance at all (nothing broken, refused, charged,
+delayed; no sum of money; no threat to anyone's safety). What they catch becomes an *uncertain*
+rejection for a reviewer, never a silent archive: a genuine complaint phrased as a question is
+read by a person and can be overturned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from triage.guards import complaint_markers
+from triage.prefilter import quote_around
+from triage.schema import InvalidReason, Reason, TriageResult, Verdict
+
+
+@dataclass(frozen=True)
+class Pattern:
+    rule: str
+    reason: InvalidReason
+    statement: str
+    regex: re.Pattern[str]
+
+
+PATTERNS = [
+    Pattern(
+        "information_question",
+        InvalidReason.not_a_complaint,
+        "Pertanyaan informasi umum, tanpa keluhan tentang layanan",
+        re.compile(
+            r"\b(mau|mo|mw|ingin|pengen|pengin|boleh|numpang|izin|ijin|sekedar|sekadar)\s+"
+            r"(tanya|nanya|tny|bertanya|menanyakan)\b"
+            r"|\b(bagaimana|gimana|gmn|bgmn|bagaimanakah)\s+(cara|caranya|prosedur|proses|syarat)\w*"
+            r"|\bapa\s+(saja|aja|sja|aj)\s+(syarat|persyaratan|prosedur)\w*"
+            r"|\b(syarat|persyaratan|prosedur)\w*\b[^.?!\n]{0,80}\?"
+            r"|\b(menghubungi|hubungi|kontak)\s+siapa\b"
+            r"|\bapa(kah)?\s+(bisa|boleh|masih)\b[^.!\n]{0,80}\?"
+            r"|\b(how (do|can) i|where can i|is it possible)\b",
+            re.I,
+        ),
+    ),
+    Pattern(
+        "invitation",
+        InvalidReason.not_a_complaint,
+        "Undangan atau ajakan, bukan pengaduan",
+        re.compile(
+            r"\b(bersediakah|berkenan hadir|mohon kehadiran|kami undang)\b"
+            r"|\bmengundang\s+(bapak|ibu|pak|bu|mas|mbak|panjenengan|anda)\b"
+            r"|\bbersedia\s+(mengikuti|menghadiri|hadir|datang)\b",
+            re.I,
+        ),
+    ),
+    Pattern(
+        "personal_request",
+        InvalidReason.not_a_complaint,
+        "Permintaan pribadi (pekerjaan, uang, modal), bukan pengaduan layanan publik",
+        re.compile(
+            r"\b(butuh|cari|carikan|carikn|minta|mohon|perlu|ingin|pengen)\s+(\w+\s+){0,2}?"
+            r"(kerja|kerjaan|pekerjaan|lowongan|modal|pinjaman|utangan|hutangan)\b"
+            r"|\b(pinjami|pinjamin|pinjamkan|pinjam)\s+(saya\s+)?(uang|duit|dana)\b"
+            r"|\b(need|looking for) (a )?job\b",
+            re.I,
+        ),
+    ),
+    Pattern(
+        "private_dispute",
+        InvalidReason.out_of_scope,
+        "Sengketa pribadi atau keluarga tanpa sisi layanan publik",
+        re.compile(
+            r"\b(cerai|perceraian|mantan (istri|suami|pacar)|hak asuh|harta gono.?gini|uang panai|"
+            r"arisan|selingkuh|perselingkuhan|pacar saya|calon (suami|istri) saya|utang piutang|"
+            r"hutang piutang|(sengketa|pembagian|rebutan|berebut) (\w+ )?warisan|"
+            r"(utang|hutang|pinjaman)(nya)? (ke|kepada|pada) saya)\b",
+            re.I,
+        ),
+    ),
+    Pattern(
+        "court_matter",
+        InvalidReason.out_of_scope,
+        "Perkara di pengadilan; pemerintah tidak dapat mencampuri putusan hakim",
+        re.compile(
+            r"\b(kasasi|mahkamah agung|pengadilan (negeri|agama|tinggi)|putusan (pengadilan|hakim)|"
+            r"(mengajukan|upaya) (banding|pk|peninjauan kembali)|gugatan|hakim(nya)?|"
+            r"(sedang|masih|akan) (di)?sidang(kan)?(?! tilang))\b",
+            re.I,
+        ),
+    ),
+]
+
+# Words of a problem or a protest: a question or request that carries one may be a complaint
+# ("mau tanya, kenapa blanko KTP kosong terus?"), so none of the shapes apply to it.
+PROBLEM_WORDS = re.compile(
+    r"\b(tidak|tdk|tak|belum|blm|gak|ga|g|nggak|ngga|enggak|kagak|ora|durung|kok|ko|padahal|pdhal|"
+    r"kenapa|knp|mengapa|malah|bahkan|terus|trus|selalu|sering|kosong|habis|lama|solusi|solusinya|"
+    r"percepat|dipercepat|keberatan|rugi|dirugikan|kasihan|terpaksa|tolak|ditolak|masalah|naik\w*|kenaikan|"
+    r"no|not|never|still)\b",
+    re.I,
+)
+QUESTION_MAX_WORDS = 40
+
+# A grievance the word lists of `guards` miss, but which the shapes above must never hide:
+# sums of money (pungutan), fraud, threats to someone's safety, officials' misconduct.
+STILL_A_GRIEVANCE = re.compile(
+    r"\b(rp\.?\s*\d+|\d+([.,]\d+)?\s*(rb|ribu|jt|juta|rupiah)|pungut\w*|sumbangan|iuran|calo|suap|"
+    r"bayar|membayar|dibayar|dikenakan|ditarik|menarik dana|tarikan|thr|upah|lembur|"
+    r"sudah \d+\s*(hr|hari|mg|minggu|bln|bulan|th|thn|tahun)|setahun|berbulan\w*|bertahun\w*|"
+    r"sogok|korupsi|pungli|curang|kecurangan|penipuan|ditipu|tertipu|kekerasan|dianiaya|dipukul\w*|"
+    r"kdrt|diancam|ancaman|mengancam|diperkosa|pelecehan|diculik|dibunuh|bunuh diri|darurat|"
+    r"diusir|digusur|penggusuran|ditahan|disekap|dipecat|phk|tidak digaji|belum digaji|gaji)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: str
+    reason: InvalidReason
+    statement: str
+    evidence: str  # verbatim from the text
+
+
+def find(text: str) -> Match | None:
+    """The first shape of a non-complaint the text has, when it carries no grievance at all."""
+    _, grievances = complaint_markers(text)
+    if grievances or STILL_A_GRIEVANCE.search(text) or PROBLEM_WORDS.search(text):
+        return None
+    for p in PATTERNS:
+        if p.rule == "information_question" and len(text.split()) > QUESTION_MAX_WORDS:
+            continue
+        m = p.regex.search(text)
+        if m:
+            return Match(p.rule, p.reason, p.statement, quote_around(text, m.start(), m.end(), width=25))
+    return None
+
+
+def reconsider(result: TriageResult, text: str) -> TriageResult:
+    """An uncertain rejection, for a reviewer, of a non-rejected text shaped like a non-complaint."""
+    if result.verdict is Verdict.invalid:
+        return result
+    m = find(text)
+    if m is None:
+        return result
+    return result.model_copy(
+        update={
+            "verdict": Verdict.invalid,
+            "reason": m.reason,
+            "reasons": [Reason(statement=m.statement, evidence=m.evidence)],
+            "missing_fields": [],
+            "needs_review": True,
+            "confidence": min(result.confidence, 0.4),
+            "rules": [*result.rules, m.rule],
+            "notes": [
+                *result.notes,
+                f"model said {result.verdict.value}; the text is shaped like a non-complaint"
+                f" ({m.rule}) and names no grievance: an uncertain rejection, for a reviewer",
+            ],
+        }
+    )
