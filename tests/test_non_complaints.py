@@ -77,3 +77,40 @@ def test_grievances_in_those_shapes_are_left_alone(text):
 def test_a_rejection_is_not_touched():
     rejected = model_said(Verdict.invalid, InvalidReason.prank)
     assert non_complaints.reconsider(rejected, "mau tanya jam buka kantor?") is rejected
+
+
+def _unbacked_rejection(text: str) -> TriageResult:
+    """What the pipeline stores when the model's rejection never passed the evidence check."""
+    import json
+
+    from triage.pipeline import _unsupported
+    from triage.schema import LLMAttempt
+
+    raw = {
+        "verdict": "invalid",
+        "reason": "not_a_complaint",
+        "reasons": [{"statement": "bukan pengaduan", "evidence": "y"}],
+        "missing_fields": [],
+    }
+    attempt = LLMAttempt(report_id="r", attempt=1, model="m", prompt_hash="h", response_raw=json.dumps(raw))
+    return _unsupported([attempt], "evidence not in the message", text)
+
+
+def test_a_long_message_is_not_rejected_without_a_quoted_reason():
+    text = (
+        "Tolong pak galian pasir di sungai wilayah kami ditutup, musim hujan akan datang dan kami warga "
+        "dukuh takut tebing kali menggerus rumah kami, sudah lama dibiarkan"
+    )
+    out = _unbacked_rejection(text)
+    assert out.verdict is Verdict.needs_info and out.reason is None
+    assert out.needs_review and out.confidence == 0.0
+
+
+def test_a_short_unbacked_rejection_stays_a_rejection_for_review():
+    out = _unbacked_rejection("lapor pak ada orang ganteng di sini")
+    assert out.verdict is Verdict.invalid and out.needs_review
+
+
+def test_a_fee_at_the_village_office_for_a_divorce_letter_is_a_complaint():
+    text = "apa benar minta surat pengantar ke pengadilan untuk perceraian di desa dikenakan biaya 300 ribu?"
+    assert non_complaints.find(text) is None

@@ -125,12 +125,31 @@ class Match:
     evidence: str  # verbatim from the text
 
 
+# A private dispute stops being private when an official, a public office or someone's safety is
+# involved ("urus akta cerai di dukcapil dimintai 500 ribu", "KDRT", "mafia tanah").
+PUBLIC_ANGLE = re.compile(
+    r"\b(pungli|pungut\w*|suap|sogok|korupsi|calo|oknum|petugas|pejabat|aparat|polisi|polsek|polres|"
+    r"jaksa|kejaksaan|mafia|kantor|dinas|dukcapil|kelurahan|kecamatan|bpn|kekerasan|dianiaya|dipukul\w*|"
+    r"kdrt|diancam|ancaman|mengancam|diperkosa|pelecehan|diculik|dibunuh|bunuh diri|darurat|disekap|"
+    r"diusir|digusur|penggusuran|anak (saya )?(hilang|dibawa kabur)|dikenakan|biaya|kades|lurah)\b",
+    re.I,
+)
+DISPUTES = ("private_dispute", "court_matter")
+
+
 def find(text: str) -> Match | None:
-    """The first shape of a non-complaint the text has, when it carries no grievance at all."""
-    _, grievances = complaint_markers(text)
-    if grievances or STILL_A_GRIEVANCE.search(text) or PROBLEM_WORDS.search(text):
-        return None
+    """The first shape of a non-complaint the text has, when nothing in it makes it a complaint.
+
+    Questions, invitations and requests must carry no grievance at all. A private dispute always
+    carries one (that is what a dispute is), so it must only lack a public side: no official or
+    office at fault, no public service that is both named and failing, nobody's safety at stake.
+    """
+    services, grievances = complaint_markers(text)
+    aggrieved = bool(grievances) or bool(STILL_A_GRIEVANCE.search(text) or PROBLEM_WORDS.search(text))
+    public = bool(services and grievances) or bool(PUBLIC_ANGLE.search(text))
     for p in PATTERNS:
+        if public if p.rule in DISPUTES else aggrieved:
+            continue
         if p.rule == "information_question" and len(text.split()) > QUESTION_MAX_WORDS:
             continue
         m = p.regex.search(text)

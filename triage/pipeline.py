@@ -142,6 +142,11 @@ def _unsupported(attempts: list[LLMAttempt], error: str, text: str) -> TriageRes
             break
         except (ValueError, TypeError, AttributeError):
             continue
+    notes = [f"validation failed: {error[:500]}"]
+    if verdict is Verdict.invalid and len(text.split()) > guards.UNSPECIFIC_MAX_WORDS:
+        # a rejection the model could not back with a quote does not stand on a message this long
+        verdict, reason = Verdict.needs_info, None
+        notes.append("model said invalid without a supported reason; kept open for the reviewer")
     result = TriageResult(
         verdict=verdict,
         reason=reason,
@@ -150,7 +155,7 @@ def _unsupported(attempts: list[LLMAttempt], error: str, text: str) -> TriageRes
         confidence=0.0,
         decided_by="model",
         needs_review=True,
-        notes=[f"validation failed: {error[:500]}"],
+        notes=notes,
     )
     result = non_complaints.reconsider(result, text)
     # the reviewer starts from the places and category the text itself gives
