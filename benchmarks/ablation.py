@@ -9,6 +9,8 @@ it costs no model time: each configuration re-runs only the deterministic logic.
   +place_rule   a local complaint with no place becomes needs_info; a short text naming no
                 public service and no problem becomes an uncertain rejection (for review)
   +categories   the model's category checked against category words in the text
+  +non_complaints  questions, invitations, personal requests, private disputes and court cases
+                that carry no grievance become uncertain rejections (for review)
   +prefilter    deterministic rules answer first (the full system, as `triage eval` runs it)
 
 Usage: TRIAGE_DB=runs/dev.db python benchmarks/ablation.py evals/dev.jsonl
@@ -19,7 +21,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from triage import categories, guards, places, prefilter, reference
+from triage import categories, guards, non_complaints, places, prefilter, reference
 from triage.config import Settings
 from triage.db import connect
 from triage.evals import dataset, metrics
@@ -29,7 +31,7 @@ from triage.pipeline import from_model, from_prefilter
 from triage.prompt import load_prompt
 from triage.schema import Complaint, Location, ModelJudgement, PlaceRef, TriageResult
 
-STEPS = ["model", "+places", "+second_look", "+place_rule", "+categories", "+prefilter"]
+STEPS = ["model", "+places", "+second_look", "+place_rule", "+categories", "+non_complaints", "+prefilter"]
 
 
 def hint_location(hint: str | None) -> Location:
@@ -42,15 +44,23 @@ def hint_location(hint: str | None) -> Location:
 
 
 def configured(step: int, j: ModelJudgement, text: str) -> TriageResult:
-    if step >= STEPS.index("+categories"):
+    if step >= STEPS.index("+non_complaints"):
         return from_model(j, text, 1)
-    if step == STEPS.index("+place_rule"):
-        keep = categories.check
-        categories.check = lambda model_category, text: (model_category, None)  # the check off
+    if step == STEPS.index("+categories"):
+        keep_reconsider = non_complaints.reconsider
+        non_complaints.reconsider = lambda result, text: result  # the shapes off
         try:
             return from_model(j, text, 1)
         finally:
-            categories.check = keep
+            non_complaints.reconsider = keep_reconsider
+    if step == STEPS.index("+place_rule"):
+        keep = categories.check, non_complaints.reconsider
+        categories.check = lambda model_category, text: (model_category, None)  # the check off
+        non_complaints.reconsider = lambda result, text: result
+        try:
+            return from_model(j, text, 1)
+        finally:
+            categories.check, non_complaints.reconsider = keep
     d = j.complaint
     loc = (
         places.resolve(text, hint=d.regency if d else None)
