@@ -108,3 +108,14 @@ def test_a_short_text_naming_a_real_place_is_left_to_the_model():
     text = "UUPD Tambora, Jakarta Barat."
     assert guards.nothing_to_act_on(result_for("valid"), text, has_place=True).verdict.value == "valid"
     assert guards.nothing_to_act_on(result_for("valid"), text, has_place=False).verdict.value == "invalid"
+
+
+def test_a_long_message_rejected_as_chit_chat_is_kept_open_for_review():
+    text = " ".join(["kami warga sudah lama menunggu dan berharap ada perhatian dari bapak"] * 6)
+    out = guards.long_message_kept_open(result(Verdict.invalid, InvalidReason.not_a_complaint), text)
+    assert out.verdict is Verdict.needs_info and out.needs_review and out.reason is None
+    # spam stays spam however long, and a short text keeps the model's rejection
+    spam = result(Verdict.invalid, InvalidReason.spam)
+    assert guards.long_message_kept_open(spam, text) is spam
+    short = result(Verdict.invalid, InvalidReason.not_a_complaint)
+    assert guards.long_message_kept_open(short, "halo pak apa kabar") is short

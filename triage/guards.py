@@ -50,6 +50,7 @@ COURT = re.compile(r"\b(sidang|disidangkan|pengadilan|hakim|gugatan|perkara|band
 NATIONAL = re.compile(r"\b(bpjs|pln|polri|kementerian|kemenkes|kemendikbud|kemensos|bank|imigrasi)\b", re.I)
 MIN_WORDS = 5
 UNSPECIFIC_MAX_WORDS = 15
+LONG_MESSAGE_WORDS = 60
 
 
 def complaint_markers(text: str) -> tuple[list[str], list[str]]:
@@ -84,6 +85,36 @@ def second_look(result: TriageResult, text: str, has_place: bool) -> TriageResul
             "confidence": min(result.confidence, 0.4),
             "rules": [*result.rules, "second_look_overturned_rejection"],
             "notes": [*result.notes, note],
+        }
+    )
+
+
+def long_message_kept_open(result: TriageResult, text: str) -> TriageResult:
+    """A message of 60+ words the model called chit-chat or a prank stays open, for a reviewer.
+
+    People do not write paragraphs to say hello: on the dev set nine in ten such messages are
+    complaints (59 valid, 7 needs_info, 6 invalid of 72). Spam and abuse keep their rejection.
+    """
+    if (
+        result.verdict is not Verdict.invalid
+        or result.decided_by != "model"
+        or result.reason not in (InvalidReason.not_a_complaint, InvalidReason.prank)
+        or len(text.split()) < LONG_MESSAGE_WORDS
+    ):
+        return result
+    return result.model_copy(
+        update={
+            "verdict": Verdict.needs_info,
+            "reason": None,
+            "missing_fields": [MissingField.what_happened],
+            "needs_review": True,
+            "confidence": min(result.confidence, 0.4),
+            "rules": [*result.rules, "long_message_kept_open"],
+            "notes": [
+                *result.notes,
+                f"model said invalid/{result.reason.value}; a message of {len(text.split())} words is"
+                " kept open for a reviewer",
+            ],
         }
     )
 

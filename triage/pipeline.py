@@ -118,6 +118,7 @@ def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageR
         decided_by="model",
     )
     result = guards.second_look(result, text, has_place=location.regency is not None)
+    result = guards.long_message_kept_open(result, text)
     named = location.province is not None and location.source != "addressee"
     result = guards.needs_a_place(result, text, has_place=named)
     result = guards.nothing_to_act_on(result, text, has_place=named)
