@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from triage.schema import InvalidReason, MissingField, TriageResult, Verdict
+from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
 
 PUBLIC_SERVICE = re.compile(
     r"\b(jalan|jln|jl|jembatan|drainase|selokan|gorong|irigasi|sekolah|sd|smp|sma|smk|madrasah|guru|"
@@ -53,6 +53,35 @@ UNSPECIFIC_MAX_WORDS = 15
 LONG_MESSAGE_WORDS = 60
 
 
+def overrule(
+    result: TriageResult,
+    *,
+    verdict: Verdict,
+    reason: InvalidReason | None,
+    rule: str,
+    note: str,
+    missing: list[MissingField] | None = None,
+    reasons: list[Reason] | None = None,
+) -> TriageResult:
+    """A copy of the model's result with the system's verdict, marked for a reviewer.
+
+    Every override is uncertain by construction (a word list disagreed with the model), so it never
+    goes straight to the archive or to SP4N: it is capped at low confidence and names its rule.
+    """
+    update: dict[str, object] = {
+        "verdict": verdict,
+        "reason": reason,
+        "missing_fields": missing or [],
+        "needs_review": True,
+        "confidence": min(result.confidence, 0.4),
+        "rules": [*result.rules, rule],
+        "notes": [*result.notes, note],
+    }
+    if reasons is not None:
+        update["reasons"] = reasons
+    return result.model_copy(update=update)
+
+
 def complaint_markers(text: str) -> tuple[list[str], list[str]]:
     services = sorted({m.group(0).casefold() for m in PUBLIC_SERVICE.finditer(text)})
     grievances = sorted({m.group(0).casefold() for m in GRIEVANCE.finditer(text)})
@@ -76,16 +105,13 @@ def second_look(result: TriageResult, text: str, has_place: bool) -> TriageResul
         f"model said invalid/{result.reason.value if result.reason else '?'}; overturned for review: "
         f"public-service words {services[:5]} with grievance words {grievances[:5]}"
     )
-    return result.model_copy(
-        update={
-            "verdict": verdict,
-            "reason": None,
-            "missing_fields": missing,
-            "needs_review": True,
-            "confidence": min(result.confidence, 0.4),
-            "rules": [*result.rules, "second_look_overturned_rejection"],
-            "notes": [*result.notes, note],
-        }
+    return overrule(
+        result,
+        verdict=verdict,
+        reason=None,
+        rule="second_look_overturned_rejection",
+        note=note,
+        missing=missing,
     )
 
 
@@ -102,20 +128,14 @@ def long_message_kept_open(result: TriageResult, text: str) -> TriageResult:
         or len(text.split()) < LONG_MESSAGE_WORDS
     ):
         return result
-    return result.model_copy(
-        update={
-            "verdict": Verdict.needs_info,
-            "reason": None,
-            "missing_fields": [MissingField.what_happened],
-            "needs_review": True,
-            "confidence": min(result.confidence, 0.4),
-            "rules": [*result.rules, "long_message_kept_open"],
-            "notes": [
-                *result.notes,
-                f"model said invalid/{result.reason.value}; a message of {len(text.split())} words is"
-                " kept open for a reviewer",
-            ],
-        }
+    return overrule(
+        result,
+        verdict=Verdict.needs_info,
+        reason=None,
+        rule="long_message_kept_open",
+        note=f"model said invalid/{result.reason.value}; a message of {len(text.split())} words is"
+        " kept open for a reviewer",
+        missing=[MissingField.what_happened],
     )
 
 
@@ -148,20 +168,13 @@ def nothing_to_act_on(result: TriageResult, text: str, has_place: bool = False) 
     services, grievances = complaint_markers(text)
     if services or grievances:
         return result
-    return result.model_copy(
-        update={
-            "verdict": Verdict.invalid,
-            "reason": InvalidReason.not_a_complaint,
-            "missing_fields": [],
-            "needs_review": True,
-            "confidence": min(result.confidence, 0.4),
-            "rules": [*result.rules, "nothing_to_act_on"],
-            "notes": [
-                *result.notes,
-                f"model said {result.verdict.value}; a short text naming no public service and no problem:"
-                " an uncertain rejection, for a reviewer",
-            ],
-        }
+    return overrule(
+        result,
+        verdict=Verdict.invalid,
+        reason=InvalidReason.not_a_complaint,
+        rule="nothing_to_act_on",
+        note=f"model said {result.verdict.value}; a short text naming no public service and no problem:"
+        " an uncertain rejection, for a reviewer",
     )
 
 

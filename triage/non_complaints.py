@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from triage.guards import complaint_markers
+from triage.guards import complaint_markers, overrule
 from triage.prefilter import quote_around
 from triage.schema import InvalidReason, Reason, TriageResult, Verdict
 
@@ -165,19 +165,12 @@ def reconsider(result: TriageResult, text: str) -> TriageResult:
     m = find(text)
     if m is None:
         return result
-    return result.model_copy(
-        update={
-            "verdict": Verdict.invalid,
-            "reason": m.reason,
-            "reasons": [Reason(statement=m.statement, evidence=m.evidence)],
-            "missing_fields": [],
-            "needs_review": True,
-            "confidence": min(result.confidence, 0.4),
-            "rules": [*result.rules, m.rule],
-            "notes": [
-                *result.notes,
-                f"model said {result.verdict.value}; the text is shaped like a non-complaint"
-                f" ({m.rule}) and names no grievance: an uncertain rejection, for a reviewer",
-            ],
-        }
+    return overrule(
+        result,
+        verdict=Verdict.invalid,
+        reason=m.reason,
+        rule=m.rule,
+        note=f"model said {result.verdict.value}; the text is shaped like a non-complaint"
+        f" ({m.rule}) and names no grievance: an uncertain rejection, for a reviewer",
+        reasons=[Reason(statement=m.statement, evidence=m.evidence)],
     )
