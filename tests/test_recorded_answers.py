@@ -1,4 +1,4 @@
-"""The judgement logic on real model answers: the dev sample replayed from recorded answers.
+"""The judgement logic on real model answers: the whole dev set replayed from recorded answers.
 
 `evals/answers/dev-triage-v3.jsonl` holds the embedded model's answers (prompt triage-v3) to the
 dev cases, recorded by `triage eval ... --answers`. Replaying them re-runs everything around the
@@ -21,25 +21,25 @@ from triage.prompt import load_prompt
 
 REPO = Path(__file__).resolve().parent.parent
 ANSWERS = REPO / "evals" / "answers" / "dev-triage-v3.jsonl"
-SAMPLE = REPO / "evals" / "dev_sample.jsonl"
+DEV = REPO / "evals" / "dev.jsonl"
 MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 RERECORD = (
     "recorded answers are stale (prompt or model changed); re-record with the model running: "
-    f"triage eval {SAMPLE.relative_to(REPO)} --out runs/x --answers {ANSWERS.relative_to(REPO)}"
+    f"triage eval {DEV.relative_to(REPO)} --out runs/x --answers {ANSWERS.relative_to(REPO)}"
 )
 
 
-def test_the_recorded_answers_cover_the_dev_sample_for_the_current_prompt():
+def test_the_recorded_answers_cover_the_dev_set_for_the_current_prompt():
     keys = {json.loads(line)["key"] for line in ANSWERS.read_text("utf-8").splitlines()}
     prompt = load_prompt()
-    texts = [json.loads(line)["text"] for line in SAMPLE.read_text("utf-8").splitlines()]
+    texts = [json.loads(line)["text"] for line in DEV.read_text("utf-8").splitlines() if line.strip()]
     missing = [
         t for t in texts if not prefilter.check(t) and judgement_key(MODEL, prompt.hash, t) not in keys
     ]
-    assert not missing, f"{len(missing)} dev-sample texts have no recorded answer: {RERECORD}"
+    assert not missing, f"{len(missing)} dev texts have no recorded answer: {RERECORD}"
 
 
-def test_replayed_dev_sample_meets_the_floor(tmp_path, monkeypatch):
+def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     # a dead endpoint: any case without a recorded answer becomes an error instead of a model call
     monkeypatch.setenv("TRIAGE_LLM_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("TRIAGE_LLM_TRANSIENT_RETRIES", "1")
@@ -49,17 +49,18 @@ def test_replayed_dev_sample_meets_the_floor(tmp_path, monkeypatch):
     answers.write_bytes(ANSWERS.read_bytes())  # the run appends; keep the repo's file untouched
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        cli, ["eval", str(SAMPLE), "--out", str(out), "--answers", str(answers)], catch_exceptions=False
+        cli, ["eval", str(DEV), "--out", str(out), "--answers", str(answers)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
     m = json.loads((out / "metrics.json").read_text())
     assert m["errors"] == 0, RERECORD
-    # floors a little under what this logic measured on these answers (accuracy 0.74, FRR 0,
-    # invalid recall 0.65, precision 0.94, category 0.86, province 0.94);
-    # the point is to catch a regression, not to restate the figures
-    assert m["false_rejection_rate"] == 0.0
-    assert m["verdict_accuracy"] >= 0.70
-    assert m["invalid_recall"] >= 0.60
-    assert m["invalid_precision"] >= 0.90
-    assert m["category_accuracy"] >= 0.80
+    # floors a little under what this logic measured on these 517 answers (accuracy 0.781, FRR 0.004
+    # = 1 of 225, invalid recall 0.760, precision 0.939, category 0.719, province 0.919, regency
+    # 0.882); the point is to catch a regression, not to restate the figures
+    assert m["false_rejection_rate"] <= 0.01
+    assert m["verdict_accuracy"] >= 0.76
+    assert m["invalid_recall"] >= 0.74
+    assert m["invalid_precision"] >= 0.92
+    assert m["category_accuracy"] >= 0.70
     assert m["province_accuracy"] >= 0.90
+    assert m["regency_accuracy"] >= 0.86
