@@ -114,3 +114,32 @@ def test_a_short_unbacked_rejection_stays_a_rejection_for_review():
 def test_a_fee_at_the_village_office_for_a_divorce_letter_is_a_complaint():
     text = "apa benar minta surat pengantar ke pengadilan untuk perceraian di desa dikenakan biaya 300 ribu?"
     assert non_complaints.find(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kambing tetangga saya selalu masuk kebun dan makan sayuran saya, tolong ditegur pak",
+        "Saudara saya pinjam uang 3 juta dua tahun lalu dan tidak pernah dikembalikan, tolong bantu tagih",
+        "Kami berselisih dengan rekan bisnis soal pembagian keuntungan toko, mohon dimediasi",
+    ],
+)
+def test_private_disputes_are_out_of_scope(text):
+    out = non_complaints.reconsider(model_said(Verdict.valid), text)
+    assert (out.verdict, out.reason) == (Verdict.invalid, InvalidReason.out_of_scope)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a neighbour burning rubbish is an environmental matter
+        "tetangga saya tiap hari membakar sampah, asapnya masuk rumah, ayam tetangga juga berkeliaran",
+        # a private employer breaking labour law is a labour complaint
+        "perusahaan swasta tempat saya kerja tidak bayar THR dan upah di bawah UMK, rekan bisnis bos diam",
+        # debts to an online lender who threatens are a public matter
+        "debt collector pinjol menagih sambil mengancam keluarga saya",
+    ],
+)
+def test_disputes_with_a_public_side_are_left_to_the_model(text):
+    out = non_complaints.reconsider(model_said(Verdict.valid), text)
+    assert out.verdict is Verdict.valid

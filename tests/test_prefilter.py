@@ -176,3 +176,30 @@ def test_disguised_spam_chain_messages_and_transfer_fraud(text, rule):
 )
 def test_reports_about_scams_and_chains_reach_the_model(text):
     assert prefilter.check(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kepesertaan BPJS Kesehatan Anda akan DINONAKTIFKAN. Segera verifikasi di bpjs-aktivasi-ulang.top",
+        "Penerima BLT tahap 2: klaim dana Rp600.000 di https://kemensos-bansos-cair.site sebelum besok",
+    ],
+)
+def test_links_borrowing_an_agency_name_off_its_domain_are_phishing(text):
+    hit = prefilter.check(text)
+    assert hit is not None and (hit.rule, hit.reason) == ("impersonation_link", InvalidReason.spam)
+    assert hit.evidence in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the agencies' own domains
+        "cek status bansos di https://cekbansos.kemensos.go.id ya pak, segera",
+        # a complaint that names the official site
+        "token listrik saya tidak masuk padahal sudah bayar, segera cek di pln.co.id",
+    ],
+)
+def test_official_agency_links_are_not_phishing(text):
+    hit = prefilter.check(text)
+    assert hit is None or hit.rule != "impersonation_link"

@@ -76,7 +76,15 @@ PATTERNS = [
             r"\b(cerai|perceraian|mantan (istri|suami|pacar)|hak asuh|harta gono.?gini|uang panai|"
             r"arisan|selingkuh|perselingkuhan|pacar saya|calon (suami|istri) saya|utang piutang|"
             r"hutang piutang|(sengketa|pembagian|rebutan|berebut) (\w+ )?warisan|"
-            r"(utang|hutang|pinjaman)(nya)? (ke|kepada|pada) saya)\b",
+            r"(utang|hutang|pinjaman)(nya)? (ke|kepada|pada) saya|"
+            # private debts, family inheritance, neighbours' animals and trees, business partners,
+            # a private employer's manners (labour-rights breaches are a public matter: PUBLIC_ANGLE)
+            r"(pinjam|minjam|pinjem)\w* uang|(bantu|tolong) tagih\w*|nagih\w*|menagih|"
+            r"warisan (\w+ ){0,4}(bagian|dibagi|bagi)|"
+            r"(rumah|tanah|harta) warisan (\w+ ){0,3}(sendiri|dikuasai)|"
+            r"(ayam|kambing|sapi|bebek|anjing|kucing|pohon|ranting) (\w+ ){0,2}tetangga|"
+            r"rekan bisnis|partner bisnis|mitra (bisnis|usaha)|pembagian keuntungan|bagi hasil|"
+            r"perusahaan swasta)\b",
             re.I,
         ),
     ),
@@ -129,7 +137,12 @@ class Match:
 # involved ("urus akta cerai di dukcapil dimintai 500 ribu", "KDRT", "mafia tanah").
 PUBLIC_ANGLE = re.compile(
     r"\b(pungli|pungut\w*|suap|sogok|korupsi|calo|oknum|petugas|pejabat|aparat|polisi|polsek|polres|"
-    r"jaksa|kejaksaan|mafia|kantor|dinas|dukcapil|kelurahan|kecamatan|bpn|kekerasan|dianiaya|dipukul\w*|"
+    r"jaksa|kejaksaan|mafia|dinas|dukcapil|kelurahan|kecamatan|bpn|kekerasan|dianiaya|dipukul\w*|"
+    r"kantor (desa|lurah|kelurahan|camat|kecamatan|dinas|polisi|pajak|pos|bpn|imigrasi|samsat|pemerintah)|"
+    r"sertifikat|pertanahan|ptsl|prona|pinjol|pinjaman online|debt collector|rentenir|koperasi|"
+    r"umk|ump|upah minimum|bpjs|phk|dipecat|thr|(tidak|tdk|belum|blm) (dibayar|digaji|diberi)|"
+    r"bakar|membakar|pembakaran|asap|polusi|bising|limbah|sampah|bau|pencemaran|izin|ilegal|liar|"
+    r"narkoba|judi|miras|prostitusi|"
     r"kdrt|diancam|ancaman|mengancam|diperkosa|pelecehan|diculik|dibunuh|bunuh diri|darurat|disekap|"
     r"diusir|digusur|penggusuran|anak (saya )?(hilang|dibawa kabur)|dikenakan|biaya|kades|lurah)\b",
     re.I,

@@ -199,6 +199,20 @@ TRANSFER_FRAUD = re.compile(
     re.I,
 )
 MAX_FRAUD_WORDS = 50
+# Phishing that borrows an agency's name ("bpjs-kesehatan-verifikasi.xyz", "bansos-kemensos-id.site"):
+# the agencies themselves live under .go.id (or their own company domain).
+AGENCY_IN_HOST = re.compile(
+    r"(bpjs|kemensos|bansos|blt|pln|pertamina|kemenkes|dukcapil|djp|pajak|samsat|polri|kominfo|lapor|"
+    r"wapres|pkh|prakerja|kemendagri|bri|bni|mandiri)",
+    re.I,
+)
+OFFICIAL_HOSTS = (".go.id", "pln.co.id", "pertamina.com", "bri.co.id", "bni.co.id", "bankmandiri.co.id")
+HOST = re.compile(r"(?:https?://)?(?:www\.)?((?:[\w-]+\.)+[a-z]{2,})", re.I)
+URGING = re.compile(
+    r"\b(klik|verifikasi|klaim|segera|login|update|perbarui|daftar|aktivasi|cairkan|pencairan|"
+    r"dinonaktifkan|diblokir|kunjungi|buka)\b",
+    re.I,
+)
 # The programme's own name is not a complaint word ("hadiah dari Program Lapor Mas Wapres").
 PROGRAMME_NAME = re.compile(r"\blapor\W+mas\W+wapres\b", re.I)
 # Spammers write "4nd4 mndptk4n" and "p1nj4m4n" to slip past filters; read them as letters.
@@ -350,6 +364,15 @@ def _spam(text: str, n_words: int) -> PrefilterHit | None:
                 "Permintaan transfer uang ke rekening (modus penipuan), tanpa pengaduan",
                 quote_around(text, fraud.start(), fraud.end()),
             )
+    fake = _impersonating_link(text)
+    if fake:
+        return PrefilterHit(
+            "impersonation_link",
+            Verdict.invalid,
+            InvalidReason.spam,
+            "Tautan yang memakai nama instansi tetapi bukan situs resminya (phishing)",
+            quote_around(text, fake.start(), fake.end(), width=20),
+        )
     terms = [m for m in SPAM_TERMS.finditer(plain)]
     contact = CONTACT.search(text)
     # one promo word is enough when nothing in the text names a public-service problem
@@ -362,6 +385,18 @@ def _spam(text: str, n_words: int) -> PrefilterHit | None:
             "Iklan atau tawaran dengan kontak/tautan, tanpa pengaduan",
             quote_around(text, terms[0].start(), terms[0].end()),
         )
+    return None
+
+
+def _impersonating_link(text: str) -> re.Match[str] | None:
+    """A link whose host borrows an agency's name off its official domain, with a call to act."""
+    if not URGING.search(text) or _may_be_complaint(text):
+        return None
+    for token in re.finditer(r"\S+", text):
+        host = HOST.match(token.group(0))
+        name = host.group(1).casefold() if host else ""
+        if AGENCY_IN_HOST.search(name) and not name.endswith(OFFICIAL_HOSTS):
+            return token
     return None
 
 
