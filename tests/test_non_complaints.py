@@ -143,3 +143,11 @@ def test_private_disputes_are_out_of_scope(text):
 def test_disputes_with_a_public_side_are_left_to_the_model(text):
     out = non_complaints.reconsider(model_said(Verdict.valid), text)
     assert out.verdict is Verdict.valid
+
+
+def test_thanks_for_a_fix_is_not_a_complaint_unless_something_is_still_wrong():
+    thanks = "Matur nuwun pak, lampu jalan di gang kami sudah dipasang, sekarang terang"
+    out = non_complaints.reconsider(model_said(Verdict.valid), thanks)
+    assert (out.verdict, out.rules[-1]) == (Verdict.invalid, "thanks_for_a_fix")
+    still = "Terima kasih jalannya sudah diaspal, tapi selokan di sebelahnya masih mampet"
+    assert non_complaints.reconsider(model_said(Verdict.valid), still).verdict is Verdict.valid

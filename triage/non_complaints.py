@@ -69,6 +69,21 @@ PATTERNS = [
         ),
     ),
     Pattern(
+        "thanks_for_a_fix",
+        InvalidReason.not_a_complaint,
+        "Ucapan terima kasih atau pujian atas layanan yang sudah beres, tanpa keluhan baru",
+        re.compile(
+            r"\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|bangga)\b"
+            r"[^?]{0,120}\b(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?"
+            r"(diperbaiki|dibangun|diaspal|dicor|dibersihkan|diangkut|dipasang|cair|jadi|selesai|beres|"
+            r"ditangani|ditindaklanjuti|bagus|lancar|mulus|bersih|terang|menyala|nyala)\b"
+            r"|\b(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?(diperbaiki|dibangun|diaspal|dicor|"
+            r"dibersihkan|diangkut|dipasang|cair|selesai|beres|ditangani|ditindaklanjuti)\b"
+            r"[^?]{0,120}\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi)\b",
+            re.I,
+        ),
+    ),
+    Pattern(
         "private_dispute",
         InvalidReason.out_of_scope,
         "Sengketa pribadi atau keluarga tanpa sisi layanan publik",
@@ -148,6 +163,9 @@ PUBLIC_ANGLE = re.compile(
     re.I,
 )
 DISPUTES = ("private_dispute", "court_matter")
+# Thanks for a fix name the fixed service and the fix ("jalan sudah diperbaiki"): only a new
+# problem or a "but" keeps them open.
+BUT = re.compile(r"\b(tapi|tetapi|namun|cuma|hanya saja|sayangnya|sayang|masih|kecuali)\b", re.I)
 
 
 def find(text: str) -> Match | None:
@@ -161,7 +179,10 @@ def find(text: str) -> Match | None:
     aggrieved = bool(grievances) or bool(STILL_A_GRIEVANCE.search(text) or PROBLEM_WORDS.search(text))
     public = bool(services and grievances) or bool(PUBLIC_ANGLE.search(text))
     for p in PATTERNS:
-        if public if p.rule in DISPUTES else aggrieved:
+        if p.rule == "thanks_for_a_fix":  # names the fixed service and the fix by nature
+            if BUT.search(text) or PROBLEM_WORDS.search(text) or STILL_A_GRIEVANCE.search(text):
+                continue
+        elif public if p.rule in DISPUTES else aggrieved:
             continue
         if p.rule == "information_question" and len(text.split()) > QUESTION_MAX_WORDS:
             continue
