@@ -203,3 +203,11 @@ def test_links_borrowing_an_agency_name_off_its_domain_are_phishing(text):
 def test_official_agency_links_are_not_phishing(text):
     hit = prefilter.check(text)
     assert hit is None or hit.rule != "impersonation_link"
+
+
+def test_an_ad_without_a_contact_is_spam_but_a_complaint_about_a_promo_is_not():
+    ad = "Diskon 50% semua paket data! Buruan, promo berlaku sampai akhir bulan di gerai terdekat"
+    hit = prefilter.check(ad)
+    assert hit is not None and (hit.rule, hit.reason) == ("promo_without_contact", InvalidReason.spam)
+    complaint = "promo paket data diskon 50% ternyata pulsa saya tetap dipotong penuh, tolong pak"
+    assert prefilter.check(complaint) is None
