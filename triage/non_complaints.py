@@ -28,6 +28,14 @@ class Pattern:
     regex: re.Pattern[str]
 
 
+@dataclass(frozen=True)
+class Match:
+    rule: str
+    reason: InvalidReason
+    statement: str
+    evidence: str  # verbatim from the text
+
+
 PATTERNS = [
     Pattern(
         "information_question",
@@ -127,39 +135,34 @@ PROBLEM_WORDS = re.compile(
 )
 QUESTION_MAX_WORDS = 40
 
+# Someone's safety, and officials' misconduct: never a mere question, never a private matter.
+SAFETY = (
+    r"kekerasan|dianiaya|dipukul\w*|kdrt|diancam|ancaman|mengancam|diperkosa|pelecehan|diculik|"
+    r"dibunuh|bunuh diri|darurat|disekap|diusir|digusur|penggusuran"
+)
+MISCONDUCT = r"pungli|pungut\w*|suap|sogok|korupsi|calo"
 # A grievance the word lists of `guards` miss, but which the shapes above must never hide:
-# sums of money (pungutan), fraud, threats to someone's safety, officials' misconduct.
+# sums of money (pungutan), durations, fraud, and the two above.
 STILL_A_GRIEVANCE = re.compile(
-    r"\b(rp\.?\s*\d+|\d+([.,]\d+)?\s*(rb|ribu|jt|juta|rupiah)|pungut\w*|sumbangan|iuran|calo|suap|"
+    r"\b(rp\.?\s*\d+|\d+([.,]\d+)?\s*(rb|ribu|jt|juta|rupiah)|sumbangan|iuran|"
     r"bayar|membayar|dibayar|dikenakan|ditarik|menarik dana|tarikan|thr|upah|lembur|"
     r"sudah \d+\s*(hr|hari|mg|minggu|bln|bulan|th|thn|tahun)|setahun|berbulan\w*|bertahun\w*|"
-    r"sogok|korupsi|pungli|curang|kecurangan|penipuan|ditipu|tertipu|kekerasan|dianiaya|dipukul\w*|"
-    r"kdrt|diancam|ancaman|mengancam|diperkosa|pelecehan|diculik|dibunuh|bunuh diri|darurat|"
-    r"diusir|digusur|penggusuran|ditahan|disekap|dipecat|phk|tidak digaji|belum digaji|gaji)\b",
+    r"curang|kecurangan|penipuan|ditipu|tertipu|ditahan|dipecat|phk|tidak digaji|belum digaji|gaji|"
+    rf"{SAFETY}|{MISCONDUCT})\b",
     re.I,
 )
-
-
-@dataclass(frozen=True)
-class Match:
-    rule: str
-    reason: InvalidReason
-    statement: str
-    evidence: str  # verbatim from the text
-
 
 # A private dispute stops being private when an official, a public office or someone's safety is
 # involved ("urus akta cerai di dukcapil dimintai 500 ribu", "KDRT", "mafia tanah").
 PUBLIC_ANGLE = re.compile(
-    r"\b(pungli|pungut\w*|suap|sogok|korupsi|calo|oknum|petugas|pejabat|aparat|polisi|polsek|polres|"
-    r"jaksa|kejaksaan|mafia|dinas|dukcapil|kelurahan|kecamatan|bpn|kekerasan|dianiaya|dipukul\w*|"
+    r"\b(oknum|petugas|pejabat|aparat|polisi|polsek|polres|jaksa|kejaksaan|mafia|dinas|dukcapil|"
+    r"kelurahan|kecamatan|bpn|kades|lurah|dikenakan|biaya|"
     r"kantor (desa|lurah|kelurahan|camat|kecamatan|dinas|polisi|pajak|pos|bpn|imigrasi|samsat|pemerintah)|"
     r"sertifikat|pertanahan|ptsl|prona|pinjol|pinjaman online|debt collector|rentenir|koperasi|"
     r"umk|ump|upah minimum|bpjs|phk|dipecat|thr|(tidak|tdk|belum|blm) (dibayar|digaji|diberi)|"
     r"bakar|membakar|pembakaran|asap|polusi|bising|limbah|sampah|bau|pencemaran|izin|ilegal|liar|"
-    r"narkoba|judi|miras|prostitusi|"
-    r"kdrt|diancam|ancaman|mengancam|diperkosa|pelecehan|diculik|dibunuh|bunuh diri|darurat|disekap|"
-    r"diusir|digusur|penggusuran|anak (saya )?(hilang|dibawa kabur)|dikenakan|biaya|kades|lurah)\b",
+    r"narkoba|judi|miras|prostitusi|anak (saya )?(hilang|dibawa kabur)|"
+    rf"{SAFETY}|{MISCONDUCT})\b",
     re.I,
 )
 DISPUTES = ("private_dispute", "court_matter")
