@@ -179,11 +179,12 @@ def find(text: str) -> Match | None:
     office at fault, no public service that is both named and failing, nobody's safety at stake.
     """
     services, grievances = complaint_markers(text)
-    aggrieved = bool(grievances) or bool(STILL_A_GRIEVANCE.search(text) or PROBLEM_WORDS.search(text))
+    problem = bool(STILL_A_GRIEVANCE.search(text) or PROBLEM_WORDS.search(text))
+    aggrieved = bool(grievances) or problem
     public = bool(services and grievances) or bool(PUBLIC_ANGLE.search(text))
     for p in PATTERNS:
         if p.rule == "thanks_for_a_fix":  # names the fixed service and the fix by nature
-            if BUT.search(text) or PROBLEM_WORDS.search(text) or STILL_A_GRIEVANCE.search(text):
+            if problem or BUT.search(text):
                 continue
         elif public if p.rule in DISPUTES else aggrieved:
             continue

@@ -336,6 +336,7 @@ def check(text: str, has_media: bool = False, same_text_senders: int = 0) -> Pre
 def _spam(text: str, n_words: int) -> PrefilterHit | None:
     """Ads, scams and chain messages, in text that has no complaint word at all."""
     plain = _deobfuscate(text)  # same length as `text`: match positions quote the original
+    maybe_complaint = _may_be_complaint(text)  # scans the text twice; asked by several rules
     gambling = GAMBLING.search(plain)
     if gambling and (URL.search(text) or PROMO_ACTION.search(plain)):
         return PrefilterHit(
@@ -345,7 +346,7 @@ def _spam(text: str, n_words: int) -> PrefilterHit | None:
             "Promosi judi online",
             quote_around(text, gambling.start(), gambling.end()),
         )
-    if not _may_be_complaint(text):
+    if not maybe_complaint:
         chain = CHAIN.search(plain)
         if chain:
             return PrefilterHit(
@@ -364,7 +365,7 @@ def _spam(text: str, n_words: int) -> PrefilterHit | None:
                 "Permintaan transfer uang ke rekening (modus penipuan), tanpa pengaduan",
                 quote_around(text, fraud.start(), fraud.end()),
             )
-    fake = _impersonating_link(text)
+    fake = None if maybe_complaint else _impersonating_link(text)
     if fake:
         return PrefilterHit(
             "impersonation_link",
@@ -373,11 +374,11 @@ def _spam(text: str, n_words: int) -> PrefilterHit | None:
             "Tautan yang memakai nama instansi tetapi bukan situs resminya (phishing)",
             quote_around(text, fake.start(), fake.end(), width=20),
         )
-    terms = [m for m in SPAM_TERMS.finditer(plain)]
+    terms = list(SPAM_TERMS.finditer(plain))
     contact = CONTACT.search(text)
     # one promo word is enough when nothing in the text names a public-service problem
     distinct = {m.group(0).casefold() for m in terms}
-    if contact and (len(distinct) >= 2 or (distinct and not _may_be_complaint(text))):
+    if contact and (len(distinct) >= 2 or (distinct and not maybe_complaint)):
         return PrefilterHit(
             "promo_with_contact",
             Verdict.invalid,
@@ -387,7 +388,7 @@ def _spam(text: str, n_words: int) -> PrefilterHit | None:
         )
     # an ad that sends people to a shop or an app instead of a number: two promo words and
     # nothing at all of a complaint (on the real corpora: 0 of 1,736 handled complaints)
-    if len(distinct) >= 2 and not _may_be_complaint(text):
+    if len(distinct) >= 2 and not maybe_complaint:
         return PrefilterHit(
             "promo_without_contact",
             Verdict.invalid,
@@ -399,8 +400,11 @@ def _spam(text: str, n_words: int) -> PrefilterHit | None:
 
 
 def _impersonating_link(text: str) -> re.Match[str] | None:
-    """A link whose host borrows an agency's name off its official domain, with a call to act."""
-    if not URGING.search(text) or _may_be_complaint(text):
+    """A link whose host borrows an agency's name off its official domain, with a call to act.
+
+    Only asked of text that reads like no complaint at all (see `_spam`).
+    """
+    if not URGING.search(text):
         return None
     for token in re.finditer(r"\S+", text):
         host = HOST.match(token.group(0))
