@@ -29,7 +29,7 @@ from importlib import resources
 
 from rapidfuzz import fuzz, process
 
-from triage.reference import PROVINCE_ALIASES, fold, regions
+from triage.reference import PROVINCE_ALIASES, Region, fold, regions
 from triage.schema import Location, PlaceRef
 
 # Words that fix the level of the name after them (lower-case tokens, punctuation already gone).
@@ -58,6 +58,20 @@ _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 # Filler between a marker and its name: "Kota Adm. Jakarta Barat", "kab. adm kepulauan seribu".
 _FILLER = {"adm", "administrasi", "administratif"}
 _GLUED_PREFIXES = ("di", "ke", "dr", "dari")  # "diwonosobo", "kesemarang"
+# Short forms of the direction that ends a split village's or kecamatan's name: "Kembangan U",
+# "Smg Brt". Only used when the name with the full word is listed.
+_DIRECTION_SHORT = {
+    "u": "utara", "ut": "utara", "utr": "utara", "s": "selatan", "sel": "selatan", "slt": "selatan",
+    "sltn": "selatan", "b": "barat", "brt": "barat", "t": "timur", "tim": "timur", "tmr": "timur",
+    "tgh": "tengah", "teng": "tengah", "kln": "kulon", "wtn": "wetan", "kdl": "kidul",
+}  # fmt: skip
+# Words for a landmark or housing estate, which are named after the locality they stand in:
+# "Stasiun Angke", "Pasar Peterongan", "Perum Kosambi Baru". The name after one is a place name,
+# not an everyday word or a person, so a short one may count (see `_distinctive_here`).
+_LANDMARK_TEXT = """
+stasiun st terminal halte pasar psr perum perumahan permh prm perumnas griya pelabuhan bandara puskesmas alun
+"""
+_LANDMARK_WORDS = frozenset(_LANDMARK_TEXT.split())
 
 MAX_WORDS = 5
 MIN_BARE_LEN = 4
@@ -65,6 +79,7 @@ MIN_BARE_LOCAL_LEN = 5  # bare kecamatan/desa names
 FUZZY_SCORE = 90
 FUZZY_MIN_LEN = 6
 FUZZY_MIN_LEN_BARE = 8
+SPELLING_MIN_LEN = 7  # "ngalian" for Ngaliyan; shorter words collide with everyday ones
 WIN_FACTOR = 1.5  # the winner's own votes must exceed the runner-up's own votes by this factor
 
 # Vote weights by how explicit a mention is.
@@ -104,6 +119,11 @@ class _Index:
     common: frozenset[str] = frozenset()  # never a bare desa/kecamatan name
     word_regencies: dict[str, set[str]] = field(default_factory=dict)  # word of a local name -> regencies
     spaced: dict[str, str] = field(default_factory=dict)  # name without spaces -> name as listed
+    village_base: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "kedoya" -> Kedoya Utara/Selatan
+    urban_bases: frozenset[str] = frozenset()  # bases that may count alone (see `_urban_bases`)
+    abbrev: dict[str, str] = field(default_factory=dict)  # "smg" -> "semarang"
+    abbrev_alone: frozenset[str] = frozenset()  # short forms that stand alone ("jkt")
+    spelling: dict[str, tuple[str, ...]] = field(default_factory=dict)  # spelling key -> kecamatan names
     fuzzy_regency: tuple[str, ...] = ()
     fuzzy_district: tuple[str, ...] = ()
 
@@ -124,6 +144,79 @@ def _load_aliases() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
     stop = frozenset(fold(w) for w in raw.get("stoplist", {}).get("words", []))
     common = frozenset(fold(w) for w in raw.get("common_words", {}).get("words", []))
     return alias, stop, common
+
+
+def _load_abbreviations(idx: _Index) -> tuple[dict[str, str], frozenset[str]]:
+    """The [abbreviation] table; a value that names nothing is an error, not a silent miss."""
+    raw = tomllib.loads(_data_text("place_aliases.toml"))
+    out: dict[str, str] = {}
+    for key, full in raw.get("abbreviation", {}).items():
+        full = fold(full)
+        if not any(full in t for t in (idx.regency, idx.alias, idx.province)):
+            raise ValueError(
+                f"place_aliases.toml: abbreviation {key!r} -> {full!r} names no regency or province"
+            )
+        out[fold(key)] = full
+    alone = frozenset(fold(w) for w in raw.get("abbreviation_alone", {}).get("words", []))
+    return out, alone
+
+
+def _directional_bases(idx: _Index) -> dict[str, tuple[str, ...]]:
+    """ "kedoya" -> the desa/kelurahan Kedoya Utara and Kedoya Selatan.
+
+    People drop the direction a village was split by ("banjir di Kedoya", "kaligawe terboyo" for
+    Terboyo Kulon/Wetan). Only bases that are not themselves an official name of any level, so
+    that "Kosambi" keeps its own readings rather than gaining those of "Kosambi Timur".
+    """
+    out: defaultdict[str, list[str]] = defaultdict(list)
+    for name, codes in idx.village.items():
+        words = name.split()
+        if len(words) >= 2 and words[-1] in _DIRECTIONS:
+            out[" ".join(words[:-1])].extend(codes)
+    return {
+        base: tuple(codes)
+        for base, codes in out.items()
+        if not _listed(base, idx) and base not in idx.stoplist and base not in idx.common
+    }
+
+
+def _urban_bases(idx: _Index) -> frozenset[str]:
+    """Bases that may count on their own: every form a kelurahan, and the base in no other name.
+
+    "Kedoya", "Meruya", "Terboyo", "Mangkang" are city districts known by the base name. A base
+    that also starts other names ("Kisaran Baru", "Kisaran Kota") is used more loosely, and some
+    are everyday words ("kisaran" = range, "merancang" = designing), so those only confirm.
+    """
+    by_code = regions().by_code
+    words_elsewhere: set[str] = set()
+    for table in (idx.village, idx.district):
+        for name in table:
+            words = name.split()
+            if not (len(words) == 2 and words[1] in _DIRECTIONS):
+                words_elsewhere.update(words)
+    return frozenset(
+        base
+        for base, codes in idx.village_base.items()
+        if base not in words_elsewhere and all(by_code[c].kind == "kelurahan" for c in codes)
+    )
+
+
+def _spelling_key(word: str) -> str:
+    """Spelling variants folded together: "Ngalian"/"Ngaliyan", "Djati"/"Jati", "Soemowono"/"Sumowono".
+
+    Old Dutch-era spellings and a glide "y"/"w" between vowels are written either way.
+    """
+    for old, new in (("oe", "u"), ("dj", "j"), ("tj", "c"), ("sj", "sy")):
+        word = word.replace(old, new)
+    return re.sub(r"(?<=[aiueo])[yw](?=[aiueo])", "", word)
+
+
+def _spelling_table(district: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    out: defaultdict[str, list[str]] = defaultdict(list)
+    for name in district:
+        if " " not in name and len(name) >= SPELLING_MIN_LEN:
+            out[_spelling_key(name)].append(name)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @cache
@@ -181,6 +274,10 @@ def _index() -> _Index:
     idx.alias, idx.stoplist, idx.common = _load_aliases()
     for names in (idx.village, idx.district, idx.regency, idx.alias, idx.province):
         idx.spaced.update({k.replace(" ", ""): k for k in names})
+    idx.village_base = _directional_bases(idx)
+    idx.urban_bases = _urban_bases(idx)
+    idx.abbrev, idx.abbrev_alone = _load_abbreviations(idx)
+    idx.spelling = _spelling_table(idx.district)
     idx.fuzzy_regency = tuple(k for k in idx.regency if len(k) >= FUZZY_MIN_LEN)
     idx.fuzzy_district = tuple(k for k in idx.district if len(k) >= FUZZY_MIN_LEN)
     return idx
@@ -203,6 +300,7 @@ class _Mention:
     in_street: bool = False  # part of a street or route name: "Jl. Semarang", "jalan Semarang Demak"
     split: bool = False  # matched only after joining/splitting words ("gunung pati" = "Gunungpati")
     leans_to: frozenset[str] = frozenset()  # regencies its marker word fits better ("kel." -> kelurahan)
+    after_landmark: bool = False  # right after "stasiun", "pasar", "perum", ...
 
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -252,6 +350,7 @@ def _lookup(key: str, marker: str | None, idx: _Index) -> _Mention | None:
     """
     if key in _NOT_NAMES:
         return None
+    key = _expand_short_forms(key, marker, idx)
     joinable = " " in key and all(len(w) >= 3 for w in key.split())
     split = False
     if (joinable or len(key) >= 8) and not _listed(key, idx):  # "gunung pati" -> "gunungpati"
@@ -265,6 +364,26 @@ def _lookup(key: str, marker: str | None, idx: _Index) -> _Mention | None:
         # matched only after joining or splitting words only ever confirm.
         found.split = split
     return found
+
+
+def _expand_short_forms(key: str, marker: str | None, idx: _Index) -> str:
+    """ "kembangan u" -> "kembangan utara", "smg tengah" -> "semarang tengah", "kota smg" -> "semarang".
+
+    Only when the expanded name is listed. A place short form alone ("smg") is expanded only when
+    it means nothing else (`abbreviation_alone`) or follows "kota"/"kab"; see `_lookup_bare`.
+    """
+    words = key.split()
+    if len(words) >= 2 and words[-1] in _DIRECTION_SHORT:
+        full = " ".join([*words[:-1], _DIRECTION_SHORT[words[-1]]])
+        if _listed(full, idx):
+            return full
+    if any(w in idx.abbrev for w in words) and (
+        len(words) >= 2 or marker in ("kab", "kota") or key in idx.abbrev_alone
+    ):
+        full = " ".join(idx.abbrev.get(w, w) for w in words)
+        if _listed(full, idx):
+            return full
+    return key
 
 
 def _listed(key: str, idx: _Index) -> bool:
@@ -285,10 +404,11 @@ def _lookup_marked(key: str, marker: str, idx: _Index) -> _Mention | None:
             return _Mention(key, "district", idx.district[key], True, W_EXPLICIT_DISTRICT)
         return None
     if marker in ("desa", "kel"):
-        if key in idx.village:
-            found = _Mention(key, "village", idx.village[key], True, W_EXPLICIT_VILLAGE)
+        codes = idx.village.get(key) or idx.village_base.get(key)
+        if codes:
+            found = _Mention(key, "village", codes, True, W_EXPLICIT_VILLAGE)
             if marker == "kel":
-                found.leans_to = _kelurahan_regencies(idx.village[key])
+                found.leans_to = _kelurahan_regencies(codes)
             return found
         return None
     if marker == "prov" and key in idx.province:
@@ -301,6 +421,8 @@ def _lookup_bare(key: str, idx: _Index) -> _Mention | None:
     kecamatan/desa names, which only confirm (see `_prepare`)."""
     if key in idx.province and key not in idx.stoplist:
         return _Mention(key, "province", (idx.province[key],), False, W_PROVINCE)
+    if key in idx.abbrev and key not in idx.stoplist:
+        return _short_form_alone(key, idx)
     if key in idx.stoplist or len(key.replace(" ", "")) < MIN_BARE_LEN:
         return None
     if key in idx.regency:
@@ -311,9 +433,35 @@ def _lookup_bare(key: str, idx: _Index) -> _Mention | None:
         return None
     if key in idx.district:
         return _Mention(key, "district", idx.district[key], False, W_CONFIRM_DISTRICT, confirm_only=True)
-    if key in idx.village:
-        return _Mention(key, "village", idx.village[key], False, W_CONFIRM_VILLAGE, confirm_only=True)
-    return None
+    codes = idx.village.get(key) or idx.village_base.get(key)
+    if codes:
+        return _Mention(key, "village", codes, False, W_CONFIRM_VILLAGE, confirm_only=True)
+    return _spelling_variant(key, idx)
+
+
+def _short_form_alone(key: str, idx: _Index) -> _Mention | None:
+    """ "smg" alone: maybe Semarang, maybe "semoga"; it only confirms a regency other words support."""
+    full = idx.abbrev[key]
+    codes = idx.regency.get(full) or ((idx.alias[full],) if full in idx.alias else ())
+    if not codes:
+        return None
+    return _Mention(full, "regency", codes, False, W_CONFIRM_DISTRICT, confirm_only=True)
+
+
+def _spelling_variant(key: str, idx: _Index) -> _Mention | None:
+    """ "ngalian" for the kecamatan Ngaliyan: an unknown word spelled like exactly one kecamatan name.
+
+    Read like the name itself written bare (a confirmation unless distinctive and in one regency).
+    """
+    if " " in key or len(key) < SPELLING_MIN_LEN or not _fuzzy_bare_ok(key, idx):
+        return None
+    names = idx.spelling.get(_spelling_key(key), ())
+    if len(names) != 1:
+        return None
+    name = names[0]
+    if name in idx.common or name in idx.stoplist:
+        return None
+    return _Mention(name, "district", idx.district[name], False, W_CONFIRM_DISTRICT, confirm_only=True)
 
 
 def _marker_before(tokens: list[tuple[str, int, int]], i: int) -> str | None:
@@ -345,6 +493,7 @@ def _find_mentions(text: str) -> list[_Mention]:
             start = tokens[i - 1][1] if found.explicit and i > 0 else tokens[i][1]
             found.surface = text[start : tokens[i + n - 1][2]]  # "kab.demak", "Kel. Kalideres"
             found.in_street = street and not found.explicit
+            found.after_landmark = i > 0 and tokens[i - 1][0] in _LANDMARK_WORDS
             out.append(found)
         if found is None:
             street = False
@@ -413,6 +562,7 @@ class _Vote:
 def _prepare(mentions: list[_Mention]) -> None:
     """Regencies each mention could mean; a long kecamatan/desa name found in one regency votes alone."""
     idx = _index()
+    _read_inside_named_kecamatan(mentions)
     for m in mentions:
         if m.level == "province":
             continue
@@ -421,7 +571,7 @@ def _prepare(mentions: list[_Mention]) -> None:
             # "Purwokerto" is also a desa in Kendal: that reading may win when the text confirms it.
             local = idx.district.get(m.key, ()) + idx.village.get(m.key, ())
             m.local_regencies = frozenset(_regency_code(c) for c in local) - m.regencies
-        if m.confirm_only and _promotable(m) and _distinctive(m.key) and len(_all_regencies(m.key)) == 1:
+        if m.confirm_only and _promotable(m) and _distinctive_here(m) and len(_all_regencies(m.key)) == 1:
             m.confirm_only, m.weight = False, W_UNIQUE_NAME
         if m.explicit and m.level in ("district", "village") and len(m.regencies) > MAX_EXPLICIT_CANDIDATES:
             # "desa Karangsari ... desa Rejosari": each is in dozens of regencies, and some
@@ -432,11 +582,62 @@ def _prepare(mentions: list[_Mention]) -> None:
             )
 
 
+def _read_inside_named_kecamatan(mentions: list[_Mention]) -> None:
+    """A desa/kelurahan name next to an explicitly named kecamatan is read inside that kecamatan.
+
+    "Kecamatan Cengkareng, Kelurahan Kosambi": Cengkareng has the kelurahan Duri Kosambi, so
+    "Kosambi" is that one, not the kecamatan Kosambi in Tangerang or the desa in Subang. A careful
+    reader does the same; it only narrows a name to places the kecamatan mention already supports.
+    """
+    named = [
+        c
+        for m in mentions
+        if m.level == "district" and m.explicit and not m.in_street
+        for c in m.codes
+        if len(m.codes) <= MAX_EXPLICIT_CANDIDATES
+    ]
+    if not named:
+        return
+    for m in mentions:
+        if m.in_street or m.level not in ("district", "village") or (m.level == "district" and m.explicit):
+            continue
+        inside = tuple(c for d in named for c in _villages_named(d, m.key))
+        if inside:
+            m.level, m.codes = "village", inside
+
+
+def _villages_named(district: str, key: str) -> tuple[str, ...]:
+    """Desa/kelurahan of a kecamatan called `key`, or having it as whole words ("Duri Kosambi")."""
+    exact = tuple(c for name, c in _villages_of(district) if name == key)
+    if exact:
+        return exact
+    pattern = f" {key} "
+    return tuple(c for name, c in _villages_of(district) if pattern in f" {name} ")
+
+
+@cache
+def _villages_of(district: str) -> tuple[tuple[str, str], ...]:
+    return tuple((fold(r.name), code) for code, r in _village_table().get(district, {}).items())
+
+
+@cache
+def _village_table() -> dict[str, dict[str, Region]]:
+    """Kecamatan code -> its desa/kelurahan, by code."""
+    out: defaultdict[str, dict[str, Region]] = defaultdict(dict)
+    for r in regions().by_code.values():
+        if r.level == "desa_kelurahan":
+            out[r.parent_code][r.code] = r
+    return dict(out)
+
+
 def _promotable(m: _Mention) -> bool:
     """Kecamatan and urban kelurahan names are used on their own ("warga Jelambar"); rural desa
     names mostly come with "desa" and are more often also words or people's names."""
     if m.split or _all_common(m.key):
         return False
+    idx = _index()
+    if m.level == "village" and m.key in idx.village_base:  # a base, not a name: see `_urban_bases`
+        return m.key in idx.urban_bases
     if m.level == "district" or _directional(m.key):
         return True
     by_code = regions().by_code
@@ -460,6 +661,22 @@ def _all_regencies(key: str) -> set[str]:
     if " " not in key:
         found |= idx.word_regencies.get(key, set())
     return found
+
+
+def _distinctive_here(m: _Mention) -> bool:
+    """`_distinctive`, or a shorter name that is a place name by its form or its context.
+
+    "Kedoya" (Kedoya Utara and Selatan, both kelurahan) is the base of a split urban kelurahan;
+    "Stasiun Angke" names a landmark after its locality. Neither reading fits an everyday word,
+    which is what the length rule guards against.
+    """
+    if _distinctive(m.key):
+        return True
+    if len(m.key) < MIN_BARE_LOCAL_LEN or m.split:
+        return False
+    if m.after_landmark:
+        return True
+    return m.key in _index().urban_bases and len(m.key) >= 6
 
 
 def _distinctive(key: str) -> bool:
@@ -713,8 +930,12 @@ def _weak_province(mentions: list[_Mention]) -> str | None:
     regs: set[str] = set()
     if len(route) >= 2:
         regs |= {r for m in mentions if m.in_street and m.key in route for r in m.regencies}
-    local = [m for m in mentions if m.confirm_only and not m.in_street and _weakly_placed(m)]
-    if len({m.key for m in local}) >= 2:  # one bare desa name alone is too often something else
+    local = [
+        m
+        for m in mentions
+        if m.confirm_only and not m.in_street and m.level in ("district", "village") and _weakly_placed(m)
+    ]
+    if len({m.key for m in local}) >= 2:
         regs |= {r for m in local for r in m.regencies}
     provinces = {r.split(".")[0] for r in regs}
     return provinces.pop() if len(provinces) == 1 else None
