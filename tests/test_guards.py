@@ -119,3 +119,21 @@ def test_a_long_message_rejected_as_chit_chat_is_kept_open_for_review():
     assert guards.long_message_kept_open(spam, text) is spam
     short = result(Verdict.invalid, InvalidReason.not_a_complaint)
     assert guards.long_message_kept_open(short, "halo pak apa kabar") is short
+
+
+def test_a_rejection_keeps_the_place_the_text_names_for_the_reviewer():
+    from triage.pipeline import from_model
+    from triage.schema import ModelJudgement
+
+    text = "tes tes aja, desa Jragung kec Karangawen Demak"
+    answer = {
+        "reasons": [{"statement": "uji coba", "evidence": "tes tes aja"}],
+        "verdict": "invalid",
+        "reason": "prank",
+        "missing_fields": [],
+        "complaint": None,
+    }
+    result = from_model(ModelJudgement.model_validate(answer, context={"text": text}), text, 1)
+    assert result.verdict.value == "invalid" and result.complaint is None
+    assert result.location is not None and result.location.regency is not None
+    assert result.location.regency.name == "Kabupaten Demak"

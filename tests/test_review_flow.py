@@ -344,3 +344,19 @@ def test_secure_cookie_over_https(template, tmp_path):
         follow_redirects=False,
     )
     assert "Secure" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
+
+
+def test_overturning_a_rejection_routes_it_to_the_place_the_text_named(env):
+    from triage.evals.fakes import location_for
+
+    client, path, ids = env
+    rid = ids["jalan_rusak"]
+    db = connect(path)
+    row = db["results"].get(rid)
+    before = TriageResult.model_validate_json(row["result"])
+    assert before.complaint is None  # a rejection: no complaint, so nothing to route from but the place
+    located = before.model_copy(update={"location": location_for("Kabupaten Demak")})
+    db["results"].update(rid, {"result": located.model_dump_json()})
+    actions.overturn(db, rid, ANA, actions.Overturn(Verdict.valid, "keluhan jalan yang jelas"))
+    payload = json.loads(outbox_rows(path, rid)[0]["payload"])
+    assert payload["lokasi"]["kabupaten_kota"] == {"nama": "Kabupaten Demak", "kode": "33.21"}

@@ -75,7 +75,8 @@ def with_complaint(
     the reporter's follow-up start from them instead of from nothing.
     """
     if result.verdict is Verdict.invalid:
-        return result  # built without a complaint; a rejection never gets one
+        # a rejection never gets a complaint, but keeps the place for the reviewer
+        return result.model_copy(update={"location": location})
     category, note = categories.check(draft.category if draft else None, text)
     agency, level = routing.route(category, location, text)
     complaint = Complaint(
@@ -89,7 +90,7 @@ def with_complaint(
         anonymous=identity.anonymity_requested(text),
         reporter=identity.extract_reporter(text),
     )
-    update: dict[str, object] = {"complaint": complaint}
+    update: dict[str, object] = {"complaint": complaint, "location": location}
     if note:
         update["rules"] = [*result.rules, "category_from_keywords"]
         update["notes"] = [*result.notes, note]

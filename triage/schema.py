@@ -356,6 +356,9 @@ class TriageResult(Judgement):
     """The system's decision on one report: everything a reviewer or SP4N needs, replayable."""
 
     complaint: Complaint | None = None
+    # Where the text places itself, on rejections too: a reviewer who overturns one routes it
+    # from here, and a rejection's place is part of what the reviewer audits.
+    location: Location | None = None
     confidence: float = Field(ge=0, le=1)
     decided_by: DecidedBy = "model"
     rules: list[str] = Field(default_factory=list, description="prefilter rules that fired")

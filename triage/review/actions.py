@@ -187,7 +187,9 @@ def _complaint(before: TriageResult, text: str, change: Overturn) -> Complaint |
     if change.verdict is Verdict.invalid:
         return None
     c = before.complaint or Complaint(
-        title=mask_text(_title(text)), summary=mask_text(" ".join(text.split())[:300])
+        title=mask_text(_title(text)),
+        summary=mask_text(" ".join(text.split())[:300]),
+        location=before.location or Location(),
     )
     update: dict[str, Any] = {}
     if change.category:
