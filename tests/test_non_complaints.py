@@ -28,6 +28,9 @@ def model_said(verdict: Verdict, reason: InvalidReason | None = None) -> TriageR
             "not_a_complaint",
         ),
         ("bagaimana cara daftar KIP kuliah untuk anak saya?", "information_question", "not_a_complaint"),
+        ("jam pelayanan samsat keliling hari minggu?", "information_question", "not_a_complaint"),
+        ("syarat perpanjang SIM C apa saja ya", "information_question", "not_a_complaint"),
+        ("untuk daftar ulang PPDB websitenya apa bu", "information_question", "not_a_complaint"),
         (
             "Yth bapak, bersediakah hadir di pentas seni sekolah kami bulan depan",
             "invitation",
@@ -57,6 +60,8 @@ def test_non_complaint_shapes_become_uncertain_rejections(text, rule, reason):
         "mau tanya apakah benar ujian anak SD harus membayar 225 ribu?",
         "ijin bertanya, apakah pajak bumi memang naik tiga kali lipat di desa kami?",
         "mau tanya pak, jalan desa kami rusak kapan diperbaiki?",
+        "jam buka puskesmas kok tidak sesuai papan, sudah jam 9 belum buka?",
+        "syarat bikin SKCK apa aja kok tiap datang beda lagi",
         # a private matter with an official's misconduct is a complaint
         "urus akta cerai di kantor dukcapil diminta uang 500 ribu oleh petugas",
         # a job seeker who was refused by an office is a complaint

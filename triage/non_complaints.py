@@ -47,6 +47,9 @@ PATTERNS = [
             r"|\b(bagaimana|gimana|gmn|bgmn|bagaimanakah)\s+(cara|caranya|prosedur|proses|syarat)\w*"
             r"|\bapa\s+(saja|aja|sja|aj)\s+(syarat|persyaratan|prosedur)\w*"
             r"|\b(syarat|persyaratan|prosedur)\w*\b[^.?!\n]{0,80}\?"
+            r"|\b(syarat|persyaratan|prosedur)\w*\b[^.?!\n]{0,60}\bapa\s+(saja|aja|sja|aj)\b"
+            r"|\bjam\s+(buka|operasional|pelayanan|layanan|kerja)\b[^.!\n]{0,60}\?"
+            r"|\b(website|web|situs|link|alamat)(nya)?\s+apa\b"
             r"|\b(menghubungi|hubungi|kontak)\s+siapa\b"
             r"|\bapa(kah)?\s+(bisa|boleh|masih)\b[^.!\n]{0,80}\?"
             r"|\b(how (do|can) i|where can i|is it possible)\b",
