@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     embedded_port: int = 8765
     embedded_threads: int = 2
     embedded_ctx: int = 4096
+    # Prompt-lookup speculative decoding: the answer copies much of its text (JSON keys from the
+    # examples, quotes from the message), so drafting N tokens from the prompt and checking them in
+    # one batch writes several tokens per forward pass. 0 turns it off. See benchmarks/speculative.py.
+    embedded_draft_tokens: int = Field(default=0, ge=0, le=64)
 
     prompt: Path | None = Field(default=None, description="prompt file; default prompts/triage.md")
     queue_url: str = Field(default="sqlite://", description="sqlite:// (default) or redis://host:port")

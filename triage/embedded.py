@@ -101,7 +101,7 @@ def _serving(settings: Settings, timeout_s: float = 2.0) -> bool:
 
 
 def _command(settings: Settings, model: Path) -> list[str]:
-    return [
+    command = [
         sys.executable,
         "-m",
         "llama_cpp.server",
@@ -122,6 +122,14 @@ def _command(settings: Settings, model: Path) -> list[str]:
         "--n_batch",
         "512",
     ]
+    if settings.embedded_draft_tokens:
+        command += [
+            "--draft_model",
+            "prompt-lookup-decoding",
+            "--draft_model_num_pred_tokens",
+            str(settings.embedded_draft_tokens),
+        ]
+    return command
 
 
 @contextlib.contextmanager

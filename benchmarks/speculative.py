@@ -1,0 +1,97 @@
+"""Does prompt-lookup speculative decoding make a report faster, and does it change any answer?
+
+The model's answer copies much of its text: the JSON keys and category names from the prompt's
+examples, the evidence quote and the place from the citizen's message. llama-cpp-python can draft
+N tokens by looking the last two tokens up in the prompt and check them in one forward pass, so a
+copied stretch costs one pass instead of N. Whether that wins on 2 CPU cores (it also forces
+logits for every prompt token) is a measurement, not an argument.
+
+The script starts the embedded server once per configuration, one after another (never two model
+processes at once), warms its prompt prefix, then asks the same dev messages through the real
+`LLM.judge` path. Configurations are given as draft sizes; repeat 0 at the end to see the drift of
+this shared machine within the run (an A-B-A design):
+
+    python benchmarks/speculative.py --n 16 0 10 0
+
+Prints per configuration: median and mean latency per report, completion tokens per second, and how
+many answers are byte-identical to the first configuration's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import statistics
+import time
+from pathlib import Path
+
+from triage.config import Settings
+from triage.embedded import EmbeddedServer, _port_open
+from triage.llm import LLM, AttemptRecorder, LLMGaveUp
+from triage.prompt import load_prompt
+
+ANSWERS = Path(__file__).resolve().parent.parent / "evals" / "answers" / "dev-triage-v3.jsonl"
+
+
+def dev_texts(n: int) -> list[str]:
+    """An evenly spaced sample of the dev messages that reach the model, in a fixed order."""
+    texts = []
+    for line in ANSWERS.read_text(encoding="utf-8").splitlines():
+        attempts = json.loads(json.loads(line)["attempts"])
+        content = attempts[0]["request"]["messages_tail"][-1]["content"]
+        texts.append(content.removeprefix("<pesan>\n").removesuffix("\n</pesan>"))
+    texts.sort()
+    step = max(1, len(texts) // n)
+    return texts[::step][:n]
+
+
+def run(draft: int, texts: list[str]) -> dict[str, object]:
+    settings = Settings(embedded_draft_tokens=draft)
+    prompt = load_prompt(settings.prompt)
+    with EmbeddedServer(settings, ready_timeout_s=600) as server:
+        llm = LLM(settings, server.url)
+        warm = AttemptRecorder("warm", settings.llm_model, prompt.hash)
+        with contextlib.suppress(LLMGaveUp):
+            llm.judge(prompt, "tes", warm)  # reads the static prefix once
+        latencies, tokens, answers = [], 0, []
+        for i, text in enumerate(texts):
+            rec = AttemptRecorder(f"b{i}", settings.llm_model, prompt.hash)
+            started = time.perf_counter()
+            with contextlib.suppress(LLMGaveUp):  # an unsupported answer still took its time
+                llm.judge(prompt, text, rec)
+            latencies.append(time.perf_counter() - started)
+            tokens += sum(a.completion_tokens or 0 for a in rec.attempts)
+            answers.append(rec.attempts[0].response_raw if rec.attempts else None)
+    return {
+        "draft": draft,
+        "p50_s": statistics.median(latencies),
+        "mean_s": statistics.fmean(latencies),
+        "tok_per_s": tokens / sum(latencies),
+        "answers": answers,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("drafts", nargs="+", type=int, help="draft sizes to compare; 0 = off")
+    parser.add_argument("--n", type=int, default=16, help="dev messages per configuration")
+    args = parser.parse_args()
+    if _port_open(Settings()):
+        raise SystemExit("a model server is running on the embedded port: stop it first")
+    texts = dev_texts(args.n)
+    results = [run(d, texts) for d in args.drafts]
+    base = results[0]
+    print(f"{len(texts)} dev messages per configuration, in the order given")
+    print(f"{'draft':>5} {'p50 s':>7} {'mean s':>7} {'tok/s':>6} {'same answers':>13} {'mean vs first':>14}")
+    for r in results:
+        same = sum(a == b for a, b in zip(r["answers"], base["answers"], strict=True))  # type: ignore[arg-type]
+        ratio = r["mean_s"] / base["mean_s"]  # type: ignore[operator]
+        print(
+            f"{r['draft']:>5} {r['p50_s']:>7.2f} {r['mean_s']:>7.2f} {r['tok_per_s']:>6.1f} "
+            f"{same:>6}/{len(texts):<6} {ratio:>13.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()
