@@ -211,3 +211,33 @@ def test_an_ad_without_a_contact_is_spam_but_a_complaint_about_a_promo_is_not():
     assert hit is not None and (hit.rule, hit.reason) == ("promo_without_contact", InvalidReason.spam)
     complaint = "promo paket data diskon 50% ternyata pulsa saya tetap dipotong penuh, tolong pak"
     assert prefilter.check(complaint) is None
+
+
+@pytest.mark.parametrize(
+    "ad",
+    [
+        "Nikmati perjalanan hemat bersama aplikasi kami, potongan otomatis untuk perjalanan berikutnya!",
+        "Paket spesial Ramadan: 20GB cuma 50rb, beli di *363# sekarang",
+        "Dapatkan kopi gratis setiap transaksi minimal 50rb di gerai kami, berlaku sampai Minggu",
+        "Tukar HP lama, harga hp baru 1,2jt (nrml 1,5jt), khusus pelanggan setia",
+        "Ingin penghasilan tambahan dari rumah? klik www.kerja-santai.xyz",
+        "Jasa servis AC terpercaya, bergaransi, hubungi kami 081234500000",
+        "Mau liburan gratis? Kirim poin pulsamu sekarang. Info838",
+    ],
+)
+def test_the_language_of_ads_is_spam(ad):
+    hit = prefilter.check(ad)
+    assert hit is not None and hit.reason is InvalidReason.spam, hit
+
+
+@pytest.mark.parametrize(
+    "complaint",
+    [
+        "kuota 20GB yang saya beli habis dalam sehari padahal tidak dipakai, tolong dicek",
+        "katanya program hemat listrik tapi tagihan PLN rumah saya naik dua kali lipat",
+        "sudah klik daftar di situs PPDB tapi data anak saya hilang, sekolah tidak mau tahu",
+        "saya pelanggan setia PDAM tapi air mati seminggu di desa kami",
+    ],
+)
+def test_ad_words_in_a_complaint_leave_it_to_the_model(complaint):
+    assert prefilter.check(complaint) is None

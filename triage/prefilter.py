@@ -149,13 +149,22 @@ SPAM_TERMS = re.compile(
     r"kode voucher|voucher|kuota|paket (internet|data|nelpon)|promo|diskon|discount|cashback|gratis|"
     r"info lengkap|buruan|aktifkan|s&k|penawaran|investasi|profit|untung|proses mudah|syarat mudah|"
     r"donasi|open donasi|galang dana|lelang|"
-    r"cair \d+ ?(jam|menit|hari)|bunga \d)",
+    r"cair \d+ ?(jam|menit|hari)|bunga \d|"
+    # the language of ads: imperatives to enjoy or save, shop conditions, struck-through prices,
+    # data packages, and the "trusted service" pitch of quacks and contractors
+    r"nikmati|hemat|spesial|special|pelanggan setia|terpercaya|dijamin|bergaransi|harga bersaing|"
+    r"penghasilan (tambahan|lebih)|klik|"
+    r"setiap (pembelian|transaksi)|min(imal|\.)? ?(transaksi|pembelian|belanja))",
     re.I,
 )
+# Figures of an offer, read on the original text (the leetspeak reading turns "5jt" into letters):
+# a struck-through price "(nrml 999rb)" and a data package "14,42GB".
+AD_FIGURES = re.compile(r"\b((nrml|normal) ?\d+([.,]\d+)? ?(rb|ribu|k|jt|juta)|\d+([.,]\d+)? ?gb)\b", re.I)
 CONTACT = re.compile(
     r"(https?://|www\.|bit\.ly|wa\.me|\b[\w-]+\.(com|id|net|ly|me|xyz)\b|\*\d{2,4}[*#\d]*#|"
     r"\b(hub(ungi)?|sms|wa|whatsapp|telp|tlp|call)\b[^\n]{0,20}\d{6,}|(\+?62|0)8\d{7,11}\b|"
-    r"\bketik\s+\w+|\bbalas\s+\w+|\bhubungi\s+(wa|whatsapp|admin|cs|kami|marketing)\b)",
+    r"\bketik\s+\w+|\bbalas\s+\w+|\bhubungi\s+(wa|whatsapp|admin|cs|kami|marketing)\b|"
+    r"\binfo ?\d{3,5}\b)",
     re.I,
 )
 COMPLAINT_WORDS = re.compile(
@@ -374,7 +383,7 @@ def _spam(text: str, n_words: int) -> PrefilterHit | None:
             "Tautan yang memakai nama instansi tetapi bukan situs resminya (phishing)",
             quote_around(text, fake.start(), fake.end(), width=20),
         )
-    terms = list(SPAM_TERMS.finditer(plain))
+    terms = sorted([*SPAM_TERMS.finditer(plain), *AD_FIGURES.finditer(text)], key=lambda m: m.start())
     contact = CONTACT.search(text)
     # one promo word is enough when nothing in the text names a public-service problem
     distinct = {m.group(0).casefold() for m in terms}
