@@ -37,6 +37,10 @@ def model_said(verdict: Verdict, reason: InvalidReason | None = None) -> TriageR
             "not_a_complaint",
         ),
         ("pak wapres tolong carikan saya pekerjaan, saya lulusan SMA", "personal_request", "not_a_complaint"),
+        ("bu, saya janda, tolong kasih saya modal jualan", "personal_request", "not_a_complaint"),
+        ("kami membutuhkan dana renovasi musala, mohon jadi donatur", "personal_request", "not_a_complaint"),
+        ("Alhamdulillah anak kami juara 2 lomba pidato tingkat provinsi", "good_news", "not_a_complaint"),
+        ("berbagi kabar gembira, kampung kami masuk 10 besar lomba", "good_news", "not_a_complaint"),
         ("Mantan suami saya melarang saya bertemu anak, tolong pak", "private_dispute", "out_of_scope"),
         (
             "perkara tanah saya sedang disidangkan di PN, mohon hakimnya ditelepon",
@@ -62,6 +66,11 @@ def test_non_complaint_shapes_become_uncertain_rejections(text, rule, reason):
         "mau tanya pak, jalan desa kami rusak kapan diperbaiki?",
         "jam buka puskesmas kok tidak sesuai papan, sudah jam 9 belum buka?",
         "syarat bikin SKCK apa aja kok tiap datang beda lagi",
+        # a fee called too high, or written as a sum, is a grievance however the request is worded
+        "sekolah minta biaya perpisahan 500.000, kami masih butuh biaya lain, mohon dikurangi",
+        "study tour wajib bayar, kami butuh uang untuk makan, terlalu mahal pak",
+        # a prize that was cheated is a complaint, not good news
+        "anak saya juara 1 lomba tapi piala diganti panitia, curang",
         # a private matter with an official's misconduct is a complaint
         "urus akta cerai di kantor dukcapil diminta uang 500 ribu oleh petugas",
         # a job seeker who was refused by an office is a complaint

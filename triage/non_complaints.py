@@ -75,6 +75,9 @@ PATTERNS = [
             r"\b(butuh|cari|carikan|carikn|minta|mohon|perlu|ingin|pengen)\s+(\w+\s+){0,2}?"
             r"(kerja|kerjaan|pekerjaan|lowongan|modal|pinjaman|utangan|hutangan)\b"
             r"|\b(pinjami|pinjamin|pinjamkan|pinjam)\s+(saya\s+)?(uang|duit|dana)\b"
+            r"|\b(ksh|kasih|kasi|beri|berikan)\s+(saya\s+|sy\s+)?(modal|uang|duit|dana)\b"
+            r"|\b(butuh|membutuhkan|membtuhkan|perlu|memerlukan)\s+(\w+\s+)?(dana|biaya|uang|duit)\b"
+            r"|\b(di ?)?donatur(i|in)?\b"
             r"|\b(need|looking for) (a )?job\b",
             re.I,
         ),
@@ -91,6 +94,17 @@ PATTERNS = [
             r"|\b(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?(diperbaiki|dibangun|diaspal|dicor|"
             r"dibersihkan|diangkut|dipasang|cair|selesai|beres|ditangani|ditindaklanjuti)\b"
             r"[^?]{0,120}\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi)\b",
+            re.I,
+        ),
+    ),
+    Pattern(
+        "good_news",
+        InvalidReason.not_a_complaint,
+        "Kabar gembira atau prestasi yang dibagikan, tanpa keluhan",
+        re.compile(
+            r"\bkabar (gembira|baik|bahagia)\b"
+            r"|\bjuara (\d|i{1,3}|umum|pertama|kedua|ketiga)\b"
+            r"|\b(masuk|lolos|menjadi) (\d+ besar|finalis|nominasi)\b",
             re.I,
         ),
     ),
@@ -147,7 +161,8 @@ MISCONDUCT = r"pungli|pungut\w*|suap|sogok|korupsi|calo"
 # A grievance the word lists of `guards` miss, but which the shapes above must never hide:
 # sums of money (pungutan), durations, fraud, and the two above.
 STILL_A_GRIEVANCE = re.compile(
-    r"\b(rp\.?\s*\d+|\d+([.,]\d+)?\s*(rb|ribu|jt|juta|rupiah)|sumbangan|iuran|"
+    r"\b(rp\.?\s*\d+|\d+([.,]\d+)?\s*(rb|ribu|jt|juta|rupiah)|\d{1,3}(\.\d{3})+|sumbangan|iuran|"
+    r"terlalu (banyak|mahal|tinggi|besar|berat)|mahal|memberatkan|diwajibkan|wajib bayar|"
     r"bayar|membayar|dibayar|dikenakan|ditarik|menarik dana|tarikan|thr|upah|lembur|"
     r"sudah \d+\s*(hr|hari|mg|minggu|bln|bulan|th|thn|tahun)|setahun|berbulan\w*|bertahun\w*|"
     r"curang|kecurangan|penipuan|ditipu|tertipu|ditahan|dipecat|phk|tidak digaji|belum digaji|gaji|"
