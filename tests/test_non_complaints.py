@@ -165,3 +165,23 @@ def test_thanks_for_a_fix_is_not_a_complaint_unless_something_is_still_wrong():
     assert (out.verdict, out.rules[-1]) == (Verdict.invalid, "thanks_for_a_fix")
     still = "Terima kasih jalannya sudah diaspal, tapi selokan di sebelahnya masih mampet"
     assert non_complaints.reconsider(model_said(Verdict.valid), still).verdict is Verdict.valid
+
+
+def test_a_private_matter_with_a_public_side_is_kept_open_for_a_reviewer():
+    text = "lapak liar yang dulu terbakar dibangun lagi, mereka tidak ada ijin jual beli di perumahan"
+    out = non_complaints.public_side_kept_open(model_said(Verdict.invalid, InvalidReason.out_of_scope), text)
+    assert (out.verdict, out.needs_review, out.rules) == (Verdict.needs_info, True, ["public_side_kept_open"])
+    assert out.confidence <= 0.4
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("tetangga pinjam uang 2 juta tidak dikembalikan", InvalidReason.out_of_scope),  # no public side
+        ("perkara saya sedang disidangkan, mohon hakimnya dan polisi ditegur", InvalidReason.out_of_scope),
+        ("oknum petugas ini kurang ramah wkwk", InvalidReason.prank),  # only out_of_scope is reopened
+    ],
+)
+def test_private_matters_and_other_rejections_keep_their_verdict(text, reason):
+    rejected = model_said(Verdict.invalid, reason)
+    assert non_complaints.public_side_kept_open(rejected, text) is rejected

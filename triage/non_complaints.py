@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from triage.guards import complaint_markers, overrule
 from triage.prefilter import quote_around
-from triage.schema import InvalidReason, Reason, TriageResult, Verdict
+from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,7 @@ PUBLIC_ANGLE = re.compile(
     re.I,
 )
 DISPUTES = ("private_dispute", "court_matter")
+COURT = next(p.regex for p in PATTERNS if p.rule == "court_matter")
 # Thanks for a fix name the fixed service and the fix ("jalan sudah diperbaiki"): only a new
 # problem or a "but" keeps them open.
 BUT = re.compile(r"\b(tapi|tetapi|namun|cuma|hanya saja|sayangnya|sayang|masih|kecuali)\b", re.I)
@@ -229,4 +230,32 @@ def reconsider(result: TriageResult, text: str) -> TriageResult:
         note=f"model said {result.verdict.value}; the text is shaped like a non-complaint"
         f" ({m.rule}) and names no grievance: an uncertain rejection, for a reviewer",
         reasons=[Reason(statement=m.statement, evidence=m.evidence)],
+    )
+
+
+def public_side_kept_open(result: TriageResult, text: str) -> TriageResult:
+    """The model's "private matter" stays open, for a reviewer, when the text has a public side.
+
+    `out_of_scope` means a dispute between people with no public service in it. A text that names
+    an official, an office, a permit, an illegal building or anyone's safety (PUBLIC_ANGLE) is not
+    that, whatever else it says: "lapak liar ... tidak ada ijin ... dulu menyebabkan kebakaran".
+    A court case keeps its rejection: the government cannot act on a judge's ruling.
+    """
+    if (
+        result.verdict is not Verdict.invalid
+        or result.reason is not InvalidReason.out_of_scope
+        or result.decided_by != "model"
+    ):
+        return result
+    angle = PUBLIC_ANGLE.search(text)
+    if angle is None or COURT.search(text):
+        return result
+    return overrule(
+        result,
+        verdict=Verdict.needs_info,
+        reason=None,
+        rule="public_side_kept_open",
+        note=f"model said out_of_scope, but the text has a public side ({angle.group(0)!r}): kept"
+        " open for a reviewer",
+        missing=[MissingField.what_happened],
     )

@@ -123,6 +123,7 @@ def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageR
     named = location.province is not None and location.source != "addressee"
     result = guards.needs_a_place(result, text, has_place=named)
     result = guards.nothing_to_act_on(result, text, has_place=named)
+    result = non_complaints.public_side_kept_open(result, text)
     result = non_complaints.reconsider(result, text)
     return with_complaint(result, draft, text, location)
 
