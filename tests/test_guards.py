@@ -137,3 +137,26 @@ def test_a_rejection_keeps_the_place_the_text_names_for_the_reviewer():
     assert result.verdict.value == "invalid" and result.complaint is None
     assert result.location is not None and result.location.regency is not None
     assert result.location.regency.name == "Kabupaten Demak"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tolong di rombak halte grogol, pengamen ngumpul tiap malam",
+        "banjir di wilayah kapuk rw 02 dan 03 belum surut",
+        "pabrik di Jl. Tambak Aji no. 1 buang limbah ke sungai",
+        "ada tawuran di jalan prepedan raya tiap malam minggu",
+    ],
+)
+def test_a_spot_a_person_can_find_is_a_place_for_the_place_rule(text):
+    r = result(Verdict.valid)
+    assert guards.needs_a_place(r, text, has_place=False) is r
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jalan rusak parah tolong diperbaiki", "lampu jalan depan rumah mati", "pasar yang kumuh dan becek"],
+)
+def test_a_road_or_market_without_a_name_still_needs_its_place(text):
+    out = guards.needs_a_place(result(Verdict.valid), text, has_place=False)
+    assert out.verdict is Verdict.needs_info and out.missing_fields == [MissingField.location]

@@ -48,6 +48,24 @@ GRIEVANCE = re.compile(
 )
 COURT = re.compile(r"\b(sidang|disidangkan|pengadilan|hakim|gugatan|perkara|banding|kasasi|vonis)\b", re.I)
 NATIONAL = re.compile(r"\b(bpjs|pln|polri|kementerian|kemenkes|kemendikbud|kemensos|bank|imigrasi)\b", re.I)
+# A spot a person can find, though it is not an official name: a street, an RT/RW, a house number,
+# a named school, market, station or housing estate ("halte grogol", "Jl. Tambak Aji no. 1",
+# "rw 02 dan 03"). evals/README.md: only a local problem "without any place" lacks its place.
+_NOT_A_NAME = (
+    r"(?!(?:yang|yg|di|ini|itu|tsb|tersebut|kami|kita|dan|atau|juga|tapi|padahal|sudah|sdh|sangat|"
+    r"tidak|tdk|belum|blm|masih|ada|sering|ke|dekat|depan|sebelah|rusak|berlubang|licin|macet|desa|"
+    r"kampung|kabupaten|provinsi|nasional|umum|utama|lingkungan|poros|kecil|besar|banyak|untuk|buat|"
+    r"negeri|swasta|terdekat)\b)"
+)
+SPOT = re.compile(
+    r"\b(jl|jln)\b\.?\s*[a-z]\w{2,}"
+    rf"|\bjalan\s+{_NOT_A_NAME}[a-z]\w{{2,}}\s+(raya|utara|selatan|barat|timur|no\b|nomor)"
+    r"|\b(rt|rw)\s*\.?\s*\d{1,3}\b|\b(gg|gang)\b\.?\s+[a-z]\w{2,}|\bno\.?\s*\d{1,4}\b"
+    r"|\b(pasar|terminal|stasiun|halte|bandara|pelabuhan|lanud|perum|perumahan|komplek|kompleks|masjid|"
+    r"jembatan|alun-alun|bundaran|rsud|sdn|smpn|sman|smkn|sd negeri|smp negeri|sma negeri|smk negeri|"
+    rf"sekolah dasar)\s+{_NOT_A_NAME}[a-z]\w{{2,}}",
+    re.I,
+)
 MIN_WORDS = 5
 UNSPECIFIC_MAX_WORDS = 15
 LONG_MESSAGE_WORDS = 60
@@ -142,9 +160,11 @@ def long_message_kept_open(result: TriageResult, text: str) -> TriageResult:
 def needs_a_place(result: TriageResult, text: str, has_place: bool) -> TriageResult:
     """A complaint about a local problem with no place named cannot be routed: ask for it.
 
-    Complaints about a national body (BPJS, PLN, a ministry) can be acted on without a place.
+    Complaints about a national body (BPJS, PLN, a ministry) can be acted on without a place, and
+    so can one that names a spot a person can find (a street, an RT/RW, a named school or halte)
+    even when the official list has no such name.
     """
-    if result.verdict is not Verdict.valid or has_place or NATIONAL.search(text):
+    if result.verdict is not Verdict.valid or has_place or NATIONAL.search(text) or SPOT.search(text):
         return result
     return result.model_copy(
         update={
