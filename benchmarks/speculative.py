@@ -26,21 +26,22 @@ import statistics
 import time
 from pathlib import Path
 
+from triage import prefilter
 from triage.config import Settings
 from triage.embedded import EmbeddedServer, _port_open
 from triage.llm import LLM, AttemptRecorder, LLMGaveUp
 from triage.prompt import load_prompt
 
-ANSWERS = Path(__file__).resolve().parent.parent / "evals" / "answers" / "dev-triage-v3.jsonl"
+DEV = Path(__file__).resolve().parent.parent / "evals" / "dev.jsonl"
 
 
 def dev_texts(n: int) -> list[str]:
     """An evenly spaced sample of the dev messages that reach the model, in a fixed order."""
     texts = []
-    for line in ANSWERS.read_text(encoding="utf-8").splitlines():
-        attempts = json.loads(json.loads(line)["attempts"])
-        content = attempts[0]["request"]["messages_tail"][-1]["content"]
-        texts.append(content.removeprefix("<pesan>\n").removesuffix("\n</pesan>"))
+    for line in DEV.read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"] if line.strip() else None
+        if text is not None and prefilter.check(text) is None:
+            texts.append(text)
     texts.sort()
     step = max(1, len(texts) // n)
     return texts[::step][:n]

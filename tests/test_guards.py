@@ -160,3 +160,10 @@ def test_a_spot_a_person_can_find_is_a_place_for_the_place_rule(text):
 def test_a_road_or_market_without_a_name_still_needs_its_place(text):
     out = guards.needs_a_place(result(Verdict.valid), text, has_place=False)
     assert out.verdict is Verdict.needs_info and out.missing_fields == [MissingField.location]
+
+
+def test_urgency_is_read_from_the_text():
+    assert guards.threatens_safety("tiang listrik hampir rubuh di depan SD, membahayakan anak-anak")
+    assert guards.threatens_safety("tetangga saya dianiaya oknum, mohon perlindungan")
+    assert not guards.threatens_safety("KTP saya belum jadi sudah 3 bulan")
+    assert not guards.threatens_safety("lampu jalan mati di gang kami")

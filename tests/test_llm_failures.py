@@ -36,10 +36,11 @@ class _Garbage(BaseHTTPRequestHandler):
     body = "this is not json at all"
     status = 200
     calls = 0
+    last_request: dict | None = None
 
     def do_POST(self) -> None:  # noqa: N802 - http.server API
         type(self).calls += 1
-        self.rfile.read(int(self.headers.get("content-length", 0)))
+        type(self).last_request = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
         payload = {
             "id": "x",
             "object": "chat.completion",
@@ -132,3 +133,42 @@ def test_a_cached_answer_is_reused_without_calling_the_model(broken_server, db):
     assert first.result.complaint.location.regency.name == "Kabupaten Demak"
     other = pipeline.decide("r3", TEXT + " lagi", llm, load_prompt(), cache=cache)
     assert handler.calls == 2 and not other.cached
+
+
+@pytest.mark.parametrize(("mode", "grammar"), [("none", False), ("llama_cpp", True)])
+def test_the_schema_grammar_is_sent_only_when_configured(broken_server, mode, grammar):
+    url, handler = broken_server
+    handler.body = json.dumps(model_answer("rusak parah"))
+    decision = pipeline.decide("r1", TEXT, LLM(fast_settings(llm_json_schema_mode=mode), url), load_prompt())
+    assert decision.result.verdict is Verdict.valid
+    sent = (handler.last_request or {}).get("response_format")
+    assert (sent is not None and "schema" in sent) is grammar
+
+
+def test_urgency_comes_from_the_text_too(broken_server):
+    url, handler = broken_server
+    handler.body = json.dumps(model_answer("rusak parah"))  # the model says urgent: false
+    text = TEXT + ", kemarin ada kecelakaan motor jatuh"
+    decision = pipeline.decide("r1", text, LLM(fast_settings(), url), load_prompt())
+    c = decision.result.complaint
+    assert c is not None and c.urgent  # "kecelakaan": a threat to safety, read from the text
+    calm = pipeline.decide("r2", TEXT, LLM(fast_settings(), url), load_prompt()).result.complaint
+    assert calm is not None and not calm.urgent
+
+
+def test_a_recorded_answer_that_failed_an_older_check_is_checked_again(db):
+    from triage.llm_cache import JudgementCache, judgement_key
+    from triage.schema import LLMAttempt
+
+    text = "pak ganjar saya perawat puskesmas di kendal, gaji saya 275rb sebulan padahal UMK jauh di atas"
+    raw = json.dumps(model_answer("gaji 275rb", category="KETENAGAKERJAAN", regency="Kendal"))
+    cache = JudgementCache(db)
+    prompt = load_prompt()
+    llm = LLM(fast_settings(), f"http://127.0.0.1:{free_port()}/v1")  # never called: the answer is cached
+    attempt = LLMAttempt(
+        report_id="old", attempt=1, model=llm.model, prompt_hash=prompt.hash, response_raw=raw
+    )
+    cache.put(judgement_key(llm.model, prompt.hash, text), None, [attempt])  # failed when recorded
+    decision = pipeline.decide("r1", text, llm, prompt, cache=cache)
+    assert decision.cached and not decision.result.needs_review
+    assert decision.result.reasons[0].evidence == "gaji saya 275rb"  # the message's words

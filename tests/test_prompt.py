@@ -21,7 +21,7 @@ def test_every_example_output_is_a_valid_judgement_of_its_text(example):
 def test_examples_cover_every_verdict_and_reason():
     outputs = [json.loads(e.output) for e in PROMPT.spec.examples]
     assert {o["verdict"] for o in outputs} == {"valid", "needs_info", "invalid"}
-    reasons = {o["reason"] for o in outputs if o["reason"]}
+    reasons = {o["reason"] for o in outputs if o.get("reason")}
     assert reasons == {"prank", "spam", "abusive", "not_a_complaint", "out_of_scope"}
 
 

@@ -182,3 +182,14 @@ def test_a_quote_with_too_little_in_common_is_not_snapped():
 
     assert snap_quote("rusak parah sekali di kota", TEXT) is None
     assert snap_quote("Demak hancur", TEXT) == "Demak hancur"
+
+
+def test_a_quote_missing_a_word_is_snapped_to_the_stretch_the_message_has():
+    from triage.schema import snap_quote
+
+    text = "pak ganjar saya perawat puskesmas di kendal, gaji saya 275rb sebulan"
+    assert snap_quote("gaji 275rb", text) == "gaji saya 275rb"
+    kumuh = "lapak pedagang terlihat sangat kumuh sekali"
+    assert snap_quote("TERLIHAT KUMUH", kumuh) == "terlihat sangat kumuh"
+    # words too far apart are not a quote of this message
+    assert snap_quote("jalan rusak", "jalan di desa kami sudah lama sekali rusak") is None

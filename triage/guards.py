@@ -66,9 +66,23 @@ SPOT = re.compile(
     rf"sekolah dasar)\s+{_NOT_A_NAME}[a-z]\w{{2,}}",
     re.I,
 )
+# A threat to someone's life or safety, read from the text so urgency never hangs on the model.
+THREAT = re.compile(
+    r"\b(korban jiwa|meninggal|tewas|nyawa|terancam|membahayakan|berbahaya|bahaya|darurat|kecelakaan|"
+    r"terluka|luka parah|kebakaran|terbakar|longsor|banjir bandang|roboh|ambruk|runtuh|hampir rubuh|"
+    r"tenggelam|hanyut|keracunan|kritis|sekarat|kekerasan|dianiaya|dipukuli|kdrt|diancam|ancaman|"
+    r"mengancam|pelecehan|diperkosa|diculik|bunuh diri|dibunuh|pembunuhan|tawuran|begal|senjata tajam|"
+    r"life-threatening|emergency|injured|killed|danger)\b",
+    re.I,
+)
 MIN_WORDS = 5
 UNSPECIFIC_MAX_WORDS = 15
 LONG_MESSAGE_WORDS = 60
+
+
+def threatens_safety(text: str) -> bool:
+    """Urgent: someone's life or safety is at stake (the reviewer sees it flagged first)."""
+    return bool(THREAT.search(text))
 
 
 def overrule(

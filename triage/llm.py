@@ -126,7 +126,11 @@ class LLM:
         )
 
     def _extra(self) -> dict[str, Any]:
-        if self.settings.schema_mode != "llama_cpp":
+        mode = self.settings.schema_mode
+        if mode == "none":
+            # no decoding grammar: instructor's response_format is removed from the request body
+            return {"extra_body": {"response_format": None}}
+        if mode != "llama_cpp":
             return {}
         # llama-cpp-python refuses OpenAI's json_schema type but builds a decoding grammar from
         # json_object + schema; extra_body overrides the response_format instructor sets.

@@ -86,7 +86,7 @@ def with_complaint(
         location=location,
         agency=agency,
         agency_level=level,
-        urgent=draft.urgent if draft else False,
+        urgent=bool(draft and draft.urgent) or guards.threatens_safety(text),
         anonymous=identity.anonymity_requested(text),
         reporter=identity.extract_reporter(text),
     )
@@ -197,12 +197,29 @@ def decide(
     return Decision(result, recorder.attempts, (time.perf_counter() - started) * 1000)
 
 
+def _revalidated(attempts: list[LLMAttempt], text: str) -> ModelJudgement | None:
+    """An answer that failed an older validator, checked again by today's (e.g. a quote snapped).
+
+    The answer is the model's, unchanged; only the system's check of it moved on.
+    """
+    for a in reversed(attempts):
+        try:
+            return ModelJudgement.model_validate_json(a.response_raw or "", context={"text": text})
+        except ValueError:
+            continue
+    return None
+
+
 def _from_cache(cached: CachedAnswer, report_id: str, text: str) -> Decision:
     """The model's earlier answer, with today's system logic; latency and tokens as first paid."""
     attempts = [a.model_copy(update={"report_id": report_id}) for a in cached.attempts]
     latency = sum(a.latency_ms for a in attempts)
-    if cached.judgement is None:
+    judgement = (
+        ModelJudgement.model_validate(cached.judgement, context={"text": text})
+        if cached.judgement is not None
+        else _revalidated(attempts, text)
+    )
+    if judgement is None:
         last = attempts[-1].error if attempts else "no valid answer"
         return Decision(_unsupported(attempts, last or "", text), attempts, latency, cached=True)
-    judgement = ModelJudgement.model_validate(cached.judgement, context={"text": text})
     return Decision(from_model(judgement, text, max(1, len(attempts))), attempts, latency, cached=True)

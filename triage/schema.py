@@ -9,6 +9,7 @@ instructor re-asks the model with the error when a quote is not in the message.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -201,9 +202,39 @@ def snap_quote(quote: str, text: str, min_words: int = 2, min_share: float = 0.5
                     best, best_end = cur[j], i
         prev = cur
     if best < min_words or best < min_share * len(q):
-        return None
+        window = _in_order_window(q, [w for _, _, w in spans])
+        if window is None:
+            return None
+        first, last = window
+        return text[spans[first][0] : spans[last][1]].strip(".,!?;:\"'()[]“”‘’ ")
     start, end = spans[best_end - best][0], spans[best_end - 1][1]
     return text[start:end].strip(".,!?;:\"'()[]“”‘’ ")
+
+
+def _in_order_window(
+    q: list[str], words: list[str], extra: int = 3, min_share: float = 0.8
+) -> tuple[int, int] | None:
+    """The shortest stretch of the text holding most of the quote's words in the quote's order.
+
+    The model drops or abbreviates a word while quoting: "gaji 275rb" for "gaji saya 275rb",
+    "terlihat kumuh" for "TERLIHAT SANGAT KUMUH". The stretch (at most `extra` words longer than
+    the quote, starting and ending on a quoted word) is what the message says, so it is stored as
+    the evidence; a quote whose words are scattered further apart is not snapped (re-ask).
+    """
+    need = max(2, math.ceil(min_share * len(q)))
+    best: tuple[int, int, int] | None = None  # (-matched, length, start)
+    for start, word in enumerate(words):
+        if word not in q[:2]:
+            continue
+        qi, matched, last = q.index(word) + 1, 1, start
+        for i in range(start + 1, min(len(words), start + len(q) + extra)):
+            if words[i] in q[qi:]:
+                qi = q.index(words[i], qi) + 1
+                matched, last = matched + 1, i
+        key = (-matched, last - start, start)
+        if matched >= need and last - start + 1 <= len(q) + extra and (best is None or key < best):
+            best = key
+    return None if best is None else (best[2], best[2] + best[1])
 
 
 class Reason(BaseModel):
