@@ -24,14 +24,13 @@ import argparse
 import json
 import re
 import statistics
-import time
 
 import openai
+from grammar_cost import ask as timed_answer  # type: ignore[import-not-found]
 from speculative import dev_texts  # type: ignore[import-not-found]
 
 from triage.config import Settings
 from triage.prompt import Prompt, load_prompt
-from triage.schema import ModelJudgement
 
 DROPPED = ("title", "regency", "urgent")
 FORMAT = re.compile(r"- complaint: null when invalid\..*?safety\.\n", re.S)
@@ -62,21 +61,13 @@ def compact_messages(prompt: Prompt, text: str) -> list[dict[str, str]]:
 def ask(
     client: openai.OpenAI, model: str, messages: list[dict[str, str]], grammar: bool
 ) -> tuple[float, int, str | None]:
-    schema = {"response_format": {"type": "json_object", "schema": ModelJudgement.model_json_schema()}}
-    started = time.perf_counter()
-    r = client.chat.completions.create(
-        model=model,
-        messages=messages,  # type: ignore[arg-type]
-        temperature=0,
-        max_tokens=400,
-        extra_body=schema if grammar else None,
-    )
-    assert r.usage is not None
+    """Seconds, answer tokens and the verdict the answer names (None: not JSON with a verdict)."""
+    seconds, tokens, content = timed_answer(client, model, messages, grammar)
     try:
-        verdict = json.loads(r.choices[0].message.content or "").get("verdict")
+        verdict = json.loads(content).get("verdict")
     except (ValueError, AttributeError):
         verdict = None
-    return time.perf_counter() - started, r.usage.completion_tokens, verdict
+    return seconds, tokens, verdict
 
 
 def main() -> None:
