@@ -184,7 +184,7 @@ PUBLIC_ANGLE = re.compile(
     re.I,
 )
 DISPUTES = ("private_dispute", "court_matter")
-COURT = next(p.regex for p in PATTERNS if p.rule == "court_matter")
+COURT_MATTER = next(p.regex for p in PATTERNS if p.rule == "court_matter")
 # Thanks for a fix name the fixed service and the fix ("jalan sudah diperbaiki"): only a new
 # problem or a "but" keeps them open.
 BUT = re.compile(r"\b(tapi|tetapi|namun|cuma|hanya saja|sayangnya|sayang|masih|kecuali)\b", re.I)
@@ -248,7 +248,7 @@ def public_side_kept_open(result: TriageResult, text: str) -> TriageResult:
     ):
         return result
     angle = PUBLIC_ANGLE.search(text)
-    if angle is None or COURT.search(text):
+    if angle is None or COURT_MATTER.search(text):
         return result
     return overrule(
         result,
