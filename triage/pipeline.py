@@ -90,7 +90,7 @@ def with_complaint(
         anonymous=identity.anonymity_requested(text),
         reporter=identity.extract_reporter(text),
     )
-    update: dict[str, object] = {"complaint": complaint, "location": location}
+    update: dict[str, object] = {"complaint": complaint}
     if note:
         update["rules"] = [*result.rules, "category_from_keywords"]
         update["notes"] = [*result.notes, note]

@@ -387,8 +387,8 @@ class TriageResult(Judgement):
     """The system's decision on one report: everything a reviewer or SP4N needs, replayable."""
 
     complaint: Complaint | None = None
-    # Where the text places itself, on rejections too: a reviewer who overturns one routes it
-    # from here, and a rejection's place is part of what the reviewer audits.
+    # Where a *rejected* text places itself (a complaint carries its own `complaint.location`):
+    # a reviewer who overturns the rejection routes it from here.
     location: Location | None = None
     confidence: float = Field(ge=0, le=1)
     decided_by: DecidedBy = "model"

@@ -151,7 +151,7 @@ def prediction_row(
 ) -> Prediction:
     """One predictions.jsonl line: the contract fields first, then what explains them."""
     complaint = result.complaint if result else None
-    loc = complaint.location if complaint else (result.location if result else None)
+    loc = complaint.location if complaint else (result.location if result else None)  # rejections
     row: Prediction = {
         "id": case.id,
         "verdict": result.verdict.value if result else None,
