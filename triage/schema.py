@@ -201,14 +201,14 @@ def snap_quote(quote: str, text: str, min_words: int = 2, min_share: float = 0.5
                 if cur[j] > best:
                     best, best_end = cur[j], i
         prev = cur
-    if best < min_words or best < min_share * len(q):
+    if best >= min_words and best >= min_share * len(q):
+        first, last = best_end - best, best_end - 1
+    else:
         window = _in_order_window(q, [w for _, _, w in spans])
         if window is None:
             return None
         first, last = window
-        return text[spans[first][0] : spans[last][1]].strip(".,!?;:\"'()[]“”‘’ ")
-    start, end = spans[best_end - best][0], spans[best_end - 1][1]
-    return text[start:end].strip(".,!?;:\"'()[]“”‘’ ")
+    return text[spans[first][0] : spans[last][1]].strip(".,!?;:\"'()[]“”‘’ ")
 
 
 def _in_order_window(
@@ -227,12 +227,13 @@ def _in_order_window(
         if word not in q[:2]:
             continue
         qi, matched, last = q.index(word) + 1, 1, start
+        # the stretch ends within len(q) + extra words of its start
         for i in range(start + 1, min(len(words), start + len(q) + extra)):
             if words[i] in q[qi:]:
                 qi = q.index(words[i], qi) + 1
                 matched, last = matched + 1, i
         key = (-matched, last - start, start)
-        if matched >= need and last - start + 1 <= len(q) + extra and (best is None or key < best):
+        if matched >= need and (best is None or key < best):
             best = key
     return None if best is None else (best[2], best[2] + best[1])
 
