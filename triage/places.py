@@ -29,7 +29,7 @@ from importlib import resources
 
 from rapidfuzz import fuzz, process
 
-from triage.reference import PROVINCE_ALIASES, Region, fold, regions
+from triage.reference import PROVINCE_ALIASES, fold, regions
 from triage.schema import Location, PlaceRef
 
 # Words that fix the level of the name after them (lower-case tokens, punctuation already gone).
@@ -615,19 +615,18 @@ def _villages_named(district: str, key: str) -> tuple[str, ...]:
     return tuple(c for name, c in _villages_of(district) if pattern in f" {name} ")
 
 
-@cache
 def _villages_of(district: str) -> tuple[tuple[str, str], ...]:
-    return tuple((fold(r.name), code) for code, r in _village_table().get(district, {}).items())
+    """(folded name, code) of a kecamatan's desa/kelurahan."""
+    return _villages_by_district().get(district, ())
 
 
 @cache
-def _village_table() -> dict[str, dict[str, Region]]:
-    """Kecamatan code -> its desa/kelurahan, by code."""
-    out: defaultdict[str, dict[str, Region]] = defaultdict(dict)
+def _villages_by_district() -> dict[str, tuple[tuple[str, str], ...]]:
+    out: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
     for r in regions().by_code.values():
         if r.level == "desa_kelurahan":
-            out[r.parent_code][r.code] = r
-    return dict(out)
+            out[r.parent_code].append((fold(r.name), r.code))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _promotable(m: _Mention) -> bool:
