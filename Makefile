@@ -6,9 +6,15 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test setup lint record eval clean
 
-$(STAMP): pyproject.toml constraints.txt
+LLAMA_VERSION := $(shell sed -n 's/^llama_cpp_python==//p' constraints.txt)
+
+# llama-cpp-python is built by scripts/build-llama.sh (once per machine, for its CPU, without the
+# AMX kernels that die here) and installed from that wheel before the rest.
+$(STAMP): pyproject.toml constraints.txt scripts/build-llama.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --no-deps --force-reinstall \
+		"$$(bash scripts/build-llama.sh $(LLAMA_VERSION) $(PY))/llama_cpp_python-$(LLAMA_VERSION)-"*.whl
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[local,test]'
 	touch $(STAMP)
 

@@ -1,4 +1,4 @@
-"""Does prompt-lookup speculative decoding make a report faster, and does it change any answer?
+"""Does speculative decoding make a report faster, and does it change any answer?
 
 The model's answer copies much of its text: the JSON keys and category names from the prompt's
 examples, the evidence quote and the place from the citizen's message. llama-cpp-python can draft
@@ -6,12 +6,17 @@ N tokens by looking the last two tokens up in the prompt and check them in one f
 copied stretch costs one pass instead of N. Whether that wins on 2 CPU cores (it also forces
 logits for every prompt token) is a measurement, not an argument.
 
+Two drafters: llama-cpp-python's prompt lookup (`lookupN`), and ours (`answerN`, triage.drafting:
+only what the answer's JSON shape, an enum's first letters or a quote being copied make near
+certain, and no logits for prompt tokens). `off` drafts nothing; `stock` is also without our
+sampler (triage.model_server.GreedyGrammarSampler), i.e. llama-cpp-python's server as it comes.
+
 The script starts the embedded server once per configuration, one after another (never two model
 processes at once), warms its prompt prefix, then asks the same dev messages through the real
-`LLM.judge` path. Configurations are given as draft sizes; repeat 0 at the end to see the drift of
-this shared machine within the run (an A-B-A design):
+`LLM.judge` path. Repeat the first configuration at the end to see the drift of this shared
+machine within the run (an A-B-A design):
 
-    python benchmarks/speculative.py --n 16 0 10 0
+    python benchmarks/speculative.py --n 16 off answer12 off
 
 Prints per configuration: median and mean latency per report, completion tokens per second, and how
 many answers are byte-identical to the first configuration's.
@@ -47,8 +52,21 @@ def dev_texts(n: int) -> list[str]:
     return texts[::step][:n]
 
 
-def run(draft: int, texts: list[str]) -> dict[str, object]:
-    settings = Settings(embedded_draft_tokens=draft)
+def settings_for(config: str) -> Settings:
+    """`off`, `answerN` (our drafter, N tokens a step) or `lookupN` (prompt lookup)."""
+    if config == "stock":  # llama-cpp-python's server as it comes: no drafting, stock sampler
+        return Settings(embedded_answer_draft=0, embedded_draft_tokens=0, embedded_fast_sampler=False)
+    if config == "off":
+        return Settings(embedded_answer_draft=0, embedded_draft_tokens=0)
+    for prefix, field in (("answer", "embedded_answer_draft"), ("lookup", "embedded_draft_tokens")):
+        if config.startswith(prefix) and config[len(prefix) :].isdigit():
+            other = "embedded_draft_tokens" if prefix == "answer" else "embedded_answer_draft"
+            return Settings(**{field: int(config[len(prefix) :]), other: 0})
+    raise SystemExit(f"unknown configuration {config!r}: stock, off, answerN or lookupN")
+
+
+def run(draft: str, texts: list[str]) -> dict[str, object]:
+    settings = settings_for(draft)
     prompt = load_prompt(settings.prompt)
     with EmbeddedServer(settings, ready_timeout_s=600) as server:
         llm = LLM(settings, server.url)
@@ -75,21 +93,23 @@ def run(draft: int, texts: list[str]) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("drafts", nargs="+", type=int, help="draft sizes to compare; 0 = off")
+    parser.add_argument("drafts", nargs="+", help="configurations to compare: stock, off, answerN, lookupN")
     parser.add_argument("--n", type=int, default=16, help="dev messages per configuration")
     args = parser.parse_args()
+    for config in args.drafts:
+        settings_for(config)  # reject a typo before minutes of model time
     if _port_open(Settings()):
         raise SystemExit("a model server is running on the embedded port: stop it first")
     texts = dev_texts(args.n)
     results = [run(d, texts) for d in args.drafts]
     base = results[0]
     print(f"{len(texts)} dev messages per configuration, in the order given")
-    print(f"{'draft':>5} {'p50 s':>7} {'mean s':>7} {'tok/s':>6} {'same answers':>13} {'mean vs first':>14}")
+    print(f"{'draft':>9} {'p50 s':>7} {'mean s':>7} {'tok/s':>6} {'same answers':>13} {'mean vs first':>14}")
     for r in results:
         same = sum(a == b for a, b in zip(r["answers"], base["answers"], strict=True))  # type: ignore[arg-type]
         ratio = r["mean_s"] / base["mean_s"]  # type: ignore[operator]
         print(
-            f"{r['draft']:>5} {r['p50_s']:>7.2f} {r['mean_s']:>7.2f} {r['tok_per_s']:>6.1f} "
+            f"{r['draft']:>9} {r['p50_s']:>7.2f} {r['mean_s']:>7.2f} {r['tok_per_s']:>6.1f} "
             f"{same:>6}/{len(texts):<6} {ratio:>13.2f}x"
         )
 

@@ -22,3 +22,22 @@ def test_prompt_lookup_drafting_is_an_operator_setting():
     command = _command(Settings(embedded_draft_tokens=6), Path("/m.gguf"))
     assert _flag(command, "--draft_model") == "prompt-lookup-decoding"
     assert _flag(command, "--draft_model_num_pred_tokens") == "6"
+
+
+def test_default_server_is_ours_with_answer_drafting_and_the_fast_sampler():
+    command = _command(Settings(), Path("/m.gguf"))
+    assert command[1:3] == ["-m", "triage.model_server"]
+    assert _flag(command, "--answer_draft") == "12" and _flag(command, "--fast_sampler") == "true"
+    # no logits for every prompt token: only a draft step needs more than the last one
+    assert _flag(command, "--logits_all") == "false"
+
+
+def test_prompt_lookup_replaces_answer_drafting_and_keeps_all_logits():
+    command = _command(Settings(embedded_draft_tokens=6), Path("/m.gguf"))
+    assert _flag(command, "--answer_draft") == "0"
+    assert "--logits_all" not in command  # prompt lookup sizes its logits table by this flag
+
+
+def test_both_speedups_are_operator_settings():
+    command = _command(Settings(embedded_answer_draft=0, embedded_fast_sampler=False), Path("/m.gguf"))
+    assert _flag(command, "--answer_draft") == "0" and _flag(command, "--fast_sampler") == "false"

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     # examples, quotes from the message), so drafting N tokens from the prompt and checking them in
     # one batch writes several tokens per forward pass. 0 turns it off. See benchmarks/speculative.py.
     embedded_draft_tokens: int = Field(default=0, ge=0, le=64)
+    # Answer-shape drafting (triage.drafting): up to N tokens a step that the answer's JSON shape,
+    # an enum value's first letters or a quote being copied make predictable; the model checks
+    # them in one pass and still picks every token. 0 turns it off. See benchmarks/speculative.py.
+    embedded_answer_draft: int = Field(default=12, ge=0, le=64)
+    # Greedy decoding asks the grammar about the best token first instead of the whole vocabulary
+    # (triage.model_server.GreedyGrammarSampler): the same tokens, ~a third less time per token.
+    embedded_fast_sampler: bool = True
 
     prompt: Path | None = Field(default=None, description="prompt file; default prompts/triage.md")
     queue_url: str = Field(default="sqlite://", description="sqlite:// (default) or redis://host:port")

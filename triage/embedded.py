@@ -13,6 +13,7 @@ import hashlib
 import importlib
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -104,7 +105,11 @@ def _command(settings: Settings, model: Path) -> list[str]:
     command = [
         sys.executable,
         "-m",
-        "llama_cpp.server",
+        "triage.model_server",
+        "--answer_draft",
+        str(0 if settings.embedded_draft_tokens else settings.embedded_answer_draft),
+        "--fast_sampler",
+        str(settings.embedded_fast_sampler).lower(),
         "--model",
         str(model),
         "--model_alias",
@@ -122,7 +127,12 @@ def _command(settings: Settings, model: Path) -> list[str]:
         "--n_batch",
         "512",
     ]
-    if settings.embedded_draft_tokens:
+    if not settings.embedded_draft_tokens:
+        # The server's default computes the 152k-word output layer for every prompt token; only
+        # the last one is sampled (a draft step asks for its own, see triage.model_server).
+        # Prompt lookup needs them all, and sizes its logits table by this flag.
+        command += ["--logits_all", "false"]
+    else:
         command += [
             "--draft_model",
             "prompt-lookup-decoding",
@@ -141,6 +151,25 @@ def _startup_lock(settings: Settings) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def describe_exit(code: int | None) -> str:
+    """An exit status an operator can act on; SIGILL means the build does not fit this CPU."""
+    if code is None:
+        return "the server is still running"
+    if code >= 0:
+        return f"the server exited with code {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    text = f"the server was killed by {name}"
+    if -code == signal.SIGILL:
+        text += (
+            ": llama-cpp-python was built with instructions this CPU refuses; rebuild it for this "
+            "machine with `rm -rf .venv && make setup` (scripts/build-llama.sh)"
+        )
+    return text
 
 
 class EmbeddedServer:
@@ -194,15 +223,39 @@ class EmbeddedServer:
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise EmbeddedModelError(
-                    f"the model server exited with code {self.process.returncode}; see "
+                    f"the model server did not start: {describe_exit(self.process.returncode)}; see "
                     f"{self.settings.home / 'llama-server.log'}"
                 )
             if _serving(self.settings):
+                self._check_generates()
                 log.info("model server ready at %s", self.url)
                 return
             time.sleep(0.5)
         self.stop()
         raise EmbeddedModelError(f"the model server was not ready after {self.ready_timeout_s}s")
+
+    def _check_generates(self) -> None:
+        """Ask for one token before calling the server ready.
+
+        A server can list its model and still die on the first computation: a llama.cpp build
+        with instructions the CPU advertises but refuses (AMX in these VMs) is killed by SIGILL.
+        Found here, that is one clear error naming the cause, instead of every report waiting on
+        a model that is down.
+        """
+        try:
+            httpx.post(
+                base_url(self.settings) + "/completions",
+                json={"prompt": "ok", "max_tokens": 1, "temperature": 0},
+                timeout=self.ready_timeout_s,
+            ).raise_for_status()
+        except httpx.HTTPError as exc:
+            time.sleep(0.5)  # let a dying process be reaped, so its exit status is known
+            code = self.process.poll() if self.process is not None else None
+            self.stop()
+            raise EmbeddedModelError(
+                f"the model server listed its model but failed its first token ({exc}); "
+                f"{describe_exit(code)}; see {self.settings.home / 'llama-server.log'}"
+            ) from exc
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

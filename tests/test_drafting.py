@@ -1,0 +1,129 @@
+"""Answer-shape drafting: what it proposes after a partial answer, learned from the prompt's examples."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from triage.drafting import Shapes, draft_text, scan
+from triage.model_server import schema_enums, split_chat
+from triage.prompt import load_prompt
+
+ENUMS = schema_enums()
+EXAMPLES = [m["content"] for m in load_prompt(None).messages("x") if m["role"] == "assistant"]
+SHAPES = Shapes.of(EXAMPLES, ENUMS)
+MESSAGE = "Pak, jalan di desa Sukamaju kec. Cibadak rusak parah sudah 2 tahun, banyak lubang"
+
+
+def test_schema_enums_are_the_answer_fields_with_fixed_values():
+    assert ENUMS["verdict"] == ["valid", "needs_info", "invalid"]
+    assert "out_of_scope" in ENUMS["reason"] and "location" in ENUMS["missing_fields"]
+    assert len(ENUMS["category"]) == 38 and "KESEHATAN" in ENUMS["category"]
+    assert "title" not in ENUMS and "evidence" not in ENUMS
+
+
+def test_skeleton_keeps_keys_and_enum_values_and_drops_free_text():
+    state = scan('{"reasons":[{"statement":"Jalan rusak","evidence":"rusak"}],"verdict":"valid"', ENUMS)
+    assert state.skeleton == '{"reasons":[{"statement":"","evidence":""}],"verdict":"valid"'
+    assert not state.in_string
+
+
+def test_state_inside_a_value_knows_its_key_and_what_is_written():
+    state = scan('{"reasons":[{"statement":"Jalan ru', ENUMS)
+    assert (state.in_string, state.is_key, state.key, state.content) == (True, False, "statement", "Jalan ru")
+    items = scan('{"missing_fields":["loc', ENUMS)
+    assert items.key == "missing_fields" and items.content == "loc"
+
+
+def test_structure_between_values_comes_from_the_examples():
+    text, sure = draft_text(
+        '{"reasons":[{"statement":"Jalan rusak","evidence":"rusak parah"', SHAPES, MESSAGE, ENUMS
+    )
+    assert (text, sure) == ('}],"verdict":"', True)
+    text, _ = draft_text('{"reasons":[{"statement":"x","evidence":"y"}],"verdict":"valid"', SHAPES, "", ENUMS)
+    assert text.startswith(',"reason":null,"missing_fields":[]')
+    text, _ = draft_text(
+        '{"reasons":[{"statement":"x","evidence":"y"}],"verdict":"invalid"', SHAPES, "", ENUMS
+    )
+    assert text == ',"reason":"'
+
+
+def test_an_enum_value_is_finished_once_its_first_letters_decide_it():
+    head = '{"reasons":[{"statement":"x","evidence":"y"}],"verdict":"valid","reason":null,'
+    head += '"missing_fields":[],"complaint":{"title":"Jalan rusak","category":"PEK'
+    text, sure = draft_text(head, SHAPES, MESSAGE, ENUMS)
+    assert text.startswith('ERJAAN UMUM DAN PENATAAN RUANG","regency":') and sure
+    # "PE" begins several categories: only their common part, and the value is left open
+    text, _ = draft_text(head[:-1], SHAPES, MESSAGE, ENUMS)
+    assert text == ""
+    text, _ = draft_text(head.replace('"category":"PEK', '"category":"PERT'), SHAPES, MESSAGE, ENUMS)
+    assert text == "ANIAN DAN PETERNAKAN" + '","regency":"'
+
+
+def test_a_quote_being_copied_continues_with_the_message_words():
+    text, sure = draft_text(
+        '{"reasons":[{"statement":"x","evidence":"jalan di desa Suka', SHAPES, MESSAGE, ENUMS
+    )
+    assert text.startswith("maju kec. Cibadak") and not sure
+    # a statement in the model's own words is not guessed
+    text, _ = draft_text('{"reasons":[{"statement":"Warga mengeluhkan', SHAPES, MESSAGE, ENUMS)
+    assert text == ""
+
+
+@pytest.mark.parametrize("held_out", range(len(EXAMPLES)))
+def test_most_of_an_unseen_answer_is_drafted_right(held_out: int):
+    """Leave one example answer out and write it one character at a time: how much of it would
+    have been drafted right? A drafter that learned nothing predicts nothing."""
+    answer = json.dumps(json.loads(EXAMPLES[held_out]), ensure_ascii=False, separators=(",", ":"))
+    others = Shapes.of([e for i, e in enumerate(EXAMPLES) if i != held_out], ENUMS)
+    predicted, at = 0, 1
+    while at < len(answer):
+        text, _ = draft_text(answer[:at], others, "", ENUMS)
+        agree = 0
+        while agree < len(text) and at + agree < len(answer) and text[agree] == answer[at + agree]:
+            agree += 1
+        predicted += agree
+        at += max(1, agree)  # the model writes the next character itself
+    free = sum(len(r["statement"]) + len(r["evidence"]) for r in json.loads(answer)["reasons"])
+    assert predicted >= 0.6 * (len(answer) - free) - 20
+
+
+def test_split_chat_reads_chatml_turns():
+    text = (
+        "<|im_start|>system\nrules<|im_end|>\n<|im_start|>user\nA<|im_end|>\n"
+        '<|im_start|>assistant\n{"a":1}<|im_end|>\n<|im_start|>user\n<pesan>\nB\n</pesan><|im_end|>\n'
+    )
+    assert split_chat(text) == (['{"a":1}'], "<pesan>\nB\n</pesan>")
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    """The embedded model's tokenizer alone (no weights, no threads: not a second model process)."""
+    llama_cpp = pytest.importorskip("llama_cpp")
+    from triage.config import Settings
+    from triage.embedded import model_path
+
+    return llama_cpp.Llama(str(model_path(Settings())), vocab_only=True, verbose=False)
+
+
+def test_the_drafter_proposes_tokens_that_spell_the_continuation(vocab):
+    import numpy as np
+
+    from triage.model_server import AnswerDrafter
+
+    prompt = load_prompt(None)
+    chat = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in prompt.messages(MESSAGE))
+    answer = (
+        '{"reasons":[{"statement":"Jalan rusak","evidence":"rusak parah sudah 2 tahun"}],"verdict":"valid"'
+    )
+    ids = vocab.tokenize((chat + "<|im_start|>assistant\n" + answer).encode(), add_bos=False, special=True)
+    drafter = AnswerDrafter(vocab, max_tokens=12, enums=ENUMS)
+    drafted = drafter(np.array(ids, dtype=np.intc))
+    text = vocab.detokenize(drafted.tolist()).decode()
+    assert 0 < len(drafted) <= 12
+    assert text.startswith(
+        ',"reason":null'
+    ) and ',"reason":null,"missing_fields":[],"complaint":{"title":"'.startswith(text)
+    # outside an answer (the user's turn) nothing is drafted
+    assert len(drafter(np.array(ids[: ids.index(drafter.im_start, 5)], dtype=np.intc))) == 0

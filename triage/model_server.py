@@ -1,0 +1,284 @@
+"""The embedded model server: llama-cpp-python's OpenAI server, with answer-shape drafting.
+
+`python -m triage.model_server --answer_draft N <llama_cpp.server arguments>` runs the stock
+server; with N > 0 the loaded model drafts up to N tokens a step with `triage.drafting`.
+
+Two things the stock server cannot be told, hence this launcher (llama-cpp-python is pinned):
+- its only draft model is prompt lookup, which guesses from any earlier text and measured slower
+  here (benchmarks/speculative.py); ours drafts what the answer's shape makes near certain;
+- any draft model makes it compute logits for every prompt token (the 152k-word output layer,
+  ~15% of a forward pass, for each of the ~2,800 prompt tokens). Only a step that checks a draft
+  needs them; a prompt needs the last token's alone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import sys
+import types
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from triage import drafting
+
+IM_START = "<|im_start|>"
+IM_END = "<|im_end|>"
+ASSISTANT = IM_START + "assistant\n"
+
+
+def schema_enums() -> dict[str, list[str]]:
+    """Enum values of the answer's string fields, by key (an array's key for its items)."""
+    from triage.schema import ModelJudgement
+
+    schema = ModelJudgement.model_json_schema()
+    defs = schema.get("$defs", {})
+    enums: dict[str, list[str]] = {}
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict) and "$ref" in node:
+            return defs[node["$ref"].split("/")[-1]]
+        return node
+
+    def walk(node: Any) -> None:
+        node = resolve(node)
+        if not isinstance(node, dict):
+            return
+        for key, prop in (node.get("properties") or {}).items():
+            for option in [prop, *prop.get("anyOf", [])]:
+                option = resolve(option)
+                if "enum" in option:
+                    enums[key] = [str(v) for v in option["enum"]]
+                if option.get("type") == "array":
+                    item = resolve(option.get("items", {}))
+                    if "enum" in item:
+                        enums[key] = [str(v) for v in item["enum"]]
+                    walk(item)
+                walk(option)
+
+    walk(schema)
+    return enums
+
+
+def split_chat(text: str) -> tuple[list[str], str]:
+    """The assistant answers and the last user message of a ChatML conversation."""
+    answers: list[str] = []
+    message = ""
+    for turn in text.split(IM_START)[1:]:
+        role, _, body = turn.partition("\n")
+        body = body.split(IM_END)[0]
+        if role == "assistant":
+            answers.append(body)
+        elif role == "user":
+            message = body
+    return answers, message
+
+
+class AnswerDrafter:
+    """A llama-cpp-python draft model: proposes tokens from `triage.drafting`."""
+
+    def __init__(self, llama: Any, max_tokens: int, enums: Mapping[str, Sequence[str]]) -> None:
+        self.llama = llama
+        self.max_tokens = max_tokens
+        self.max_guess_tokens = max(1, max_tokens // 2)
+        self.enums = enums
+        self.im_start = llama.tokenize(IM_START.encode(), add_bos=False, special=True)[0]
+        self._prefix_key: bytes | None = None
+        self._shapes = drafting.Shapes((), ())
+        self._message = ""
+
+    def _context(self, input_ids: np.ndarray) -> int | None:
+        """Where the answer begins; parses the examples and the message once per prompt."""
+        starts = np.flatnonzero(input_ids == self.im_start)
+        if len(starts) == 0:
+            return None
+        start = int(starts[-1])
+        key = hashlib.blake2b(input_ids[:start].tobytes(), digest_size=16).digest()
+        if key != self._prefix_key:
+            text = self.llama.detokenize(input_ids[:start].tolist(), special=True).decode("utf-8", "replace")
+            answers, self._message = split_chat(text)
+            self._shapes = drafting.Shapes.of(answers, self.enums)
+            self._prefix_key = key
+        return start
+
+    def __call__(self, input_ids: np.ndarray, /, **kwargs: Any) -> np.ndarray:
+        empty = np.array([], dtype=np.intc)
+        start = self._context(input_ids)
+        if start is None:
+            return empty
+        tail = self.llama.detokenize(input_ids[start:].tolist(), special=True).decode("utf-8", "replace")
+        if not tail.startswith(ASSISTANT) or "\ufffd" in tail:
+            return empty  # not an answer, or stopped inside a multi-byte character
+        answer = tail[len(ASSISTANT) :]
+        text, sure = drafting.draft_text(answer, self._shapes, self._message, self.enums)
+        if not text:
+            return empty
+        tokens = self._tokens_after(answer, text)
+        limit = self.max_tokens if sure else self.max_guess_tokens
+        return np.array(tokens[:limit], dtype=np.intc)
+
+    def _tokens_after(self, answer: str, text: str) -> list[int]:
+        """`text` as the model would write it after `answer` (the tokenizer may merge the seam)."""
+        before = self.llama.tokenize(answer.encode(), add_bos=False)
+        both = self.llama.tokenize((answer + text).encode(), add_bos=False)
+        if both[: len(before)] == before:
+            return both[len(before) :]
+        return self.llama.tokenize(text.encode(), add_bos=False)
+
+
+class GreedyGrammarSampler:
+    """Greedy decoding under a grammar that asks the grammar about the best token first.
+
+    The stock sampler chain (penalties -> grammar -> greedy) runs the grammar over all 152k words
+    of the vocabulary for every token: ~35 ms a token here, a third of the model's own time. The
+    best word after the penalties is almost always one the grammar allows, and then it is exactly
+    what the chain would pick (the grammar only removes words); only when it is refused is the
+    grammar run over the whole vocabulary. Same tokens, fewer checks.
+    """
+
+    def __init__(
+        self,
+        llama: Any,
+        grammar: Any,
+        repeat_penalty: float,
+        frequency_penalty: float,
+        presence_penalty: float,
+    ) -> None:
+        import llama_cpp
+
+        self._lib = llama_cpp
+        self.n_vocab = int(llama._n_vocab)
+        self.penalties = llama_cpp.llama_sampler_init_penalties(
+            self.n_vocab, llama.last_n_tokens_size, repeat_penalty, frequency_penalty, presence_penalty
+        )
+        self.grammar = llama_cpp.llama_sampler_init_grammar(
+            llama._model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
+        )
+        self._all: Any = (llama_cpp.llama_token_data * self.n_vocab)()
+        self._view = np.frombuffer(  # type: ignore[call-overload]
+            self._all, dtype=np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)])
+        )
+        self._one: Any = (llama_cpp.llama_token_data * 1)()
+        self._ids = np.arange(self.n_vocab, dtype=np.intc)
+
+    def _array(self, data: Any, size: int) -> Any:
+        return self._lib.llama_token_data_array(data=data, size=size, selected=-1, sorted=False)
+
+    def sample(self, ctx: Any, idx: int = -1) -> int:
+        lib = self._lib
+        logits = np.ctypeslib.as_array(lib.llama_get_logits_ith(ctx.ctx, idx), shape=(self.n_vocab,))
+        view = self._view
+        view["id"] = self._ids
+        view["logit"] = logits
+        view["p"] = 0.0
+        lib.llama_sampler_apply(self.penalties, ctypes.byref(self._array(self._all, self.n_vocab)))
+        best = int(np.argmax(view["logit"]))
+        self._one[0].id, self._one[0].logit, self._one[0].p = (
+            int(view["id"][best]),
+            float(view["logit"][best]),
+            0.0,
+        )
+        lib.llama_sampler_apply(self.grammar, ctypes.byref(self._array(self._one, 1)))
+        if np.isfinite(self._one[0].logit):
+            token = int(view["id"][best])
+        else:
+            lib.llama_sampler_apply(self.grammar, ctypes.byref(self._array(self._all, self.n_vocab)))
+            token = int(view["id"][int(np.argmax(view["logit"]))])
+        lib.llama_sampler_accept(self.penalties, token)
+        lib.llama_sampler_accept(self.grammar, token)
+        return token
+
+    def accept(self, token: int) -> None:
+        self._lib.llama_sampler_accept(self.penalties, token)
+        self._lib.llama_sampler_accept(self.grammar, token)
+
+    def close(self) -> None:
+        for sampler in (self.penalties, self.grammar):
+            if sampler is not None:
+                self._lib.llama_sampler_free(sampler)
+        self.penalties = self.grammar = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _fast_greedy_sampler(llama: Any) -> Any:
+    """Wrap `Llama._init_sampler`: greedy decoding with a grammar gets `GreedyGrammarSampler`."""
+    stock = llama._init_sampler
+
+    def init_sampler(**kw: Any) -> Any:
+        if (
+            kw.get("temp") == 0.0
+            and kw.get("grammar") is not None
+            and kw.get("logits_processor") is None
+            and not kw.get("mirostat_mode")
+        ):
+            return GreedyGrammarSampler(
+                llama,
+                kw["grammar"],
+                kw.get("repeat_penalty", 1.0),
+                kw.get("frequency_penalty", 0.0),
+                kw.get("presence_penalty", 0.0),
+            )
+        return stock(**kw)
+
+    return init_sampler
+
+
+def _eval_with_draft_logits(self: Any, tokens: Sequence[int]) -> None:
+    """llama_cpp.Llama.eval, asking for every position's logits only in a step with a draft."""
+    self._ctx.kv_cache_seq_rm(-1, self.n_tokens, -1)
+    all_logits = len(tokens) <= self._draft_step_max
+    for i in range(0, len(tokens), self.n_batch):
+        batch = tokens[i : min(len(tokens), i + self.n_batch)]
+        n_past = self.n_tokens
+        self._batch.set_batch(batch=batch, n_past=n_past, logits_all=all_logits)
+        self._ctx.decode(self._batch)
+        self.input_ids[n_past : n_past + len(batch)] = batch
+        self.n_tokens += len(batch)
+        self._requires_eval = False
+
+
+def attach(llama: Any, max_tokens: int) -> None:
+    """Give a loaded model the answer drafter (sampling reads logits from the context)."""
+    llama.draft_model = AnswerDrafter(llama, max_tokens, schema_enums())
+    llama._draft_step_max = max_tokens + 1
+    llama.eval = types.MethodType(_eval_with_draft_logits, llama)
+
+
+def _own_flag(argv: list[str], name: str, default: str) -> str:
+    """Take one of our flags out of the argument list (the stock server rejects unknown ones)."""
+    if name not in argv:
+        return default
+    at = argv.index(name)
+    value = argv[at + 1]
+    del argv[at : at + 2]
+    return value
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    draft = int(_own_flag(argv, "--answer_draft", "0"))
+    fast_sampler = _own_flag(argv, "--fast_sampler", "true").lower() == "true"
+    import llama_cpp.server.__main__ as server_main
+    import llama_cpp.server.model as server_model
+
+    load = server_model.LlamaProxy.load_llama_from_model_settings
+
+    def load_ours(settings: Any) -> Any:
+        llama = load(settings)
+        if fast_sampler:
+            llama._init_sampler = _fast_greedy_sampler(llama)  # type: ignore[method-assign]
+        if draft > 0:
+            attach(llama, draft)
+        return llama
+
+    server_model.LlamaProxy.load_llama_from_model_settings = staticmethod(load_ours)  # type: ignore[method-assign]
+    sys.argv = [sys.argv[0], *argv]
+    server_main.main()
+
+
+if __name__ == "__main__":
+    main()
