@@ -127,3 +127,24 @@ def test_the_drafter_proposes_tokens_that_spell_the_continuation(vocab):
     ) and ',"reason":null,"missing_fields":[],"complaint":{"title":"'.startswith(text)
     # outside an answer (the user's turn) nothing is drafted
     assert len(drafter(np.array(ids[: ids.index(drafter.im_start, 5)], dtype=np.intc))) == 0
+
+
+def test_a_fault_in_drafting_drafts_nothing_instead_of_failing_the_request(vocab, monkeypatch):
+    import numpy as np
+
+    from triage import drafting
+    from triage.model_server import AnswerDrafter
+
+    def broken(*args: object) -> tuple[str, bool]:
+        raise RuntimeError("a bug in the drafter")
+
+    prompt = load_prompt(None)
+    chat = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in prompt.messages(MESSAGE))
+    ids = np.array(
+        vocab.tokenize((chat + '<|im_start|>assistant\n{"reasons":[{').encode(), add_bos=False, special=True),
+        dtype=np.intc,
+    )
+    drafter = AnswerDrafter(vocab, max_tokens=12, enums=ENUMS)
+    assert vocab.detokenize(drafter(ids).tolist()).decode() == '"statement":"'
+    monkeypatch.setattr(drafting, "draft_text", broken)
+    assert len(drafter(ids)) == 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import logging
 import sys
 import types
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from triage import drafting
+
+log = logging.getLogger(__name__)
 
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
@@ -88,6 +91,7 @@ class AnswerDrafter:
         self._prefix_key: bytes | None = None
         self._shapes = drafting.Shapes((), ())
         self._message = ""
+        self._warned = False
 
     def _context(self, input_ids: np.ndarray) -> int | None:
         """Where the answer begins; parses the examples and the message once per prompt."""
@@ -104,6 +108,16 @@ class AnswerDrafter:
         return start
 
     def __call__(self, input_ids: np.ndarray, /, **kwargs: Any) -> np.ndarray:
+        """Never fails a request: a draft is only a guess, so a fault here drafts nothing."""
+        try:
+            return self._draft(input_ids)
+        except Exception:  # noqa: BLE001
+            if not self._warned:
+                log.exception("answer drafting failed; drafting nothing for this step")
+                self._warned = True
+            return np.array([], dtype=np.intc)
+
+    def _draft(self, input_ids: np.ndarray) -> np.ndarray:
         empty = np.array([], dtype=np.intc)
         start = self._context(input_ids)
         if start is None:
