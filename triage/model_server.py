@@ -200,8 +200,7 @@ class GreedyGrammarSampler:
         else:
             lib.llama_sampler_apply(self.grammar, ctypes.byref(self._array(self._all, self.n_vocab)))
             token = int(view["id"][int(np.argmax(view["logit"]))])
-        lib.llama_sampler_accept(self.penalties, token)
-        lib.llama_sampler_accept(self.grammar, token)
+        self.accept(token)
         return token
 
     def accept(self, token: int) -> None:
