@@ -109,6 +109,26 @@ def test_a_failing_case_is_recorded_and_the_run_goes_on(env, judge):
     assert judge.calls == 31  # only the failed case is judged again: errors are never cached
 
 
+def test_the_outcome_follows_the_configured_review_threshold_also_from_the_cache(env, judge, monkeypatch):
+    tmp, data = env
+    cid = first_valid(judge)
+    judge.overrides[cid] = result_for("invalid", "not_a_complaint", confidence=0.5)
+    run(str(data), "--out", str(tmp / "r1"))
+    row = next(p for p in read_preds(tmp / "r1") if p["id"] == cid)
+    assert row["needs_review"] is False and row["outcome"] == "review"  # 0.5 < the default 0.6
+    m = json.loads((tmp / "r1" / "metrics.json").read_text())
+    assert m["false_rejections_archived"] == [] and m["false_rejections_to_review"] == 1
+    assert "archived unseen 0" in (tmp / "r1" / "report.md").read_text()
+
+    monkeypatch.setenv("TRIAGE_REVIEW_THRESHOLD", "0.4")
+    calls = judge.calls
+    run(str(data), "--out", str(tmp / "r2"))
+    assert judge.calls == calls  # the cached answer, routed again under the new threshold
+    m = json.loads((tmp / "r2" / "metrics.json").read_text())
+    assert m["false_rejections_archived"] == [cid]
+    assert "FALSE REJECTION" in (tmp / "r2" / "report.md").read_text()
+
+
 def test_repeat_bypasses_the_cache_and_reports_flaky_cases(env, judge):
     tmp, data = env
     assert run(str(data), "--out", str(tmp / "warm")).exit_code == 0

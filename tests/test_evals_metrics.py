@@ -154,6 +154,28 @@ def test_review_and_needs_info_shares():
     assert m["verdict_accuracy"] == 1.0  # a review case is scored on the verdict it has
 
 
+def test_review_share_follows_the_outcome_and_unseen_false_rejections_are_named():
+    cases = [case("v1", "valid"), case("v2", "valid"), case("v3", "valid"), case("s", "invalid", "spam")]
+    preds = [
+        pred("v1", "invalid", "not_a_complaint", needs_review=False, outcome="review"),  # low confidence
+        pred("v2", "invalid", "prank", needs_review=False, outcome="archived"),  # silenced unseen
+        pred("v3", "valid", outcome="sp4n"),
+        pred("s", "invalid", "spam", outcome="archived"),
+    ]
+    m = compute(cases, preds)
+    assert m["false_rejection_rate"] == round(2 / 3, 4)
+    assert m["review_share"] == 0.25  # v1 reaches a person although its flag is off
+    assert m["false_rejections_to_review"] == 1
+    assert m["false_rejections_archived"] == ["v2"]
+    assert m["archived_false_rejection_rate"] == round(1 / 3, 4)
+
+
+def test_a_prediction_without_an_outcome_counts_as_archived_unless_flagged():
+    cases = [case("v1", "valid"), case("v2", "valid")]
+    m = compute(cases, [pred("v1", "invalid", "prank", needs_review=True), pred("v2", "invalid", "prank")])
+    assert m["false_rejections_archived"] == ["v2"] and m["false_rejections_to_review"] == 1
+
+
 def test_bars_read_ceilings_for_rejections_and_latency():
     m = {
         "false_rejection_rate": 0.2,

@@ -34,6 +34,38 @@ def test_with_a_place_the_overturned_complaint_is_valid():
     assert out.verdict is Verdict.valid and out.missing_fields == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "petugas di kantor kelurahan tidak mau melayani pembuatan surat pindah, disuruh balik terus",
+        "pelayanan di kantor samsat buruk sekali, petugasnya judes dan kasar ke warga",
+        "ada program bantuan dari pemerintah tapi keluarga kami gak kedaftar padahal miskin",
+        "banjir di perumahan kami sudah seminggu belum ditangani, air masuk rumah warga",
+    ],
+)
+def test_a_service_refused_or_ignored_is_a_grievance(text):
+    out = guards.second_look(result(Verdict.invalid, InvalidReason.not_a_complaint), text, has_place=False)
+    assert out.verdict is not Verdict.invalid and out.needs_review
+
+
+def test_a_housing_estate_makes_an_overturned_complaint_specific():
+    text = "banjir di perum taman ratu indah sudah masuk rumah warga, mohon segera ditangani pemda"
+    out = guards.second_look(result(Verdict.invalid, InvalidReason.not_a_complaint), text, has_place=False)
+    assert out.verdict is Verdict.valid
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "penyewa kos saya tidak mau keluar padahal sudah nunggak 4 bulan",  # private, not a service
+        "hp saya sdh rusak kak, mau beli yang baru",  # "sdh" is sudah, not a school (sd)
+    ],
+)
+def test_private_refusals_and_abbreviations_are_not_complaint_markers(text):
+    services, grievances = guards.complaint_markers(text)
+    assert not (services and grievances), (services, grievances)
+
+
 def test_plain_insults_stay_rejected():
     text = "pemerintah goblok semua tidak becus, wapres cuma pencitraan dasar bodoh"
     r = result(Verdict.invalid, InvalidReason.abusive)
@@ -69,6 +101,11 @@ def test_confidence_drops_for_risky_rejections():
     )
     reasked = guards.model_confidence(Verdict.valid, None, "x", 2, True, False)
     assert short == 0.85 and risky < 0.6 <= short and reasked == 0.65
+    # a short rejection of a text naming a public service and a real place is not archived unread
+    named = guards.model_confidence(
+        Verdict.invalid, InvalidReason.not_a_complaint, "oknum dukcapil demak legalisir", 1, True, False
+    )
+    assert named < 0.6
 
 
 def test_a_governors_name_is_not_a_place_for_the_place_rule():

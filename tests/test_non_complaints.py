@@ -185,3 +185,39 @@ def test_a_private_matter_with_a_public_side_is_kept_open_for_a_reviewer():
 def test_private_matters_and_other_rejections_keep_their_verdict(text, reason):
     rejected = model_said(Verdict.invalid, reason)
     assert non_complaints.public_side_kept_open(rejected, text) is rejected
+
+
+def _unbacked_complaint(
+    text: str, category: object, title: str = "Jalan desa Sukamaju di Bogor rusak"
+) -> TriageResult:
+    """The model called it a complaint, but its quote was never found in the message."""
+    import json
+
+    from triage.pipeline import _unsupported
+    from triage.schema import LLMAttempt
+
+    raw = {
+        "verdict": "valid",
+        "reason": None,
+        "reasons": [{"statement": "jalan rusak", "evidence": "rusak parah"}],
+        "missing_fields": [],
+        "complaint": {"title": title, "category": category, "regency": "Bogor", "urgent": False},
+    }
+    attempt = LLMAttempt(report_id="r", attempt=2, model="m", prompt_hash="h", response_raw=json.dumps(raw))
+    return _unsupported([attempt], "evidence not in the message", text)
+
+
+def test_an_unbacked_complaint_keeps_the_models_category_but_not_its_title_or_place():
+    text = "di dukuh babalan pak, tolong di tinjau, parah buanget dan ga pantas lagi pak"
+    out = _unbacked_complaint(text, "PEKERJAAN UMUM DAN PENATAAN RUANG")
+    assert out.needs_review and out.confidence == 0.0
+    assert out.complaint is not None
+    assert out.complaint.category == "PEKERJAAN UMUM DAN PENATAAN RUANG"
+    assert "Bogor" not in out.complaint.title and "Sukamaju" not in out.complaint.title
+    assert out.complaint.location.regency is None  # the text names no regency; the answer's is not kept
+
+
+@pytest.mark.parametrize("category", ["JALAN RUSAK", None, 7, ["KESEHATAN"]])
+def test_an_unbacked_complaint_with_no_official_category_gets_none_from_the_answer(category):
+    out = _unbacked_complaint("pak tolong ditinjau, parah buanget dan ga pantas lagi pak", category)
+    assert out.complaint is not None and out.complaint.category is None

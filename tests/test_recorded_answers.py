@@ -54,13 +54,14 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     m = json.loads((out / "metrics.json").read_text())
     assert m["errors"] == 0, RERECORD
-    # floors a little under what this logic measured on these 517 answers (accuracy 0.851, FRR 0 (0 of
-    # 225), invalid recall 0.860, precision 0.950, category 0.723, province 0.960, regency
+    # floors a little under what this logic measured on these 517 answers (accuracy 0.857, FRR 0 (0 of
+    # 225), invalid recall 0.860, precision 0.964, category 0.736, province 0.960, regency
     # 0.921); the point is to catch a regression, not to restate the figures
     assert m["false_rejection_rate"] <= 0.005  # at most 1 of the 225 genuine complaints
+    assert m["false_rejections_archived"] == []  # and that one read by a reviewer, never archived unseen
     assert m["verdict_accuracy"] >= 0.84
     assert m["invalid_recall"] >= 0.85
-    assert m["invalid_precision"] >= 0.93
-    assert m["category_accuracy"] >= 0.70
+    assert m["invalid_precision"] >= 0.95
+    assert m["category_accuracy"] >= 0.72
     assert m["province_accuracy"] >= 0.95
     assert m["regency_accuracy"] >= 0.90

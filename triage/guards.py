@@ -14,7 +14,7 @@ import re
 from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
 
 PUBLIC_SERVICE = re.compile(
-    r"\b(jalan|jln|jl|jembatan|drainase|selokan|gorong|irigasi|sekolah|sd|smp|sma|smk|madrasah|guru|"
+    r"\b(jalan|jln|jl|jembatan|drainase|selokan|gorong|irigasi|sekolah|sd(?!h)|smp|sma|smk|madrasah|guru|"
     r"siswa|murid|ppdb|kampus|puskesmas|rumah sakit|rs|rsud|bidan|dokter|bpjs|kis|jkn|bansos|pkh|"
     r"bantuan sosial|blt|bpnt|sembako|rastra|raskin|kip|kades|kepala desa|perangkat desa|"
     r"dana desa|desa|lurah|"
@@ -25,6 +25,7 @@ PUBLIC_SERVICE = re.compile(
     r"pelayanan|perizinan|izin|subsidi|pupuk|elpiji|lpg|gas melon|posyandu|mbg|makan bergizi|"
     r"pasar|trotoar|parkir|kantor|lalu lintas|lalin|polantas|tps|pemilu|pilkada|prostitusi|"
     r"pelacuran|perjudian|narkoba|miras|preman|dalan|banyu|rt|rw|surat|"
+    r"program|petugas|oknum|banjir|longsor|genangan|"
     # English, for messages written in it
     r"road|street|streetlight|bridge|school|hospital|clinic|doctor|police|electricity|power|water|"
     r"garbage|trash|rubbish|bus|train|permit|licen[cs]e|passport|office|government|official|tax|"
@@ -37,10 +38,13 @@ GRIEVANCE = re.compile(
     r"dipotong|memotong|diminta bayar|disuruh bayar|meminta uang|keluh|mengeluh|diperbaiki|"
     r"perbaiki|perbaikan|sulit|susah|dipungli|diminta|dimintai|harus bayar|minta (uang|duit|biaya)|"
     r"resah|kecewa|hilang|bocor|tercemar|terlantar|ditindak|tindak lanjuti|ditertibkan|tertibkan|"
-    r"ditutup|bongkar|dibongkar|"
-    r"(tidak|tdk|belum|blm|gak|ga|nggak|ora|durung|dereng|teu|henteu) (di)?(layani|bayar|dibayar|cair|"
-    r"berfungsi|ada|diperbaiki|perbaiki|ditanggapi|tanggapi|diproses|proses|keluar|terima|menerima|"
-    r"dapat|jadi|jalan|nyala)|"
+    r"ditutup|bongkar|dibongkar|buruk|jelek|judes|kasar|oknum|ditangani|tangani|"
+    r"(tidak|tdk|belum|blm|gak|ga|gk|nggak|ngga|ora|durung|dereng|teu|henteu)\s+"
+    r"((di)?(layani|bayar|dibayar|cair|berfungsi|ada|diperbaiki|perbaiki|ditanggapi|tanggapi|diproses|"
+    r"proses|keluar|terima|menerima|dapat|jadi|jalan|nyala|terdaftar|kedaftar)"
+    # a service refused or ignored, also with an auxiliary: "tidak mau melayani", "gak pernah direspon"
+    r"|((mau|bisa|bs|pernah|kunjung|juga|jg|segera)\s+)?(melayani|dilayani|menanggapi|ditanggapi|"
+    r"merespon|direspon|respon|mengurus|diurus|ditangani|menangani|diproses|memproses))|"
     # English
     r"broken|damaged|flooded|not working|out of order|refused|rejected|delayed|corrupt|bribe|bribes|"
     r"unpaid|overcharged|dirty|blocked|collapsed|been off|fix|repair|complain|complaint)\b",
@@ -130,7 +134,7 @@ def second_look(result: TriageResult, text: str, has_place: bool) -> TriageResul
         return result
     if result.reason is InvalidReason.out_of_scope and COURT.search(text):
         return result
-    specific = (has_place or bool(NATIONAL.search(text))) and words >= 12
+    specific = (has_place or bool(NATIONAL.search(text)) or bool(SPOT.search(text))) and words >= 12
     verdict = Verdict.valid if specific else Verdict.needs_info
     missing = [] if specific else [MissingField.location if not has_place else MissingField.what_happened]
     note = (
@@ -235,7 +239,7 @@ def model_confidence(
         if services:
             score -= 0.15
         if has_place:
-            score -= 0.1
+            score -= 0.15
     if hint_disagrees:
         score -= 0.1
     return round(max(0.0, min(1.0, score)), 3)

@@ -134,7 +134,7 @@ def _unsupported(attempts: list[LLMAttempt], error: str, text: str) -> TriageRes
     The last answer's verdict is kept (parsed without the evidence check) so the reviewer sees
     what the model thought; the result is marked for review and never archived or sent.
     """
-    verdict, reason = Verdict.needs_info, None
+    verdict, reason, category = Verdict.needs_info, None, None
     for a in reversed(attempts):
         try:
             raw = json.loads(a.response_raw or "")
@@ -142,6 +142,7 @@ def _unsupported(attempts: list[LLMAttempt], error: str, text: str) -> TriageRes
                 {k: raw.get(k) for k in ("verdict", "reason", "reasons", "missing_fields")}
             )
             verdict, reason = j.verdict, j.reason
+            category = _answered_category(raw)
             break
         except (ValueError, TypeError, AttributeError):
             continue
@@ -161,8 +162,24 @@ def _unsupported(attempts: list[LLMAttempt], error: str, text: str) -> TriageRes
         notes=notes,
     )
     result = non_complaints.reconsider(result, text)
-    # the reviewer starts from the places and category the text itself gives
-    return with_complaint(result, None, text, places.resolve(text))
+    # The reviewer starts from the places the text gives and the category the model chose (an
+    # official name, still checked against the text's words). Its title and place are not kept:
+    # they come from an answer that failed its evidence check, and may name what the text does not.
+    draft = (
+        ComplaintDraft(
+            title=summarise(identity.mask_text(text), limit=80), category=category, regency=None, urgent=False
+        )
+        if category
+        else None
+    )
+    return with_complaint(result, draft, text, places.resolve(text))
+
+
+def _answered_category(raw: object) -> str | None:
+    """The category of a rejected answer when it is an official name, else None."""
+    complaint = raw.get("complaint") if isinstance(raw, dict) else None
+    name = complaint.get("category") if isinstance(complaint, dict) else None
+    return name if isinstance(name, str) and name in reference.category_names() else None
 
 
 def decide(

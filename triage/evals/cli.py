@@ -328,7 +328,7 @@ def run_eval(
         err.print(f"{loaded} recorded model answers read from {answers_path}", highlight=False)
     cache = runner_mod.EvalCache(db, settings.llm_model, prompt.hash)
     with judge_factory(settings, prompt) as judge:
-        runner = runner_mod.Runner(judge=judge, cache=cache)
+        runner = runner_mod.Runner(judge=judge, cache=cache, review_threshold=settings.review_threshold)
         all_runs = _judge_all(cases, runner, err, repeat=repeat, no_cache=no_cache)
     if answers_path is not None:
         keys = [llm_cache.judgement_key(settings.llm_model, prompt.hash, c.text) for c in cases]

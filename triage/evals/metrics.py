@@ -210,11 +210,41 @@ def _extras(
         ],
         "scored": {name: sum(1 for f in flags if f[name] is not None) for name in ("reason", *FIELDS)},
         "needs_info_share": _ratio(sum(1 for p in ok if p.get("verdict") == "needs_info"), n),
-        "review_share": _ratio(sum(1 for p in ok if p.get("needs_review")), n),
+        "review_share": _ratio(sum(1 for p in ok if sent_to_review(p)), n),
+        **_silenced(cases, preds),
         "decided_by": dict(Counter(str(p.get("decided_by")) for p in ok)),
         "cached": sum(1 for p in preds if p.get("cached")),
         "latency_ms": _distribution(latencies),
         "tokens": _distribution([float(t) for t in tokens]),
+    }
+
+
+def sent_to_review(pred: Prediction) -> bool:
+    """Whether a person sees this report: the worker's outcome, or the flag on older predictions."""
+    if "outcome" in pred:
+        return pred["outcome"] == "review"
+    return bool(pred.get("needs_review"))
+
+
+def _silenced(cases: Sequence[EvalCase], preds: Sequence[Prediction]) -> dict[str, Any]:
+    """False rejections no person would see: the costliest error, apart from the ones review catches.
+
+    `false_rejection_rate` counts every valid complaint judged invalid; a rejection below the
+    review threshold is still read by a reviewer before it is archived. What is left is a citizen
+    silenced unseen. Predictions without an outcome (older runs) count as archived: unknown is
+    not safe.
+    """
+    expected_valid = [
+        (c, p) for c, p in zip(cases, preds, strict=True) if c.expected.verdict is Verdict.valid
+    ]
+    rejected = [
+        (c, p) for c, p in expected_valid if p.get("verdict") == Verdict.invalid.value and not p.get("error")
+    ]
+    unseen = [c.id for c, p in rejected if not sent_to_review(p)]
+    return {
+        "false_rejections_to_review": len(rejected) - len(unseen),
+        "false_rejections_archived": unseen,
+        "archived_false_rejection_rate": _ratio(len(unseen), len(expected_valid)),
     }
 
 

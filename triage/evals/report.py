@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from triage.evals.metrics import CONTRACT_KEYS, FIELDS, LOWER_IS_BETTER, VERDICTS
+from triage.evals.metrics import CONTRACT_KEYS, FIELDS, LOWER_IS_BETTER, VERDICTS, sent_to_review
 from triage.schema import EvalCase
 
 Prediction = dict[str, Any]
@@ -54,6 +54,7 @@ def wrong_cases(cases: list[EvalCase], preds: list[Prediction]) -> list[dict[str
                 **p,
                 "wrong": wrong,
                 "false_rejection": false_rejection,
+                "to_review": sent_to_review(p),
                 "text": text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "…",
                 "order": (0 if false_rejection else 1 if "verdict" in wrong or p.get("error") else 2),
             }
@@ -148,6 +149,8 @@ def render_markdown(ctx: dict[str, Any]) -> str:
         f"needs_info share {_fmt(m.get('needs_info_share'))}, review share {_fmt(m.get('review_share'))}, "
         f"cached {m.get('cached')}, decided by {m.get('decided_by')}",
         "",
+        _false_rejections_line(m),
+        "",
         "## Distributions",
         "",
         "| | min | p50 | p90 | p95 | max | mean |",
@@ -190,11 +193,20 @@ def render_markdown(ctx: dict[str, Any]) -> str:
                 out.append(f"- {key}: expected `{exp.get(key)}`, got `{w.get(key)}`")
         out.append(
             f"- decided by {w.get('decided_by')}, confidence {_fmt(w.get('confidence'))}, "
-            f"review {w.get('needs_review')}"
+            f"outcome {w.get('outcome') or '-'}, seen by a reviewer {w['to_review']}"
         )
         out += [f"- reason: {r['statement']} — “{r['evidence']}”" for r in w.get("reasons") or []]
         out += ["", "> " + w["text"].replace("\n", "\n> "), ""]
     return "\n".join(out) + "\n"
+
+
+def _false_rejections_line(m: dict[str, Any]) -> str:
+    unseen = m.get("false_rejections_archived") or []
+    return (
+        f"false rejections sent to a reviewer {m.get('false_rejections_to_review')}, archived unseen "
+        f"{len(unseen)} (rate {_fmt(m.get('archived_false_rejection_rate'))})"
+        + (f": {', '.join(unseen)}" if unseen else "")
+    )
 
 
 def write(out_dir: Path, ctx: dict[str, Any]) -> tuple[Path, Path]:

@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
+from triage import policy
 from triage.config import Settings
 from triage.db import now_iso
 from triage.evals import metrics as metrics_mod
@@ -148,8 +149,14 @@ def prediction_row(
     tokens: int = 0,
     cached: bool = False,
     error: str | None = None,
+    review_threshold: float = Settings.model_fields["review_threshold"].default,
 ) -> Prediction:
-    """One predictions.jsonl line: the contract fields first, then what explains them."""
+    """One predictions.jsonl line: the contract fields first, then what explains them.
+
+    `outcome` is where the worker would send this result (`policy.route`, with the gate open):
+    a rejection below the review threshold goes to a person, so only an `archived` false
+    rejection silences a citizen unseen.
+    """
     complaint = result.complaint if result else None
     loc = complaint.location if complaint else (result.location if result else None)  # rejections
     row: Prediction = {
@@ -166,6 +173,9 @@ def prediction_row(
         "decided_by": result.decided_by if result else None,
         "confidence": result.confidence if result else None,
         "needs_review": result.needs_review if result else None,
+        "outcome": (
+            policy.route(result, gate_open=True, review_threshold=review_threshold).value if result else None
+        ),
         "missing_fields": [m.value for m in result.missing_fields] if result else [],
         "reasons": [r.model_dump() for r in result.reasons] if result else [],
         "rules": result.rules if result else [],
@@ -192,6 +202,7 @@ class Runner:
     judge: Judge
     cache: EvalCache | None = None
     on_case: Callable[[Prediction], None] | None = None
+    review_threshold: float = Settings.model_fields["review_threshold"].default
     stats: RunStats = field(default_factory=RunStats)
 
     def one(self, case: EvalCase, *, read: bool = True, write: bool = True) -> Prediction:
@@ -205,7 +216,12 @@ class Runner:
             if hit is not None:
                 self.stats.cache_hits += 1
                 return prediction_row(
-                    case, hit.result, latency_ms=hit.latency_ms, tokens=hit.tokens, cached=True
+                    case,
+                    hit.result,
+                    latency_ms=hit.latency_ms,
+                    tokens=hit.tokens,
+                    cached=True,
+                    review_threshold=self.review_threshold,
                 )
         self.stats.judged += 1
         started = time.perf_counter()
@@ -217,7 +233,13 @@ class Runner:
             return prediction_row(case, None, latency_ms=elapsed, error=f"{type(exc).__name__}: {exc}"[:1000])
         if write and self.cache is not None:
             self.cache.put(case.text, decision)
-        return prediction_row(case, decision.result, latency_ms=decision.latency_ms, tokens=decision.tokens)
+        return prediction_row(
+            case,
+            decision.result,
+            latency_ms=decision.latency_ms,
+            tokens=decision.tokens,
+            review_threshold=self.review_threshold,
+        )
 
     def run(self, cases: list[EvalCase], *, read: bool = True, write: bool = True) -> list[Prediction]:
         started = time.perf_counter()
