@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from triage.drafting import Shapes, draft_text, scan
+from triage.drafting import Shapes, draft_text, quote_allows, scan
 from triage.model_server import schema_enums, split_chat
 from triage.prompt import load_prompt
 
@@ -110,7 +110,7 @@ def vocab():
 def test_the_drafter_proposes_tokens_that_spell_the_continuation(vocab):
     import numpy as np
 
-    from triage.model_server import AnswerDrafter
+    from triage.model_server import AnswerContext, AnswerDrafter
 
     prompt = load_prompt(None)
     chat = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in prompt.messages(MESSAGE))
@@ -118,7 +118,7 @@ def test_the_drafter_proposes_tokens_that_spell_the_continuation(vocab):
         '{"reasons":[{"statement":"Jalan rusak","evidence":"rusak parah sudah 2 tahun"}],"verdict":"valid"'
     )
     ids = vocab.tokenize((chat + "<|im_start|>assistant\n" + answer).encode(), add_bos=False, special=True)
-    drafter = AnswerDrafter(vocab, max_tokens=12, enums=ENUMS)
+    drafter = AnswerDrafter(AnswerContext(vocab, ENUMS), max_tokens=12)
     drafted = drafter(np.array(ids, dtype=np.intc))
     text = vocab.detokenize(drafted.tolist()).decode()
     assert 0 < len(drafted) <= 12
@@ -126,14 +126,14 @@ def test_the_drafter_proposes_tokens_that_spell_the_continuation(vocab):
         ',"reason":null'
     ) and ',"reason":null,"missing_fields":[],"complaint":{"title":"'.startswith(text)
     # outside an answer (the user's turn) nothing is drafted
-    assert len(drafter(np.array(ids[: ids.index(drafter.im_start, 5)], dtype=np.intc))) == 0
+    assert len(drafter(np.array(ids[: ids.index(drafter.context.im_start, 5)], dtype=np.intc))) == 0
 
 
 def test_a_fault_in_drafting_drafts_nothing_instead_of_failing_the_request(vocab, monkeypatch):
     import numpy as np
 
     from triage import drafting
-    from triage.model_server import AnswerDrafter
+    from triage.model_server import AnswerContext, AnswerDrafter
 
     def broken(*args: object) -> tuple[str, bool]:
         raise RuntimeError("a bug in the drafter")
@@ -144,7 +144,50 @@ def test_a_fault_in_drafting_drafts_nothing_instead_of_failing_the_request(vocab
         vocab.tokenize((chat + '<|im_start|>assistant\n{"reasons":[{').encode(), add_bos=False, special=True),
         dtype=np.intc,
     )
-    drafter = AnswerDrafter(vocab, max_tokens=12, enums=ENUMS)
+    drafter = AnswerDrafter(AnswerContext(vocab, ENUMS), max_tokens=12)
     assert vocab.detokenize(drafter(ids).tolist()).decode() == '"statement":"'
     monkeypatch.setattr(drafting, "draft_text", broken)
     assert len(drafter(ids)) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "piece", "allowed"),
+    [
+        ("", "jalan", True),
+        ("jalan", " rusak", True),
+        ("Jalan Rusak", " parah", True),  # case and spacing as the validator compares them
+        ("jalan rusak", " parah buanget", False),  # a paraphrase: not in the message
+        ("rusak", '"}', True),  # a quote may close once it says something
+        ("", '"', False),  # but not empty
+        ("rusak sekali", '"', False),
+        ("jalan", "\\", True),  # an escape is judged when complete
+        ("jalan", "\ufffd", True),  # so is half a character
+    ],
+)
+def test_a_quote_may_only_grow_into_a_stretch_of_the_message(content, piece, allowed):
+    from triage.schema import fold_for_quote
+
+    message = fold_for_quote("Pak, jalan  rusak parah sudah 2 tahun di desa kami")
+    assert quote_allows(content, piece, message, fold_for_quote) is allowed
+
+
+def test_the_quote_guard_knows_when_the_answer_is_inside_a_quote(vocab):
+    import numpy as np
+
+    from triage.model_server import AnswerContext, QuoteGuard
+    from triage.schema import QUOTE_FIELDS, fold_for_quote
+
+    prompt = load_prompt(None)
+    chat = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in prompt.messages(MESSAGE))
+    guard = QuoteGuard(AnswerContext(vocab, ENUMS), QUOTE_FIELDS, fold_for_quote)
+
+    def ids(answer: str) -> np.ndarray:
+        text = chat + "<|im_start|>assistant\n" + answer
+        return np.array(vocab.tokenize(text.encode(), add_bos=False, special=True), dtype=np.intc)
+
+    inside = '{"reasons":[{"statement":"Jalan rusak","evidence":"rusak par'
+    assert guard.quote_so_far(ids(inside)) == "rusak par"
+    assert guard.quote_so_far(ids('{"reasons":[{"statement":"Jalan rus')) is None  # free text
+    assert guard.quote_so_far(ids(inside + 'ah"}],"verdict":"')) is None  # an enum value
+    assert guard.allows("rusak par", "ah") and not guard.allows("rusak par", "ahnya")
+    assert not guard.allows("", "pesan>")  # the wrapper around the message is not the message

@@ -28,6 +28,7 @@ def test_default_server_is_ours_with_answer_drafting_and_the_fast_sampler():
     command = _command(Settings(), Path("/m.gguf"))
     assert command[1:3] == ["-m", "triage.model_server"]
     assert _flag(command, "--answer_draft") == "12" and _flag(command, "--fast_sampler") == "true"
+    assert _flag(command, "--copy_quotes") == "true"
     # no logits for every prompt token: only a draft step needs more than the last one
     assert _flag(command, "--logits_all") == "false"
 
@@ -39,5 +40,9 @@ def test_prompt_lookup_replaces_answer_drafting_and_keeps_all_logits():
 
 
 def test_both_speedups_are_operator_settings():
-    command = _command(Settings(embedded_answer_draft=0, embedded_fast_sampler=False), Path("/m.gguf"))
+    command = _command(
+        Settings(embedded_answer_draft=0, embedded_fast_sampler=False, embedded_copy_quotes=False),
+        Path("/m.gguf"),
+    )
     assert _flag(command, "--answer_draft") == "0" and _flag(command, "--fast_sampler") == "false"
+    assert _flag(command, "--copy_quotes") == "false"

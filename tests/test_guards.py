@@ -41,6 +41,7 @@ def test_with_a_place_the_overturned_complaint_is_valid():
         "pelayanan di kantor samsat buruk sekali, petugasnya judes dan kasar ke warga",
         "ada program bantuan dari pemerintah tapi keluarga kami gak kedaftar padahal miskin",
         "banjir di perumahan kami sudah seminggu belum ditangani, air masuk rumah warga",
+        "galian pasir di sungai dekat desa kami tolong di tutup pak, takut tebingnya longsor",
     ],
 )
 def test_a_service_refused_or_ignored_is_a_grievance(text):

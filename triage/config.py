@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # Greedy decoding asks the grammar about the best token first instead of the whole vocabulary
     # (triage.model_server.GreedyGrammarSampler): the same tokens, ~a third less time per token.
     embedded_fast_sampler: bool = True
+    # While the model writes a quote, take its best token that keeps the quote a verbatim stretch
+    # of the message (triage.model_server.QuoteGuard): fewer refused answers and re-asks. Needs the
+    # fast sampler.
+    embedded_copy_quotes: bool = True
 
     prompt: Path | None = Field(default=None, description="prompt file; default prompts/triage.md")
     queue_url: str = Field(default="sqlite://", description="sqlite:// (default) or redis://host:port")

@@ -16,7 +16,8 @@ prompt, and enum values are given by the caller (from `triage.schema`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 # the longest answer suffix looked up in the examples, and the shortest that counts
@@ -182,3 +183,24 @@ def draft_text(
         closed = answer + rest + '"'
         return rest + '"' + examples.continuation(scan(closed, enums).skeleton), True
     return examples.continuation(state.skeleton), True
+
+
+def quote_allows(content: str, piece: str, message: str, fold: Callable[[str], str]) -> bool:
+    """Whether writing `piece` keeps the quote being written a stretch of the (folded) message.
+
+    `content` is the quote's JSON string body so far, `piece` a token's text. The quote must stay a
+    verbatim stretch of the message (compared as `fold` compares, i.e. as the evidence validator
+    does) and may close only when not empty. A piece that is an escape or half a character cannot be
+    judged yet and is allowed: the validator still checks the finished quote.
+    """
+    if "\\" in piece or "\ufffd" in piece or content.endswith("\\"):
+        return True
+    head, closes, _ = piece.partition('"')
+    try:
+        quote = json.loads('"' + content + head + '"')
+    except ValueError:
+        return True
+    folded = fold(quote)
+    if closes:
+        return bool(folded) and folded in message
+    return folded in message

@@ -110,6 +110,8 @@ def _command(settings: Settings, model: Path) -> list[str]:
         str(0 if settings.embedded_draft_tokens else settings.embedded_answer_draft),
         "--fast_sampler",
         str(settings.embedded_fast_sampler).lower(),
+        "--copy_quotes",
+        str(settings.embedded_copy_quotes).lower(),
         "--model",
         str(model),
         "--model_alias",

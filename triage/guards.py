@@ -118,9 +118,16 @@ def overrule(
     return result.model_copy(update=update)
 
 
+# informal writing splits the passive prefix from its verb: "di tutup", "di perbaiki", "di pungut"
+_SPLIT_DI = re.compile(r"\b(di)\s+(?=[a-z]{3,})", re.I)
+
+
 def complaint_markers(text: str) -> tuple[list[str], list[str]]:
     services = sorted({m.group(0).casefold() for m in PUBLIC_SERVICE.finditer(text)})
-    grievances = sorted({m.group(0).casefold() for m in GRIEVANCE.finditer(text)})
+    joined = _SPLIT_DI.sub(r"\1", text)
+    grievances = sorted(
+        {m.group(0).casefold() for source in (text, joined) for m in GRIEVANCE.finditer(source)}
+    )
     return services, grievances
 
 

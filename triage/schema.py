@@ -238,6 +238,11 @@ def _in_order_window(
     return None if best is None else (best[2], best[2] + best[1])
 
 
+# Answer fields that must be a verbatim stretch of the message: the embedded server keeps them so
+# while the model writes them (triage.model_server.QuoteGuard), the validator below checks them.
+QUOTE_FIELDS = frozenset({"evidence"})
+
+
 class Reason(BaseModel):
     """A short statement with a verbatim quote from the message as its evidence."""
 
