@@ -160,6 +160,9 @@ def test_a_fault_in_drafting_drafts_nothing_instead_of_failing_the_request(vocab
         ("rusak", '"}', True),  # a quote may close once it says something
         ("", '"', False),  # but not empty
         ("rusak sekali", '"', False),
+        ("rusak par", '"', False),  # not in the middle of a word
+        ("usak parah", '"', False),
+        ("rusak parah", '",', True),
         ("jalan", "\\", True),  # an escape is judged when complete
         ("jalan", "\ufffd", True),  # so is half a character
     ],
@@ -191,3 +194,13 @@ def test_the_quote_guard_knows_when_the_answer_is_inside_a_quote(vocab):
     assert guard.quote_so_far(ids(inside + 'ah"}],"verdict":"')) is None  # an enum value
     assert guard.allows("rusak par", "ah") and not guard.allows("rusak par", "ahnya")
     assert not guard.allows("", "pesan>")  # the wrapper around the message is not the message
+
+
+def test_the_messages_own_next_words_continue_a_quote_wherever_it_has_them():
+    from triage.drafting import quote_continuations
+    from triage.schema import fold_for_quote
+
+    message = fold_for_quote("lapor pak ada orang ganteng di sini, yaitu saya. ada lagi")
+    assert quote_continuations("ad", message, fold_for_quote) == ["a orang ganteng ", "a lagi"]
+    assert quote_continuations("Yaitu  saya", message, fold_for_quote) == [". ada lagi"]
+    assert quote_continuations("adalah", message, fold_for_quote) == []

@@ -17,6 +17,7 @@ prompt, and enum values are given by the caller (from `triage.schema`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -190,8 +191,9 @@ def quote_allows(content: str, piece: str, message: str, fold: Callable[[str], s
 
     `content` is the quote's JSON string body so far, `piece` a token's text. The quote must stay a
     verbatim stretch of the message (compared as `fold` compares, i.e. as the evidence validator
-    does) and may close only when not empty. A piece that is an escape or half a character cannot be
-    judged yet and is allowed: the validator still checks the finished quote.
+    does) and may close only when not empty and on the message's word boundaries. A piece that is
+    an escape or half a character cannot be judged yet and is allowed: the validator still checks
+    the finished quote.
     """
     if "\\" in piece or "\ufffd" in piece or content.endswith("\\"):
         return True
@@ -201,6 +203,26 @@ def quote_allows(content: str, piece: str, message: str, fold: Callable[[str], s
     except ValueError:
         return True
     folded = fold(quote)
-    if closes:
-        return bool(folded) and folded in message
+    if closes:  # a whole stretch: it starts and ends where the message's words do
+        return bool(folded) and re.search(r"(?<!\w)" + re.escape(folded) + r"(?!\w)", message) is not None
     return folded in message
+
+
+def quote_continuations(content: str, message: str, fold: Callable[[str], str], limit: int = 8) -> list[str]:
+    """What follows the quote being written at each place the (folded) message has it.
+
+    When none of the model's best tokens keeps its quote verbatim, the sampler picks among the
+    first tokens of these (the message's own next words) and the closing quote mark.
+    """
+    try:
+        quote = fold(json.loads('"' + content + '"'))
+    except ValueError:
+        return []
+    out: list[str] = []
+    at = message.find(quote)
+    while at != -1 and len(out) < limit:
+        rest = message[at + len(quote) : at + len(quote) + 16]
+        if rest and rest not in out:
+            out.append(rest)
+        at = message.find(quote, at + 1)
+    return out

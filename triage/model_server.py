@@ -185,12 +185,18 @@ class QuoteGuard:
         return state.content
 
     def allows(self, quote: str, piece: str) -> bool:
+        return drafting.quote_allows(quote, piece, self._folded_message(), self.fold)
+
+    def continuations(self, quote: str) -> list[str]:
+        return drafting.quote_continuations(quote, self._folded_message(), self.fold)
+
+    def _folded_message(self) -> str:
         message = self.context.message
         if message is not self._raw:
             self._raw = message
             inner = message.replace(PESAN_OPEN, " ").replace(PESAN_CLOSE, " ")
             self._folded = self.fold(inner)
-        return drafting.quote_allows(quote, piece, self._folded, self.fold)
+        return self._folded
 
 
 class GreedyGrammarSampler:
@@ -293,8 +299,23 @@ class GreedyGrammarSampler:
                 piece = self.llama.detokenize([token]).decode("utf-8", "replace")
                 if self.guard.allows(quote, piece) and self._allowed(int(i)):
                     return token
+            return self._copied_token(quote)
         except Exception:  # noqa: BLE001
             log.exception("quote guard failed; leaving the model be for this token")
+        return None
+
+    def _copied_token(self, quote: str) -> int | None:
+        """None of the best tokens keeps the quote: the likeliest of the message's own next token
+        (wherever the message has the quote) and the closing quote mark."""
+        assert self.guard is not None
+        texts = [*self.guard.continuations(quote), '"']
+        candidates = {t for text in texts for t in self.llama.tokenize(text.encode(), add_bos=False)[:1]}
+        logits = self._view["logit"]
+        ranked = sorted(candidates, key=lambda t: -float(logits[t]))
+        for token in ranked:
+            piece = self.llama.detokenize([token]).decode("utf-8", "replace")
+            if np.isfinite(logits[token]) and self.guard.allows(quote, piece) and self._allowed(token):
+                return token
         return None
 
     def accept(self, token: int) -> None:
