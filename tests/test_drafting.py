@@ -95,6 +95,12 @@ def test_split_chat_reads_chatml_turns():
         '<|im_start|>assistant\n{"a":1}<|im_end|>\n<|im_start|>user\n<pesan>\nB\n</pesan><|im_end|>\n'
     )
     assert split_chat(text) == (['{"a":1}'], "<pesan>\nB\n</pesan>")
+    # a re-ask appends the refused answer and the error; the message to quote stays the citizen's
+    reask = (
+        text
+        + '<|im_start|>assistant\n{"b":2}<|im_end|>\n<|im_start|>user\nevidence "X" is not in it<|im_end|>\n'
+    )
+    assert split_chat(reask) == (['{"a":1}', '{"b":2}'], "<pesan>\nB\n</pesan>")
 
 
 @pytest.fixture(scope="module")

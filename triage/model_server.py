@@ -69,17 +69,24 @@ def schema_enums() -> dict[str, list[str]]:
 
 
 def split_chat(text: str) -> tuple[list[str], str]:
-    """The assistant answers and the last user message of a ChatML conversation."""
+    """The assistant answers and the citizen's message of a ChatML conversation.
+
+    The message is the last user turn holding a <pesan> block: a re-ask appends a user turn with
+    the validation error (which repeats the refused quote), and that is not what a quote may copy.
+    Without any <pesan> block, the last user turn.
+    """
     answers: list[str] = []
-    message = ""
+    last_user, message = "", ""
     for turn in text.split(IM_START)[1:]:
         role, _, body = turn.partition("\n")
         body = body.split(IM_END)[0]
         if role == "assistant":
             answers.append(body)
         elif role == "user":
-            message = body
-    return answers, message
+            last_user = body
+            if PESAN_OPEN in body:
+                message = body
+    return answers, message or last_user
 
 
 class AnswerContext:
