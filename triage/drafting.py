@@ -198,9 +198,8 @@ def quote_allows(content: str, piece: str, message: str, fold: Callable[[str], s
     if "\\" in piece or "\ufffd" in piece or content.endswith("\\"):
         return True
     head, closes, _ = piece.partition('"')
-    try:
-        quote = json.loads('"' + content + head + '"')
-    except ValueError:
+    quote = _string_body(content + head)
+    if quote is None:
         return True
     folded = fold(quote)
     if closes:  # a whole stretch: it starts and ends where the message's words do
@@ -214,10 +213,10 @@ def quote_continuations(content: str, message: str, fold: Callable[[str], str], 
     When none of the model's best tokens keeps its quote verbatim, the sampler picks among the
     first tokens of these (the message's own next words) and the closing quote mark.
     """
-    try:
-        quote = fold(json.loads('"' + content + '"'))
-    except ValueError:
+    body = _string_body(content)
+    if body is None:
         return []
+    quote = fold(body)
     out: list[str] = []
     at = message.find(quote)
     while at != -1 and len(out) < limit:
@@ -226,3 +225,11 @@ def quote_continuations(content: str, message: str, fold: Callable[[str], str], 
             out.append(rest)
         at = message.find(quote, at + 1)
     return out
+
+
+def _string_body(body: str) -> str | None:
+    """A JSON string's body with its escapes read, or None when it is not one (yet)."""
+    try:
+        return str(json.loads('"' + body + '"'))
+    except ValueError:
+        return None

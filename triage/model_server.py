@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from triage import drafting
+from triage.prompt import PESAN_CLOSE, PESAN_OPEN
 
 log = logging.getLogger(__name__)
 
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
 ASSISTANT = IM_START + "assistant\n"
-PESAN_OPEN, PESAN_CLOSE = "<pesan>", "</pesan>"
 # best tokens tried, in order, for one that keeps a quote verbatim, before leaving the model be
 QUOTE_CANDIDATES = 32
 
@@ -289,12 +289,8 @@ class GreedyGrammarSampler:
         """
         assert self.guard is not None
         try:
-            ids = (
-                self.llama.input_ids[: self.llama.n_tokens + idx + 1]
-                if idx < 0
-                else self.llama.input_ids[: idx + 1]
-            )
-            quote = self.guard.quote_so_far(ids)
+            # idx counts back from the last evaluated token (Llama.sample passes idx - n_tokens)
+            quote = self.guard.quote_so_far(self.llama.input_ids[: self.llama.n_tokens + idx + 1])
             if quote is None:
                 return None
             logits = self._view["logit"]

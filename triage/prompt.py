@@ -14,6 +14,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+# The tags around the citizen's text in the user template; a message cannot write them itself.
+PESAN_OPEN, PESAN_CLOSE = "<pesan>", "</pesan>"
+
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 DEFAULT_PROMPT = PROMPTS_DIR / "triage.toml"
 
@@ -45,7 +48,7 @@ class Prompt:
         return f"{self.spec.version}@{self.hash[:12]}"
 
     def render_user(self, text: str) -> str:
-        safe = text.replace("<pesan>", "‹pesan›").replace("</pesan>", "‹/pesan›")
+        safe = text.replace(PESAN_OPEN, "‹pesan›").replace(PESAN_CLOSE, "‹/pesan›")
         return self.spec.user_template.replace("{text}", safe)
 
     def messages(self, text: str) -> list[dict[str, str]]:

@@ -34,6 +34,7 @@ from triage.schema import SCHEMA_VERSION, EvalCase, TriageResult
 Judge = Callable[[str, str], Decision]
 JudgeFactory = Callable[[Settings, Prompt], contextlib.AbstractContextManager[Judge]]
 Prediction = dict[str, Any]
+DEFAULT_REVIEW_THRESHOLD: float = Settings.model_fields["review_threshold"].default
 
 
 # ---------------------------------------------------------------- the real judge
@@ -149,7 +150,7 @@ def prediction_row(
     tokens: int = 0,
     cached: bool = False,
     error: str | None = None,
-    review_threshold: float = Settings.model_fields["review_threshold"].default,
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
 ) -> Prediction:
     """One predictions.jsonl line: the contract fields first, then what explains them.
 
@@ -202,7 +203,7 @@ class Runner:
     judge: Judge
     cache: EvalCache | None = None
     on_case: Callable[[Prediction], None] | None = None
-    review_threshold: float = Settings.model_fields["review_threshold"].default
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD
     stats: RunStats = field(default_factory=RunStats)
 
     def one(self, case: EvalCase, *, read: bool = True, write: bool = True) -> Prediction:
