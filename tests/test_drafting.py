@@ -71,6 +71,36 @@ def test_a_quote_being_copied_continues_with_the_message_words():
     assert text == ""
 
 
+def test_a_title_is_guessed_from_the_statement_it_restates_as_the_examples_do():
+    assert SHAPES.echoes == {"title": "statement"}  # learned from the prompt's example answers
+    head = (
+        '{"reasons":[{"statement":"Bansos PKH tidak cair 6 bulan di Desa Kaliwungu","evidence":"ga cair"}],'
+    )
+    head += '"verdict":"valid","reason":null,"missing_fields":[],"complaint":{"title":"'
+    text, sure = draft_text(head, SHAPES, MESSAGE, ENUMS)
+    assert text.startswith("Bansos PKH tidak cair") and not sure
+    # while the title still restates it (case aside), its next words; once it departs, no guess
+    text, _ = draft_text(head + "bansos PKH tidak", SHAPES, MESSAGE, ENUMS)
+    assert text.startswith(" cair 6 bulan")
+    text, _ = draft_text(head + "Bantuan sosial", SHAPES, MESSAGE, ENUMS)
+    assert text == ""
+    # the statement itself has nothing earlier to restate
+    assert draft_text('{"reasons":[{"statement":"', SHAPES, MESSAGE, ENUMS)[0] == ""
+
+
+def test_echoes_need_most_answers_to_agree():
+    shapes = Shapes.of(
+        [
+            '{"a":"Jalan rusak","b":"Jalan berlubang"}',
+            '{"a":"Listrik padam","b":"Warga mengeluh"}',
+            '{"a":"Air mati","b":"Tidak ada air"}',
+        ],
+        {},
+    )
+    assert shapes.echoes == {}  # one answer in three is not a habit
+    assert Shapes.of(['{"a":"X y","b":"X z"}', '{"a":"P q","b":"P r"}'], {}).echoes == {"b": "a"}
+
+
 @pytest.mark.parametrize("held_out", range(len(EXAMPLES)))
 def test_most_of_an_unseen_answer_is_drafted_right(held_out: int):
     """Leave one example answer out and write it one character at a time: how much of it would
@@ -170,14 +200,35 @@ def test_a_fault_in_drafting_drafts_nothing_instead_of_failing_the_request(vocab
         ("usak parah", '"', False),
         ("rusak parah", '",', True),
         ("jalan", "\\", True),  # an escape is judged when complete
-        ("jalan", "\ufffd", True),  # so is half a character
+        ("jalan", " ", True),
+        ("jala", " ", False),  # a space must be where the message has one ("jalan", not "jala ")
+        ("jala ", "n", False),
     ],
 )
 def test_a_quote_may_only_grow_into_a_stretch_of_the_message(content, piece, allowed):
     from triage.schema import fold_for_quote
 
     message = fold_for_quote("Pak, jalan  rusak parah sudah 2 tahun di desa kami")
-    assert quote_allows(content, piece, message, fold_for_quote) is allowed
+    assert quote_allows(content, piece.encode(), message, fold_for_quote) is allowed
+
+
+def test_a_character_written_in_several_tokens_must_begin_one_the_message_has_next():
+    """A byte-level tokenizer writes "۱" (an Arabic-Indic digit) as two tokens of one byte each.
+    Letting any half character through let a live answer leave the message after "dana " and run
+    on to the length limit in another script's digits."""
+    from triage.schema import fold_for_quote
+
+    message = fold_for_quote("dana yg katanya 1 M untuk stiap desa, beli di Café Kopi")
+    digit = "۱".encode()
+    assert not quote_allows("dana ", digit[:1], message, fold_for_quote)
+    assert not quote_allows("dana", b" " + digit[:1], message, fold_for_quote)
+    assert not quote_allows("dana", b"\xff", message, fold_for_quote)  # no character begins so
+    e_acute = "é".encode()
+    assert quote_allows("beli di Caf", e_acute[:1], message, fold_for_quote)
+    assert quote_allows("beli di Caf", e_acute[1:], message, fold_for_quote, pending=e_acute[:1])
+    assert not quote_allows("beli di Caf", "è".encode()[1:], message, fold_for_quote, pending=e_acute[:1])
+    # after a space the message must go on with that character after a space, not inside a word
+    assert not quote_allows("di Caf ", e_acute[:1], message, fold_for_quote)
 
 
 def test_the_quote_guard_knows_when_the_answer_is_inside_a_quote(vocab):
@@ -195,11 +246,13 @@ def test_the_quote_guard_knows_when_the_answer_is_inside_a_quote(vocab):
         return np.array(vocab.tokenize(text.encode(), add_bos=False, special=True), dtype=np.intc)
 
     inside = '{"reasons":[{"statement":"Jalan rusak","evidence":"rusak par'
-    assert guard.quote_so_far(ids(inside)) == "rusak par"
+    assert guard.quote_so_far(ids(inside)) == ("rusak par", b"")
     assert guard.quote_so_far(ids('{"reasons":[{"statement":"Jalan rus')) is None  # free text
     assert guard.quote_so_far(ids(inside + 'ah"}],"verdict":"')) is None  # an enum value
-    assert guard.allows("rusak par", "ah") and not guard.allows("rusak par", "ahnya")
-    assert not guard.allows("", "pesan>")  # the wrapper around the message is not the message
+    assert guard.allows("rusak par", b"ah") and not guard.allows("rusak par", b"ahnya")
+    assert not guard.allows("", b"pesan>")  # the wrapper around the message is not the message
+    # a quote that has left the message (the model went unguarded) is known to have strayed
+    assert guard.strayed("rusak parah buanget") and not guard.strayed("Rusak  parah")
 
 
 def test_the_messages_own_next_words_continue_a_quote_wherever_it_has_them():

@@ -35,6 +35,7 @@ class _Garbage(BaseHTTPRequestHandler):
 
     body = "this is not json at all"
     status = 200
+    finish_reason = "stop"
     calls = 0
     last_request: dict | None = None
 
@@ -47,7 +48,11 @@ class _Garbage(BaseHTTPRequestHandler):
             "created": 0,
             "model": "m",
             "choices": [
-                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": self.body}}
+                {
+                    "index": 0,
+                    "finish_reason": self.finish_reason,
+                    "message": {"role": "assistant", "content": self.body},
+                }
             ],
             "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
         }
@@ -97,6 +102,20 @@ def test_garbage_answers_go_to_review_with_every_attempt_recorded(broken_server)
     assert all(a.response_raw == "this is not json at all" for a in decision.attempts)
     assert all(a.error and a.error.startswith("validation") for a in decision.attempts)
     assert decision.tokens == 30
+
+
+def test_an_answer_cut_off_by_max_tokens_goes_to_review_with_the_attempt_recorded(broken_server):
+    """Seen live: the model ran on in another script's digits inside a quote until max_tokens.
+    instructor raises at once (no re-ask); the report must reach a person, not fail or wait."""
+    url, handler = broken_server
+    handler.finish_reason = "length"
+    handler.body = '{"reasons":[{"statement":"Dana desa","evidence":"dana ۱۰۰۰۰۰۰۰'
+    decision = pipeline.decide("r1", TEXT, LLM(fast_settings(llm_max_attempts=2), url), load_prompt())
+    assert handler.calls == 1  # the same question would run away again
+    assert decision.result.needs_review and decision.result.verdict is not Verdict.invalid
+    (attempt,) = decision.attempts
+    assert attempt.response_raw == handler.body and attempt.completion_tokens == 5
+    assert attempt.error is not None and attempt.error.startswith("cut off")
 
 
 def test_a_rejection_that_fails_validation_is_kept_for_review_not_archived(broken_server):

@@ -16,6 +16,7 @@ prompt, and enum values are given by the caller (from `triage.schema`).
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -39,6 +40,7 @@ class JsonState:
     content: str = ""  # the string written so far, when in_string
     skeleton: str = ""
     value_starts: list[int] = field(default_factory=list)  # skeleton offsets just after a value's '"'
+    texts: list[tuple[str | None, str]] = field(default_factory=list)  # finished free-text values
 
 
 def scan(text: str, enums: Mapping[str, Sequence[str]]) -> JsonState:
@@ -72,8 +74,11 @@ def scan(text: str, enums: Mapping[str, Sequence[str]]) -> JsonState:
                 if stack:
                     stack[-1][1] = word
                 out.append(word + '"')
+            elif state.key in enums:
+                out.append(word + '"')
             else:
-                out.append((word if state.key in enums else "") + '"')
+                out.append('"')
+                state.texts.append((state.key, word))
             buf = []
             continue
         if ch == '"':
@@ -113,15 +118,25 @@ def scan(text: str, enums: Mapping[str, Sequence[str]]) -> JsonState:
 
 @dataclass(frozen=True)
 class Shapes:
-    """The example answers' skeletons, each with the places where a string value begins."""
+    """The example answers' skeletons, each with the places where a string value begins.
+
+    `echoes` maps a free-text key to an earlier one whose value it tends to restate: in the
+    examples a complaint's title begins like the statement that explains it ("Bansos PKH tidak
+    cair 6 bulan" after "Bansos PKH tidak cair 6 bulan, tetapi tidak disebut di mana").
+    """
 
     skeletons: tuple[str, ...]
     stops: tuple[tuple[int, ...], ...]
+    echoes: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, examples: Sequence[str], enums: Mapping[str, Sequence[str]]) -> Shapes:
         states = [scan(e, enums) for e in examples]
-        return cls(tuple(s.skeleton for s in states), tuple(tuple(s.value_starts) for s in states))
+        return cls(
+            tuple(s.skeleton for s in states),
+            tuple(tuple(s.value_starts) for s in states),
+            _echoes([s.texts for s in states]),
+        )
 
     def continuation(self, skeleton: str) -> str:
         """What follows the answer's skeleton in the best-matching example, up to the next value.
@@ -140,6 +155,41 @@ class Shapes:
                         return shape[end:nxt]
                     at = shape.find(tail, at + 1)
         return ""
+
+
+def _first_word(text: str) -> str:
+    return text.split(" ", 1)[0].casefold()
+
+
+def _echoes(answers: Sequence[Sequence[tuple[str | None, str]]]) -> dict[str, str]:
+    """For each free-text key, the earlier key whose value begins with the same word in most of
+    the answers that have both (at least two, and at least half of them)."""
+    agree: dict[tuple[str, str], int] = {}
+    both: dict[tuple[str, str], int] = {}
+    for texts in answers:
+        seen: dict[str, str] = {}
+        for key, value in texts:
+            if key is None:
+                continue
+            for earlier, before in seen.items():
+                if earlier != key:
+                    pair = (key, earlier)
+                    both[pair] = both.get(pair, 0) + 1
+                    agree[pair] = agree.get(pair, 0) + (_first_word(value) == _first_word(before))
+            seen.setdefault(key, value)
+    echoes: dict[str, str] = {}
+    for (key, earlier), n in sorted(agree.items(), key=lambda kv: -kv[1]):
+        if key not in echoes and n >= 2 and 2 * n >= both[(key, earlier)]:
+            echoes[key] = earlier
+    return echoes
+
+
+def _free_text(content: str, echo: str | None, message: str) -> str:
+    """A guess at how a free-text value goes on: the earlier value it restates, while it still
+    does (case aside), else the message's words after its last few characters."""
+    if echo is not None and echo.casefold().startswith(content.casefold()):
+        return echo[len(content) : len(content) + _MAX_COPY_CHARS]
+    return _message_copy(content, message)
 
 
 def _enum_completion(content: str, values: Sequence[str]) -> tuple[str, bool]:
@@ -177,7 +227,9 @@ def draft_text(
             return examples.continuation(state.skeleton), True
         values = enums.get(state.key or "")
         if values is None:
-            return _message_copy(state.content, message), False
+            source = examples.echoes.get(state.key or "")
+            echo = next((v for k, v in state.texts if k == source), None) if source else None
+            return _free_text(state.content, echo, message), False
         rest, unique = _enum_completion(state.content, values)
         if not unique:
             return rest, True
@@ -186,25 +238,57 @@ def draft_text(
     return examples.continuation(state.skeleton), True
 
 
-def quote_allows(content: str, piece: str, message: str, fold: Callable[[str], str]) -> bool:
+def quote_allows(
+    content: str, piece: bytes, message: str, fold: Callable[[str], str], pending: bytes = b""
+) -> bool:
     """Whether writing `piece` keeps the quote being written a stretch of the (folded) message.
 
-    `content` is the quote's JSON string body so far, `piece` a token's text. The quote must stay a
-    verbatim stretch of the message (compared as `fold` compares, i.e. as the evidence validator
-    does) and may close only when not empty and on the message's word boundaries. A piece that is
-    an escape or half a character cannot be judged yet and is allowed: the validator still checks
-    the finished quote.
+    `content` is the quote's JSON string body so far, `piece` a token's bytes, and `pending` the
+    bytes of a character the quote has begun but not finished: a byte-level tokenizer writes a
+    character outside ASCII in several tokens. The quote must stay a verbatim stretch of the
+    message (compared as `fold` compares, i.e. as the evidence validator does), an unfinished
+    character must begin one the message has next, and the quote may close only when not empty
+    and on the message's word boundaries. An escape is judged when complete: the validator still
+    checks the finished quote.
     """
-    if "\\" in piece or "\ufffd" in piece or content.endswith("\\"):
+    if b"\\" in piece or content.endswith("\\"):
         return True
-    head, closes, _ = piece.partition('"')
-    quote = _string_body(content + head)
+    split = split_utf8(pending + piece)
+    if split is None:
+        return False  # bytes no character begins with
+    text, unfinished = split
+    head, closes, _ = text.partition('"')
+    quote = string_body(content + head)
     if quote is None:
         return True
-    folded = fold(quote)
     if closes:  # a whole stretch: it starts and ends where the message's words do
+        folded = fold(quote)
         return bool(folded) and re.search(r"(?<!\w)" + re.escape(folded) + r"(?!\w)", message) is not None
-    return folded in message
+    so_far = fold_open(quote, fold)
+    if not unfinished:
+        return so_far in message
+    at = message.find(so_far)
+    while at != -1:
+        if message[at + len(so_far) : at + len(so_far) + 1].encode().startswith(unfinished):
+            return True
+        at = message.find(so_far, at + 1)
+    return False
+
+
+def fold_open(quote: str, fold: Callable[[str], str]) -> str:
+    """A quote still being written, folded with its trailing space kept: "lada " may go on only
+    where the message has "lada " ("ladang" does not), which `fold` alone would not tell."""
+    return fold(quote + "\x01")[:-1]
+
+
+def split_utf8(data: bytes) -> tuple[str, bytes] | None:
+    """The characters `data` spells, and the bytes of one it has begun; None if it is not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        text = decoder.decode(data, final=False)
+    except UnicodeDecodeError:
+        return None
+    return text, decoder.getstate()[0]
 
 
 def quote_continuations(content: str, message: str, fold: Callable[[str], str], limit: int = 8) -> list[str]:
@@ -213,10 +297,10 @@ def quote_continuations(content: str, message: str, fold: Callable[[str], str], 
     When none of the model's best tokens keeps its quote verbatim, the sampler picks among the
     first tokens of these (the message's own next words) and the closing quote mark.
     """
-    body = _string_body(content)
+    body = string_body(content)
     if body is None:
         return []
-    quote = fold(body)
+    quote = fold_open(body, fold)
     out: list[str] = []
     at = message.find(quote)
     while at != -1 and len(out) < limit:
@@ -227,7 +311,7 @@ def quote_continuations(content: str, message: str, fold: Callable[[str], str], 
     return out
 
 
-def _string_body(body: str) -> str | None:
+def string_body(body: str) -> str | None:
     """A JSON string's body with its escapes read, or None when it is not one (yet)."""
     try:
         return str(json.loads('"' + body + '"'))

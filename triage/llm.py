@@ -15,7 +15,7 @@ from typing import Any
 
 import instructor
 import openai
-from instructor.core import InstructorRetryException
+from instructor.core import IncompleteOutputException, InstructorRetryException
 from tenacity import (
     Retrying,
     retry_if_exception,
@@ -59,6 +59,16 @@ def _is_transient_cause(exc: BaseException) -> bool:
     return cause is not None and cause is not exc and _is_transient(cause)
 
 
+def _content(response: Any) -> str | None:
+    """What the model wrote, from an OpenAI chat completion (or whatever came back instead)."""
+    if response is None:
+        return None
+    try:
+        return response.choices[0].message.content
+    except (AttributeError, IndexError):
+        return str(response)[:4000]
+
+
 @dataclass
 class AttemptRecorder:
     """Collects one `LLMAttempt` per model call through instructor's hooks."""
@@ -90,15 +100,23 @@ class AttemptRecorder:
 
     def on_response(self, response: Any) -> None:
         attempt = self._new()
-        try:
-            attempt.response_raw = response.choices[0].message.content
-        except (AttributeError, IndexError):
-            attempt.response_raw = str(response)[:4000]
+        attempt.response_raw = _content(response)
         usage = getattr(response, "usage", None)
         if usage is not None:
             attempt.prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
             attempt.completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
         self.attempts.append(attempt)
+
+    def on_cut_off(self, error: IncompleteOutputException) -> None:
+        """An answer stopped by max_tokens: marked on its attempt (recorded here if the response
+        hook did not see it)."""
+        seen = self.attempts[-1] if self.attempts and self.attempts[-1].error is None else None
+        if seen is None or seen.response_raw != _content(error.last_completion):
+            if error.last_completion is not None:
+                self.on_response(error.last_completion)
+            else:
+                self.attempts.append(self._new())
+        self.attempts[-1].error = f"cut off: {error}"[:2000]
 
     def on_error(self, error: Exception, *args: Any, **kwargs: Any) -> None:
         attempt = self._new()
@@ -167,6 +185,11 @@ class LLM:
         )
         try:
             return retrying(ask)
+        except IncompleteOutputException as exc:
+            # A runaway answer is a bad answer, not a fault to retry: instructor does not re-ask it,
+            # and the same question at temperature 0 would run away again. A person decides.
+            recorder.on_cut_off(exc)
+            raise LLMGaveUp("the answer ran to the max_tokens limit", f"cut off: {exc}") from exc
         except InstructorRetryException as exc:
             if _is_transient_cause(exc):
                 raise LLMUnavailable(str(exc.__cause__)) from exc

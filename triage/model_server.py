@@ -104,8 +104,9 @@ class AnswerContext:
         self.shapes = drafting.Shapes((), ())
         self.message = ""
 
-    def answer(self, input_ids: np.ndarray) -> str | None:
-        """The answer written so far, or None when the ids end elsewhere or inside a character."""
+    def answer_split(self, input_ids: np.ndarray) -> tuple[str, bytes] | None:
+        """The answer written so far and the bytes of a character it has begun but not finished;
+        None when the ids end outside an answer."""
         starts = np.flatnonzero(input_ids == self.im_start)
         if len(starts) == 0:
             return None
@@ -116,10 +117,15 @@ class AnswerContext:
             answers, self.message = split_chat(text)
             self.shapes = drafting.Shapes.of(answers, self.enums)
             self._prefix_key = key
-        tail = self.llama.detokenize(input_ids[start:].tolist(), special=True).decode("utf-8", "replace")
-        if not tail.startswith(ASSISTANT) or "\ufffd" in tail:
-            return None  # not an answer, or stopped inside a multi-byte character
-        return tail[len(ASSISTANT) :]
+        tail = self.llama.detokenize(input_ids[start:].tolist(), special=True)
+        if not tail.startswith(ASSISTANT.encode()):
+            return None
+        return drafting.split_utf8(tail[len(ASSISTANT.encode()) :])
+
+    def answer(self, input_ids: np.ndarray) -> str | None:
+        """The answer written so far, or None when the ids end elsewhere or inside a character."""
+        split = self.answer_split(input_ids)
+        return split[0] if split is not None and not split[1] else None
 
 
 class AnswerDrafter:
@@ -129,7 +135,13 @@ class AnswerDrafter:
         self.context = context
         self.llama = context.llama
         self.max_tokens = max_tokens
-        self.max_guess_tokens = max(1, max_tokens // 2)
+        # A guess (a copy from the message, a title restating the statement) is cut short: every
+        # drafted token a pass checks costs 0.4-0.6 of a one-token pass on 2 cores
+        # (benchmarks/batch_cost.py), and a guess goes wrong within a few tokens. Replayed on the
+        # 424 live dev answers (benchmarks/draft_replay.py): a quarter of the drafting limit costs
+        # 0.96x of a half with this machine's pass costs, and the same (1.00x) where a drafted
+        # token costs a quarter of a pass (the previous machine).
+        self.max_guess_tokens = max(1, max_tokens // 4)
         self._warned = False
 
     def __call__(self, input_ids: np.ndarray, /, **kwargs: Any) -> np.ndarray:
@@ -181,21 +193,28 @@ class QuoteGuard:
         self._raw: str | None = None
         self._folded = ""
 
-    def quote_so_far(self, input_ids: np.ndarray) -> str | None:
-        """The quote's JSON string body when the answer ends inside a quote field, else None."""
-        answer = self.context.answer(input_ids)
-        if answer is None:
+    def quote_so_far(self, input_ids: np.ndarray) -> tuple[str, bytes] | None:
+        """The quote's JSON string body and the bytes of an unfinished character, when the answer
+        ends inside a quote field; else None."""
+        split = self.context.answer_split(input_ids)
+        if split is None:
             return None
+        answer, unfinished = split
         state = drafting.scan(answer, self.context.enums)
         if not state.in_string or state.is_key or state.key not in self.keys:
             return None
-        return state.content
+        return state.content, unfinished
 
-    def allows(self, quote: str, piece: str) -> bool:
-        return drafting.quote_allows(quote, piece, self._folded_message(), self.fold)
+    def allows(self, quote: str, piece: bytes, unfinished: bytes = b"") -> bool:
+        return drafting.quote_allows(quote, piece, self._folded_message(), self.fold, unfinished)
 
     def continuations(self, quote: str) -> list[str]:
         return drafting.quote_continuations(quote, self._folded_message(), self.fold)
+
+    def strayed(self, quote: str) -> bool:
+        """Whether the quote has already left the message (the model went unguarded)."""
+        body = drafting.string_body(quote)
+        return body is not None and drafting.fold_open(body, self.fold) not in self._folded_message()
 
     def _folded_message(self) -> str:
         message = self.context.message
@@ -290,33 +309,39 @@ class GreedyGrammarSampler:
         assert self.guard is not None
         try:
             # idx counts back from the last evaluated token (Llama.sample passes idx - n_tokens)
-            quote = self.guard.quote_so_far(self.llama.input_ids[: self.llama.n_tokens + idx + 1])
-            if quote is None:
+            found = self.guard.quote_so_far(self.llama.input_ids[: self.llama.n_tokens + idx + 1])
+            if found is None:
                 return None
+            quote, unfinished = found
             logits = self._view["logit"]
             top = np.argpartition(-logits, QUOTE_CANDIDATES)[:QUOTE_CANDIDATES]
             for i in top[np.argsort(-logits[top])]:
                 if not np.isfinite(logits[i]):
                     break
                 token = int(self._view["id"][i])
-                piece = self.llama.detokenize([token]).decode("utf-8", "replace")
-                if self.guard.allows(quote, piece) and self._allowed(int(i)):
+                piece = self.llama.detokenize([token])
+                if self.guard.allows(quote, piece, unfinished) and self._allowed(int(i)):
                     return token
-            return self._copied_token(quote)
+            return None if unfinished else self._copied_token(quote)
         except Exception:  # noqa: BLE001
             log.exception("quote guard failed; leaving the model be for this token")
         return None
 
     def _copied_token(self, quote: str) -> int | None:
         """None of the best tokens keeps the quote: the likeliest of the message's own next token
-        (wherever the message has the quote) and the closing quote mark."""
+        (wherever the message has the quote) and the closing quote mark. A quote that has already
+        left the message is closed at once: the validator refuses it either way, and an unguarded
+        model can run on to the length limit (seen: a minute of digits in another script)."""
         assert self.guard is not None
+        closing = self.llama.tokenize(b'"', add_bos=False)[:1]
+        if self.guard.strayed(quote):
+            return next((t for t in closing if self._allowed(t)), None)
         texts = [*self.guard.continuations(quote), '"']
         candidates = {t for text in texts for t in self.llama.tokenize(text.encode(), add_bos=False)[:1]}
         logits = self._view["logit"]
         ranked = sorted(candidates, key=lambda t: -float(logits[t]))
         for token in ranked:
-            piece = self.llama.detokenize([token]).decode("utf-8", "replace")
+            piece = self.llama.detokenize([token])
             if np.isfinite(logits[token]) and self.guard.allows(quote, piece) and self._allowed(token):
                 return token
         return None
