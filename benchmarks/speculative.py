@@ -53,7 +53,10 @@ def dev_texts(n: int) -> list[str]:
 
 
 def settings_for(config: str) -> Settings:
-    """`off`, `answerN` (our drafter, N tokens a step) or `lookupN` (prompt lookup)."""
+    """`off`, `answerN` (our drafter, N tokens a step) or `lookupN` (prompt lookup); `+fa` adds
+    llama.cpp's flash attention."""
+    if config.endswith("+fa"):
+        return settings_for(config.removesuffix("+fa")).model_copy(update={"embedded_flash_attn": True})
     if config == "stock":  # llama-cpp-python's server as it comes: no drafting, stock sampler
         return Settings(embedded_answer_draft=0, embedded_draft_tokens=0, embedded_fast_sampler=False)
     if config == "off":
@@ -62,7 +65,7 @@ def settings_for(config: str) -> Settings:
         if config.startswith(prefix) and config[len(prefix) :].isdigit():
             other = "embedded_draft_tokens" if prefix == "answer" else "embedded_answer_draft"
             return Settings(**{field: int(config[len(prefix) :]), other: 0})
-    raise SystemExit(f"unknown configuration {config!r}: stock, off, answerN or lookupN")
+    raise SystemExit(f"unknown configuration {config!r}: stock, off, answerN or lookupN, each +fa")
 
 
 def run(draft: str, texts: list[str]) -> dict[str, object]:

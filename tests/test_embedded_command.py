@@ -46,3 +46,9 @@ def test_both_speedups_are_operator_settings():
     )
     assert _flag(command, "--answer_draft") == "0" and _flag(command, "--fast_sampler") == "false"
     assert _flag(command, "--copy_quotes") == "false"
+
+
+def test_flash_attention_is_off_unless_the_operator_asks():
+    # measured 1.25-1.35x slower on 2 AVX2 cores (benchmarks/speculative.py answer12+fa)
+    assert _flag(_command(Settings(), Path("/m.gguf")), "--flash_attn") == "false"
+    assert _flag(_command(Settings(embedded_flash_attn=True), Path("/m.gguf")), "--flash_attn") == "true"

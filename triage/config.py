@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # of the message (triage.model_server.QuoteGuard): fewer refused answers and re-asks. Needs the
     # fast sampler.
     embedded_copy_quotes: bool = True
+    # llama.cpp's fused attention kernel. Off: on 2 AVX2 cores it measured 1.25-1.35x the latency
+    # of the default, A-B-A-B on 8 dev messages (benchmarks/speculative.py answer12 answer12+fa).
+    embedded_flash_attn: bool = False
 
     prompt: Path | None = Field(default=None, description="prompt file; default prompts/triage.md")
     queue_url: str = Field(default="sqlite://", description="sqlite:// (default) or redis://host:port")

@@ -128,6 +128,8 @@ def _command(settings: Settings, model: Path) -> list[str]:
         str(settings.embedded_threads),
         "--n_batch",
         "512",
+        "--flash_attn",
+        str(settings.embedded_flash_attn).lower(),
     ]
     if not settings.embedded_draft_tokens:
         # The server's default computes the 152k-word output layer for every prompt token; only
