@@ -333,8 +333,8 @@ class GreedyGrammarSampler:
         left the message is closed at once: the validator refuses it either way, and an unguarded
         model can run on to the length limit (seen: a minute of digits in another script)."""
         assert self.guard is not None
-        closing = self.llama.tokenize(b'"', add_bos=False)[:1]
         if self.guard.strayed(quote):
+            closing = self.llama.tokenize(b'"', add_bos=False)[:1]
             return next((t for t in closing if self._allowed(t)), None)
         texts = [*self.guard.continuations(quote), '"']
         candidates = {t for text in texts for t in self.llama.tokenize(text.encode(), add_bos=False)[:1]}
