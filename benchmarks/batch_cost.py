@@ -22,6 +22,7 @@ import time
 
 from triage.config import Settings
 from triage.embedded import model_path
+from triage.model_server import ASSISTANT, IM_END, IM_START
 from triage.prompt import load_prompt
 
 MESSAGE = "pak jalan di desa Jragung kec Karangawen kab Demak rusak parah sudah setahun, mohon diperbaiki"
@@ -46,9 +47,9 @@ def main() -> None:
         verbose=False,
     )
     chat = "".join(
-        f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in load_prompt().messages(MESSAGE)
+        f"{IM_START}{m['role']}\n{m['content']}{IM_END}\n" for m in load_prompt().messages(MESSAGE)
     )
-    prompt = llama.tokenize((chat + "<|im_start|>assistant\n").encode(), add_bos=False, special=True)
+    prompt = llama.tokenize((chat + ASSISTANT).encode(), add_bos=False, special=True)
     started = time.perf_counter()
     llama.eval(prompt)
     read_s = time.perf_counter() - started

@@ -48,22 +48,23 @@ def answers(path: Path) -> Iterator[tuple[str, str, list[str]]]:
 
 
 class _Context:
-    """What AnswerDrafter needs of a model: its tokenizer."""
+    """What AnswerDrafter needs of a model: its tokenizer and the answer's enum values."""
 
     def __init__(self, llama: Any) -> None:
         self.llama = llama
+        self.enums = schema_enums()
 
 
 def passes(
     answer_ids: list[int],
     detok: Callable[[list[int]], str],
-    propose: Callable[[str], tuple[list[int], bool]],
+    propose: Callable[[str], list[int]],
 ) -> tuple[int, list[int]]:
     """Forward passes to write `answer_ids` with the drafter, and the batch size of each pass."""
     # the prompt's pass samples the first token; each later pass checks the last token with a draft
     i, n, sizes = 1, 0, []
     while i < len(answer_ids):
-        draft, _ = propose(detok(answer_ids[:i]))
+        draft = propose(detok(answer_ids[:i]))
         accepted = 0
         while accepted < len(draft) and i + accepted < len(answer_ids):
             if draft[accepted] != answer_ids[i + accepted]:
@@ -91,24 +92,21 @@ def main() -> None:
 
     costs = [float(c) for c in args.batch_costs.split(",")]
     llama = llama_cpp.Llama(str(model_path(Settings())), vocab_only=True, verbose=False)
-    enums = schema_enums()
+    context = _Context(llama)
+    enums = context.enums
     examples = [ex.output for ex in load_prompt().spec.examples]
-    drafter = AnswerDrafter(_Context(llama), args.max_draft)  # type: ignore[arg-type]
+    drafter = AnswerDrafter(context, args.max_draft)  # type: ignore[arg-type]
     if args.max_guess is not None:
         drafter.max_guess_tokens = args.max_guess
 
     def detok(ids: list[int]) -> str:
         return llama.detokenize(ids).decode("utf-8", "replace")
 
-    def proposer(message: str, shapes: drafting.Shapes) -> Callable[[str], tuple[list[int], bool]]:
-        def propose(so_far: str) -> tuple[list[int], bool]:
+    def proposer(message: str, shapes: drafting.Shapes) -> Callable[[str], list[int]]:
+        def propose(so_far: str) -> list[int]:
             if "\ufffd" in so_far:  # inside a character: the server drafts nothing there either
-                return [], False
-            text, sure = drafting.draft_text(so_far, shapes, message, enums)
-            if not text:
-                return [], sure
-            limit = drafter.max_tokens if sure else drafter.max_guess_tokens
-            return drafter._tokens_after(so_far, text)[:limit], sure
+                return []
+            return drafter.propose(so_far, shapes, message)
 
         return propose
 

@@ -155,17 +155,19 @@ class AnswerDrafter:
             return np.array([], dtype=np.intc)
 
     def _draft(self, input_ids: np.ndarray) -> np.ndarray:
-        empty = np.array([], dtype=np.intc)
         answer = self.context.answer(input_ids)
         if answer is None:
-            return empty
-        ctx = self.context
-        text, sure = drafting.draft_text(answer, ctx.shapes, ctx.message, ctx.enums)
+            return np.array([], dtype=np.intc)
+        return np.array(self.propose(answer, self.context.shapes, self.context.message), dtype=np.intc)
+
+    def propose(self, answer: str, shapes: drafting.Shapes, message: str) -> list[int]:
+        """The tokens drafted after `answer`; public so benchmarks/draft_replay.py replays the
+        server's own policy on recorded answers."""
+        text, sure = drafting.draft_text(answer, shapes, message, self.context.enums)
         if not text:
-            return empty
-        tokens = self._tokens_after(answer, text)
+            return []
         limit = self.max_tokens if sure else self.max_guess_tokens
-        return np.array(tokens[:limit], dtype=np.intc)
+        return self._tokens_after(answer, text)[:limit]
 
     def _tokens_after(self, answer: str, text: str) -> list[int]:
         """`text` as the model would write it after `answer` (the tokenizer may merge the seam)."""
