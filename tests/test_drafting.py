@@ -203,6 +203,10 @@ def test_a_fault_in_drafting_drafts_nothing_instead_of_failing_the_request(vocab
         ("jalan", " ", True),
         ("jala", " ", False),  # a space must be where the message has one ("jalan", not "jala ")
         ("jala ", "n", False),
+        ("jalan", "\\n", True),  # a newline escape folds to the message's space
+        ("rusak parah", '"\n', True),  # a newline after the closing mark is outside the string
+        ("jalan ", " ", True),  # the double spaces of typed messages are copied
+        ("jalan\\n", "\\n", True),
     ],
 )
 def test_a_quote_may_only_grow_into_a_stretch_of_the_message(content, piece, allowed):
@@ -210,6 +214,41 @@ def test_a_quote_may_only_grow_into_a_stretch_of_the_message(content, piece, all
 
     message = fold_for_quote("Pak, jalan  rusak parah sudah 2 tahun di desa kami")
     assert quote_allows(content, piece.encode(), message, fold_for_quote) is allowed
+
+
+@pytest.mark.parametrize(
+    ("content", "piece"),
+    [
+        ("jalan", "\n"),  # a raw newline inside a string: the answer would not be JSON
+        ("jalan", "\t rusak"),
+        ("jalan  ", " "),  # a third whitespace in a row adds nothing the validator sees
+        ("jalan", "   rusak"),
+        ("jalan ", "\\n\\n"),
+        ("jalan\\n\\n", "\\n"),
+        ("jalan", "\\u0000"),  # a complete escape is judged like any other character
+        ("jalan\\u00", "00"),
+        ("jalan", '\\"rusak'),  # an escaped quote mark continues the quote, it does not close it
+    ],
+)
+def test_a_quote_cannot_grow_by_what_the_validator_cannot_read_or_does_not_see(content, piece):
+    """Live, one answer's quote ran "utang  " into raw newlines and, asked again, "te" into
+    "\\u0000" escapes until the length limit (hw-0137); another ended in 45 newline escapes (lg-0118):
+    every escape was let through unjudged, and a raw control character made the quote unreadable,
+    which also read as allowed."""
+    from triage.schema import fold_for_quote
+
+    message = fold_for_quote("Pak, jalan  rusak parah\n\nsudah 2 tahun di desa kami")
+    assert not quote_allows(content, piece.encode(), message, fold_for_quote)
+
+
+def test_an_escaped_quote_mark_is_part_of_the_quote():
+    from triage.schema import fold_for_quote
+
+    message = fold_for_quote('Kata petugas "nanti saja" terus, sudah 3 bulan')
+    assert quote_allows("petugas ", b'\\"nanti', message, fold_for_quote)
+    assert quote_allows('petugas \\"nanti saja', b'\\"', message, fold_for_quote)
+    assert not quote_allows("petugas ", b'\\"besok', message, fold_for_quote)
+    assert quote_allows('petugas \\"nanti saja\\" terus', b'"', message, fold_for_quote)
 
 
 def test_a_character_written_in_several_tokens_must_begin_one_the_message_has_next():

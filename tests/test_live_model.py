@@ -47,18 +47,24 @@ def test_instructions_inside_a_complaint_do_not_change_the_verdict(live_llm):
     assert d.result.verdict is not Verdict.invalid
 
 
-def test_a_quote_cannot_wander_into_another_script_and_run_to_the_length_limit(live_llm):
-    """Seen on the dev set with the first quote guard: after "lada" (the message says "ladang")
-    the guard let a space and then half of a Bengali digit through, and the unguarded model wrote
-    Bengali until max_tokens; the report ended as an error. Each quote must now stay in the
-    message and the answer must finish on its own."""
+@pytest.mark.parametrize("case_id", ["lg-0198", "hw-0137"])
+def test_a_quote_cannot_wander_off_the_message_and_run_to_the_length_limit(live_llm, case_id):
+    """Seen on the dev set with earlier quote guards. lg-0198: after "lada" (the message says
+    "ladang") the guard let a space and half of a Bengali digit through, and the unguarded model
+    wrote Bengali until max_tokens. hw-0137: a quote ran on in raw newlines (not JSON) and, asked
+    again, in "\\u0000" escapes until max_tokens. Each quote must now stay in the message and the
+    answer must finish on its own, readable."""
     import json
+    import re
     from pathlib import Path
 
     dev = Path(__file__).resolve().parent.parent / "evals" / "dev.jsonl"
-    text = next(json.loads(line)["text"] for line in dev.open(encoding="utf-8") if '"lg-0198"' in line)
-    d = pipeline.decide("live-4", text, live_llm, PROMPT)
+    text = next(json.loads(line)["text"] for line in dev.open(encoding="utf-8") if f'"{case_id}"' in line)
+    d = pipeline.decide(f"live-{case_id}", text, live_llm, PROMPT)
     assert d.attempts and all(not (a.error or "").startswith("cut off") for a in d.attempts)
+    assert all("Invalid JSON" not in (a.error or "") for a in d.attempts)
     assert d.attempts[-1].completion_tokens < 200
+    assert d.result.reasons
     for reason in d.result.reasons:
         assert fold_for_quote(reason.evidence) in fold_for_quote(text)
+        assert not re.search(r"\s{3}", reason.evidence)

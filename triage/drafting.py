@@ -248,20 +248,27 @@ def quote_allows(
     character outside ASCII in several tokens. The quote must stay a verbatim stretch of the
     message (compared as `fold` compares, i.e. as the evidence validator does), an unfinished
     character must begin one the message has next, and the quote may close only when not empty
-    and on the message's word boundaries. An escape is judged when complete: the validator still
-    checks the finished quote.
+    and on the message's word boundaries. An escape is judged once complete. Refused whatever the
+    message says: a raw control character (the answer would not be JSON) and a third whitespace in
+    a row (the validator folds spacing away, so it never advances the quote; typed messages have
+    double spaces, which the model copies). Live, quotes grew by raw newlines, by 45 newline escapes
+    after the message's last word, and by "\\u0000" escapes until the length limit.
     """
-    if b"\\" in piece or content.endswith("\\"):
-        return True
     split = split_utf8(pending + piece)
     if split is None:
         return False  # bytes no character begins with
     text, unfinished = split
-    head, closes, _ = text.partition('"')
+    close = closing_at(content, text)
+    head = text if close < 0 else text[:close]
+    if any(ord(ch) < 0x20 for ch in head):
+        return False
     quote = string_body(content + head)
     if quote is None:
-        return True
-    if closes:  # a whole stretch: it starts and ends where the message's words do
+        return True  # an escape begun, judged when complete
+    before = string_body(content)
+    if re.search(r"\s{3}", quote[max(0, len(before or "") - 2) :]):
+        return False
+    if close >= 0:  # a whole stretch: it starts and ends where the message's words do
         folded = fold(quote)
         return bool(folded) and re.search(r"(?<!\w)" + re.escape(folded) + r"(?!\w)", message) is not None
     so_far = fold_open(quote, fold)
@@ -273,6 +280,19 @@ def quote_allows(
             return True
         at = message.find(so_far, at + 1)
     return False
+
+
+def closing_at(content: str, text: str) -> int:
+    """Where `text` ends the JSON string whose body so far is `content` (an unescaped '"'), or -1."""
+    escaped = (len(content) - len(content.rstrip("\\"))) % 2 == 1
+    for i, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            return i
+    return -1
 
 
 def fold_open(quote: str, fold: Callable[[str], str]) -> str:
