@@ -54,11 +54,11 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     m = json.loads((out / "metrics.json").read_text())
     assert m["errors"] == 0, RERECORD
-    # floors a little under what this logic measured on these answers (recorded live on main on
-    # 2026-12-04, and on an earlier recording of the same logic: accuracy 0.863 / 0.851, FRR 0.004 /
-    # 0.009 (1 / 2 of 225, sent to a reviewer), invalid recall 0.869 / 0.860, precision 0.960 / 0.955,
-    # category 0.727 / 0.740, province 0.960, regency 0.921); the point is to catch a regression, not
-    # to restate the figures
+    # floors a little under what this logic measured on these answers (recorded live on main
+    # ac9f9bb on 2026-12-04, and on an earlier recording before the last quote-guard fix: accuracy
+    # 0.863 / 0.851, FRR 0.004 / 0.009 (1 / 2 of 225, sent to a reviewer), invalid recall 0.869 /
+    # 0.860, precision 0.960 / 0.955, category 0.727 / 0.740, province 0.960, regency 0.921); the
+    # point is to catch a regression, not to restate the figures
     assert m["false_rejection_rate"] <= 0.01  # at most 2 of the 225 genuine complaints
     assert m["false_rejections_archived"] == []  # and those read by a reviewer, never archived unseen
     assert m["verdict_accuracy"] >= 0.84
