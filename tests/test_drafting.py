@@ -207,6 +207,7 @@ def test_a_fault_in_drafting_drafts_nothing_instead_of_failing_the_request(vocab
         ("rusak parah", '"\n', True),  # a newline after the closing mark is outside the string
         ("jalan ", " ", True),  # the double spaces of typed messages are copied
         ("jalan\\n", "\\n", True),
+        ("jalan", " rusak\\", True),
     ],
 )
 def test_a_quote_may_only_grow_into_a_stretch_of_the_message(content, piece, allowed):
@@ -227,6 +228,8 @@ def test_a_quote_may_only_grow_into_a_stretch_of_the_message(content, piece, all
         ("jalan\\n\\n", "\\n"),
         ("jalan", "\\u0000"),  # a complete escape is judged like any other character
         ("jalan\\u00", "00"),
+        ("jalan", "\\u0000\\u00"),  # what comes before an escape begun is judged at once
+        ("jalan", " parah\\"),
         ("jalan", '\\"rusak'),  # an escaped quote mark continues the quote, it does not close it
     ],
 )

@@ -262,9 +262,12 @@ def quote_allows(
     head = text if close < 0 else text[:close]
     if any(ord(ch) < 0x20 for ch in head):
         return False
-    quote = string_body(content + head)
-    if quote is None:
-        return True  # an escape begun, judged when complete
+    body = content + head
+    quote = string_body(body)
+    if quote is None:  # an escape begun: what comes before it is judged now, the escape when complete
+        quote = string_body(body[: body.rfind("\\")])
+        if quote is None:
+            return True
     before = string_body(content)
     if re.search(r"\s{3}", quote[max(0, len(before or "") - 2) :]):
         return False
