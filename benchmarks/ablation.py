@@ -21,15 +21,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from triage import categories, guards, non_complaints, places, prefilter, reference
+from triage import reference
 from triage.config import Settings
-from triage.db import connect
 from triage.evals import dataset, metrics
 from triage.evals.runner import prediction_row
-from triage.llm_cache import JudgementCache, judgement_key
-from triage.pipeline import from_model, from_prefilter
-from triage.prompt import load_prompt
+from triage.judge.llm_cache import JudgementCache, judgement_key
+from triage.judge.pipeline import from_model, from_prefilter
+from triage.judge.prompt import load_prompt
+from triage.rules import categories, guards, non_complaints, places, prefilter
 from triage.schema import Complaint, Location, ModelJudgement, PlaceRef, TriageResult
+from triage.store.database import connect
 
 STEPS = ["model", "+places", "+second_look", "+place_rule", "+categories", "+non_complaints", "+prefilter"]
 

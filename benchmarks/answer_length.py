@@ -30,7 +30,7 @@ from grammar_cost import ask as timed_answer  # type: ignore[import-not-found]
 from speculative import dev_texts  # type: ignore[import-not-found]
 
 from triage.config import Settings
-from triage.prompt import Prompt, load_prompt
+from triage.judge.prompt import Prompt, load_prompt
 
 DROPPED = ("title", "regency", "urgent")
 FORMAT = re.compile(r"- complaint: null when invalid\..*?safety\.\n", re.S)

@@ -21,9 +21,9 @@ import statistics
 import time
 
 from triage.config import Settings
-from triage.embedded import model_path
-from triage.model_server import ASSISTANT, IM_END, IM_START
-from triage.prompt import load_prompt
+from triage.judge.prompt import load_prompt
+from triage.model.embedded import model_path
+from triage.model.server import ASSISTANT, IM_END, IM_START
 
 MESSAGE = "pak jalan di desa Jragung kec Karangawen kab Demak rusak parah sudah setahun, mohon diperbaiki"
 

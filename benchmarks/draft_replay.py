@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from triage import drafting
 from triage.config import Settings
-from triage.embedded import model_path
-from triage.model_server import AnswerDrafter, schema_enums
-from triage.prompt import load_prompt
+from triage.judge.prompt import load_prompt
+from triage.model import drafting
+from triage.model.embedded import model_path
+from triage.model.server import AnswerDrafter, schema_enums
 
 
 def answers(path: Path) -> Iterator[tuple[str, str, list[str]]]:

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from speculative import dev_texts  # type: ignore[import-not-found]
 
 from triage.config import Settings
-from triage.prompt import load_prompt
+from triage.judge.prompt import load_prompt
 from triage.schema import ModelJudgement
 
 

@@ -22,7 +22,7 @@ import time
 import openai
 
 from triage.config import Settings
-from triage.prompt import load_prompt
+from triage.judge.prompt import load_prompt
 
 FILLER = "Jalan di desa kami rusak parah dan banyak lubang sejak tahun lalu. "
 

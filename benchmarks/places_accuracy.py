@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from triage.places import resolve
+from triage.rules.places import resolve
 
 DEFAULT = Path(__file__).resolve().parent.parent / "evals" / "dev.jsonl"
 

@@ -22,8 +22,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from triage.places import resolve
 from triage.reference import fold, regions
+from triage.rules.places import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "evals" / "dev.jsonl"

@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from triage import guards, non_complaints, prefilter
+from triage.rules import guards, non_complaints, prefilter
 from triage.schema import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent

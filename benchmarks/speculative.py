@@ -6,10 +6,10 @@ N tokens by looking the last two tokens up in the prompt and check them in one f
 copied stretch costs one pass instead of N. Whether that wins on 2 CPU cores (it also forces
 logits for every prompt token) is a measurement, not an argument.
 
-Two drafters: llama-cpp-python's prompt lookup (`lookupN`), and ours (`answerN`, triage.drafting:
+Two drafters: llama-cpp-python's prompt lookup (`lookupN`), and ours (`answerN`, triage.model.drafting:
 only what the answer's JSON shape, an enum's first letters or a quote being copied make near
 certain, and no logits for prompt tokens). `off` drafts nothing; `stock` is also without our
-sampler (triage.model_server.GreedyGrammarSampler), i.e. llama-cpp-python's server as it comes.
+sampler (triage.model.server.GreedyGrammarSampler), i.e. llama-cpp-python's server as it comes.
 
 The script starts the embedded server once per configuration, one after another (never two model
 processes at once), warms its prompt prefix, then asks the same dev messages through the real
@@ -31,11 +31,11 @@ import statistics
 import time
 from pathlib import Path
 
-from triage import prefilter
 from triage.config import Settings
-from triage.embedded import EmbeddedServer, _port_open
-from triage.llm import LLM, AttemptRecorder, LLMGaveUp
-from triage.prompt import load_prompt
+from triage.judge.llm import LLM, AttemptRecorder, LLMGaveUp
+from triage.judge.prompt import load_prompt
+from triage.model.embedded import EmbeddedServer, _port_open
+from triage.rules import prefilter
 
 DEV = Path(__file__).resolve().parent.parent / "evals" / "dev.jsonl"
 

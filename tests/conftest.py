@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from triage.config import Settings
-from triage.db import connect
+from triage.store.database import connect
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,7 @@ def llm_base_url() -> Iterator[str]:
     if settings.llm_base_url:
         yield settings.llm_base_url
         return
-    from triage.embedded import EmbeddedServer
+    from triage.model.embedded import EmbeddedServer
 
     server = EmbeddedServer(settings).start()
     try:
@@ -33,7 +33,7 @@ def llm_base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def live_llm(llm_base_url: str):
-    from triage.llm import LLM
+    from triage.judge.llm import LLM
 
     return LLM(Settings(), llm_base_url)
 

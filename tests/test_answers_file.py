@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from triage import llm_cache
-from triage.db import connect
 from triage.evals.fakes import model_answer
-from triage.llm_cache import JudgementCache, judgement_key
+from triage.judge import llm_cache
+from triage.judge.llm_cache import JudgementCache, judgement_key
 from triage.schema import LLMAttempt, ModelJudgement
+from triage.store.database import connect
 
 TEXT = "Jalan di desa Jragung kec Karangawen kab Demak rusak parah sudah setahun"
 

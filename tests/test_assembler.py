@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from triage.assembler import group, report_id_for
+from triage.intake.assembler import group, report_id_for
 from triage.schema import RawMessage
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

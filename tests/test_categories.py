@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from triage import categories
 from triage.evals.fakes import model_answer
-from triage.llm_cache import CachedAnswer
-from triage.pipeline import _from_cache
+from triage.judge.llm_cache import CachedAnswer
+from triage.judge.pipeline import _from_cache
+from triage.rules import categories
 
 PU = "PEKERJAAN UMUM DAN PENATAAN RUANG"
 KEPENDUDUKAN = "KEPENDUDUKAN"

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from triage import demo
 from triage.config import Settings
-from triage.db import connect
+from triage.store.database import connect
 
 pytestmark = pytest.mark.live
 

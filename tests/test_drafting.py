@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from triage.drafting import Shapes, draft_text, quote_allows, scan
-from triage.model_server import schema_enums, split_chat
-from triage.prompt import load_prompt
+from triage.judge.prompt import load_prompt
+from triage.model.drafting import Shapes, draft_text, quote_allows, scan
+from triage.model.server import schema_enums, split_chat
 
 ENUMS = schema_enums()
 EXAMPLES = [m["content"] for m in load_prompt(None).messages("x") if m["role"] == "assistant"]
@@ -138,7 +138,7 @@ def vocab():
     """The embedded model's tokenizer alone (no weights, no threads: not a second model process)."""
     llama_cpp = pytest.importorskip("llama_cpp")
     from triage.config import Settings
-    from triage.embedded import model_path
+    from triage.model.embedded import model_path
 
     return llama_cpp.Llama(str(model_path(Settings())), vocab_only=True, verbose=False)
 
@@ -146,7 +146,7 @@ def vocab():
 def test_the_drafter_proposes_tokens_that_spell_the_continuation(vocab):
     import numpy as np
 
-    from triage.model_server import AnswerContext, AnswerDrafter
+    from triage.model.server import AnswerContext, AnswerDrafter
 
     prompt = load_prompt(None)
     chat = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in prompt.messages(MESSAGE))
@@ -168,8 +168,8 @@ def test_the_drafter_proposes_tokens_that_spell_the_continuation(vocab):
 def test_a_fault_in_drafting_drafts_nothing_instead_of_failing_the_request(vocab, monkeypatch):
     import numpy as np
 
-    from triage import drafting
-    from triage.model_server import AnswerContext, AnswerDrafter
+    from triage.model import drafting
+    from triage.model.server import AnswerContext, AnswerDrafter
 
     def broken(*args: object) -> tuple[str, bool]:
         raise RuntimeError("a bug in the drafter")
@@ -276,7 +276,7 @@ def test_a_character_written_in_several_tokens_must_begin_one_the_message_has_ne
 def test_the_quote_guard_knows_when_the_answer_is_inside_a_quote(vocab):
     import numpy as np
 
-    from triage.model_server import AnswerContext, QuoteGuard
+    from triage.model.server import AnswerContext, QuoteGuard
     from triage.schema import QUOTE_FIELDS, fold_for_quote
 
     prompt = load_prompt(None)
@@ -298,7 +298,7 @@ def test_the_quote_guard_knows_when_the_answer_is_inside_a_quote(vocab):
 
 
 def test_the_messages_own_next_words_continue_a_quote_wherever_it_has_them():
-    from triage.drafting import quote_continuations
+    from triage.model.drafting import quote_continuations
     from triage.schema import fold_for_quote
 
     message = fold_for_quote("lapor pak ada orang ganteng di sini, yaitu saya. ada lagi")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from triage.config import Settings
-from triage.embedded import _command
+from triage.model.embedded import _command
 
 
 def _flag(command: list[str], name: str) -> str | None:
@@ -26,7 +26,7 @@ def test_prompt_lookup_drafting_is_an_operator_setting():
 
 def test_default_server_is_ours_with_answer_drafting_and_the_fast_sampler():
     command = _command(Settings(), Path("/m.gguf"))
-    assert command[1:3] == ["-m", "triage.model_server"]
+    assert command[1:3] == ["-m", "triage.model.server"]
     assert _flag(command, "--answer_draft") == "12" and _flag(command, "--fast_sampler") == "true"
     assert _flag(command, "--copy_quotes") == "true"
     # no logits for every prompt token: only a draft step needs more than the last one

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from triage.config import Settings
-from triage.embedded import EmbeddedModelError, EmbeddedServer, describe_exit
+from triage.model.embedded import EmbeddedModelError, EmbeddedServer, describe_exit
 
 STAND_IN = Path(__file__).parent / "stand_ins" / "dying_model_server.py"
 

@@ -1,6 +1,6 @@
 """`triage eval` end to end with a deterministic judge: outputs, cache, repeats, compare, exit codes.
 
-The judge is swapped through `triage.evals.cli.judge_factory` (a module attribute, not a CLI
+The judge is swapped through `triage.evals.evaluate.judge_factory` (a module attribute, not a CLI
 option); everything else is the production command.
 """
 
@@ -14,10 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from triage.cli import cli
-from triage.db import connect
-from triage.evals import cli as eval_cli
-from triage.evals import dataset, metrics
+from triage.evals import dataset, evaluate, metrics
 from triage.evals.fakes import OracleJudge, result_for
+from triage.store.database import connect
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,7 +35,7 @@ def env(tmp_path, monkeypatch):
 def judge(env, monkeypatch):
     _, data = env
     j = OracleJudge(dataset.load([data]).cases)
-    monkeypatch.setattr(eval_cli, "judge_factory", j.factory)
+    monkeypatch.setattr(evaluate, "judge_factory", j.factory)
     return j
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from triage import pipeline
 from triage.config import Settings
-from triage.llm import LLM
-from triage.prompt import load_prompt
+from triage.judge import pipeline
+from triage.judge.llm import LLM
+from triage.judge.prompt import load_prompt
 from triage.schema import Verdict, fold_for_quote
 
 # Cassettes were recorded against the embedded server on its default address.

@@ -28,9 +28,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from triage.db import connect
 from triage.schema import RawMessage, utcnow
-from triage.store import Store
+from triage.store.database import connect
+from triage.store.reports import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 TRIAGE = str(Path(sys.executable).parent / "triage")

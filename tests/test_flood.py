@@ -8,15 +8,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from triage import prefilter
 from triage.config import Settings
-from triage.db import connect
 from triage.evals.fakes import result_for
-from triage.pipeline import Decision
-from triage.prompt import load_prompt
+from triage.intake import assembler
+from triage.judge.pipeline import Decision
+from triage.judge.prompt import load_prompt
+from triage.rules import prefilter
 from triage.schema import InvalidReason, RawMessage, Verdict
-from triage.service import process_report
-from triage.store import Store
+from triage.store.database import connect
+from triage.store.reports import Store
+from triage.worker.service import process_report
 
 CHAIN = "Doa pagi: semoga hari ini penuh berkah dan rezeki untuk kita semua, aamiin yra"
 SHARED_COMPLAINT = "Jalan di desa Jragung kec Karangawen kab Demak rusak parah sudah setahun"
@@ -46,7 +47,7 @@ def flooded(tmp_path):
             store.add_message(RawMessage(message_id=f"m{n}", sender=sender, text=text, timestamp=t0))
     # one sender sending the chain again does not make it a flood on its own
     store.add_message(RawMessage(message_id="old", sender="628120009999", text=CHAIN + " !", timestamp=t0))
-    reports = store.assemble(timedelta(seconds=120), now=None)
+    reports = assembler.assemble(store, timedelta(seconds=120), now=None)
     return SimpleNamespace(settings=settings, db=db, store=store, reports=reports)
 
 
@@ -56,7 +57,7 @@ def test_service_counts_senders_and_skips_the_model_for_floods(flooded) -> None:
     def judge(report_id, text, llm, prompt, has_media=False, same_text_senders=0):
         hit = prefilter.check(text, has_media=has_media, same_text_senders=same_text_senders)
         if hit is not None:
-            from triage.pipeline import from_prefilter
+            from triage.judge.pipeline import from_prefilter
 
             return Decision(from_prefilter(hit))
         asked.append(text)

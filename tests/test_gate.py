@@ -12,18 +12,17 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from triage import gate
 from triage.cli import cli
 from triage.config import Settings
-from triage.db import connect
-from triage.evals import cli as eval_cli
-from triage.evals import dataset, runs
+from triage.evals import dataset, evaluate, gate, runs
 from triage.evals.fakes import OracleJudge, result_for
-from triage.pipeline import Decision
-from triage.prompt import load_prompt
+from triage.intake import assembler
+from triage.judge.pipeline import Decision
+from triage.judge.prompt import load_prompt
 from triage.schema import Outcome, RawMessage
-from triage.service import process_report
-from triage.store import Store
+from triage.store.database import connect
+from triage.store.reports import Store
+from triage.worker.service import process_report
 
 REPO = Path(__file__).resolve().parent.parent
 MODEL = "test-model"
@@ -55,7 +54,7 @@ def gated(tmp_path, monkeypatch):
     t0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     for i, (sender, text) in enumerate(TEXTS.items()):
         store.add_message(RawMessage(message_id=f"m{i}", sender=sender, text=text, timestamp=t0))
-    reports = store.assemble(timedelta(seconds=120), now=None)
+    reports = assembler.assemble(store, timedelta(seconds=120), now=None)
     return SimpleNamespace(tmp=tmp_path, settings=settings, db=db, store=store, reports=reports)
 
 
@@ -99,7 +98,7 @@ def record_run(g, metrics_over=None, *, complete=True, dataset_path=None):
 
 def test_unevaluated_prompt_holds_valid_reports_then_a_pass_routes_each_once(gated, caplog):
     g = gated
-    with caplog.at_level(logging.WARNING, logger="triage.gate"):
+    with caplog.at_level(logging.WARNING, logger="triage.evals.gate"):
         done = process_all(g)
     valid_ids = [rid for rid, p in done.items() if p.outcome is not Outcome.archived]
     assert len(valid_ids) == 2
@@ -188,7 +187,7 @@ def test_missing_or_broken_config_keeps_the_gate_closed(gated):
 def test_a_passing_eval_run_on_the_gate_dataset_releases_waiting_reports(gated, monkeypatch):
     process_all(gated)
     judge = OracleJudge(dataset.load([gated.tmp / "smoke.jsonl"]).cases)
-    monkeypatch.setattr(eval_cli, "judge_factory", judge.factory)
+    monkeypatch.setattr(evaluate, "judge_factory", judge.factory)
     runner = CliRunner()
     closed = runner.invoke(cli, ["gate", "status"])
     assert closed.exit_code == 1 and "CLOSED" in closed.output and "awaiting_gate: 2" in closed.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from triage import guards
+from triage.rules import guards
 from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
 
 
@@ -111,7 +111,7 @@ def test_confidence_drops_for_risky_rejections():
 
 def test_a_governors_name_is_not_a_place_for_the_place_rule():
     from triage.evals.fakes import model_answer
-    from triage.pipeline import from_model
+    from triage.judge.pipeline import from_model
     from triage.schema import ModelJudgement
 
     text = "sudah setahun belum jadi ektp saya, mohon ditegur mas ganjar"
@@ -160,7 +160,7 @@ def test_a_long_message_rejected_as_chit_chat_is_kept_open_for_review():
 
 
 def test_a_rejection_keeps_the_place_the_text_names_for_the_reviewer():
-    from triage.pipeline import from_model
+    from triage.judge.pipeline import from_model
     from triage.schema import ModelJudgement
 
     text = "tes tes aja, desa Jragung kec Karangawen Demak"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from triage import pipeline
-from triage.prompt import load_prompt
+from triage.judge import pipeline
+from triage.judge.prompt import load_prompt
 from triage.schema import Verdict, fold_for_quote
 
 pytestmark = pytest.mark.live

@@ -10,11 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from triage import pipeline
 from triage.config import Settings
 from triage.evals.fakes import model_answer
-from triage.llm import LLM, LLMUnavailable
-from triage.prompt import load_prompt
+from triage.judge import pipeline
+from triage.judge.llm import LLM, LLMUnavailable
+from triage.judge.prompt import load_prompt
 from triage.schema import Verdict
 
 TEXT = "Jalan di desa Jragung Kec. Karangawen Kab. Demak rusak parah"
@@ -131,7 +131,7 @@ def test_a_rejection_that_fails_validation_is_kept_for_review_not_archived(broke
     )
     llm = LLM(fast_settings(llm_max_attempts=2), url)
     decision = pipeline.decide("r1", TEXT, llm, load_prompt())
-    from triage.policy import route
+    from triage.judge.policy import route
     from triage.schema import Outcome
 
     assert decision.result.verdict is Verdict.invalid and decision.result.needs_review
@@ -139,7 +139,7 @@ def test_a_rejection_that_fails_validation_is_kept_for_review_not_archived(broke
 
 
 def test_a_cached_answer_is_reused_without_calling_the_model(broken_server, db):
-    from triage.llm_cache import JudgementCache
+    from triage.judge.llm_cache import JudgementCache
 
     url, handler = broken_server
     handler.body = json.dumps(model_answer("rusak parah"))
@@ -176,7 +176,7 @@ def test_urgency_comes_from_the_text_too(broken_server):
 
 
 def test_a_recorded_answer_that_failed_an_older_check_is_checked_again(db):
-    from triage.llm_cache import JudgementCache, judgement_key
+    from triage.judge.llm_cache import JudgementCache, judgement_key
     from triage.schema import LLMAttempt
 
     text = "pak ganjar saya perawat puskesmas di kendal, gaji saya 275rb sebulan padahal UMK jauh di atas"

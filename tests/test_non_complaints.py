@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from triage import non_complaints
+from triage.rules import non_complaints
 from triage.schema import InvalidReason, Reason, TriageResult, Verdict
 
 
@@ -97,7 +97,7 @@ def _unbacked_rejection(text: str) -> TriageResult:
     """What the pipeline stores when the model's rejection never passed the evidence check."""
     import json
 
-    from triage.pipeline import _unsupported
+    from triage.judge.pipeline import _unsupported
     from triage.schema import LLMAttempt
 
     raw = {
@@ -193,7 +193,7 @@ def _unbacked_complaint(
     """The model called it a complaint, but its quote was never found in the message."""
     import json
 
-    from triage.pipeline import _unsupported
+    from triage.judge.pipeline import _unsupported
     from triage.schema import LLMAttempt
 
     raw = {

@@ -12,14 +12,15 @@ from click.testing import CliRunner
 from test_sp4n_record import make_report, make_result
 
 from triage.cli import cli
-from triage.config import Settings
-from triage.db import connect
-from triage.outbox import attempts_per_record, claim_due, relay_once, retry_rows, sp4n_record
+from triage.config import Settings, Sp4nTuning
+from triage.intake import assembler
 from triage.schema import Outcome
-from triage.sp4n import DeliveryError, JsonlDestination, PermanentDeliveryError, Sp4nSettings
-from triage.store import Store
+from triage.sp4n.outbox import attempts_per_record, claim_due, relay_once, retry_rows, sp4n_record
+from triage.sp4n.record import DeliveryError, JsonlDestination, PermanentDeliveryError
+from triage.store.database import connect
+from triage.store.reports import Store
 
-FAST = Sp4nSettings(backoff_initial_s=0.001, backoff_max_s=0.002, max_attempts=3, lease_s=0.05)
+FAST = Sp4nTuning(backoff_initial_s=0.001, backoff_max_s=0.002, max_attempts=3, lease_s=0.05)
 
 
 def save_valid(db: Any, i: int) -> str:
@@ -152,13 +153,13 @@ def test_retry_rows_and_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch)
 def test_tracking_id_goes_back_to_the_citizen_once(settings: Settings, tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from triage.outbox import run_relay
     from triage.schema import RawMessage
+    from triage.sp4n.outbox import run_relay
 
     db = connect(settings.db)
     store = Store(db)
     store.add_message(RawMessage(message_id="wamid.N1", sender="6281100000042", text="Jalan berlubang besar"))
-    (report,) = store.assemble(timedelta(seconds=0))
+    (report,) = assembler.assemble(store, timedelta(seconds=0))
     store.save_decision(
         report.report_id,
         make_result(),

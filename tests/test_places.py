@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from triage.places import resolve
+from triage.rules.places import resolve
 from triage.schema import Location
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from triage.places import resolve
+from triage.rules.places import resolve
 from triage.schema import Location
 
 JAKBAR = ("Daerah Khusus Ibukota Jakarta", "Kota Administrasi Jakarta Barat")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from triage import prefilter
+from triage.rules import prefilter
 from triage.schema import InvalidReason, Verdict
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.prompt import load_prompt
+from triage.judge.prompt import load_prompt
 from triage.schema import ModelJudgement
 
 PROMPT = load_prompt()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.queue import Queue, RedisQueue, SqliteQueue, open_queue
+from triage.intake.queue import Queue, RedisQueue, SqliteQueue, open_queue
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

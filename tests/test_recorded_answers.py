@@ -14,10 +14,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from triage import prefilter
 from triage.cli import cli
-from triage.llm_cache import judgement_key
-from triage.prompt import load_prompt
+from triage.judge.llm_cache import judgement_key
+from triage.judge.prompt import load_prompt
+from triage.rules import prefilter
 
 REPO = Path(__file__).resolve().parent.parent
 ANSWERS = REPO / "evals" / "answers" / "dev-triage-v3.jsonl"

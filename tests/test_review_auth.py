@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from triage.app import create_app
 from triage.config import Settings
-from triage.db import connect
 from triage.review.auth import add_user
 from triage.review.sample import seed
-from triage.web import create_app
+from triage.store.database import connect
 
 PASSWORD = "rahasia-123"
 
@@ -228,14 +228,3 @@ def test_user_add_validates(tmp_path):
         add_user(db, "x", "long-enough", "superuser")
     add_user(db, "x", "long-enough", "reviewer")
     assert db["users"].get("x")["password_hash"].startswith("$argon2")
-
-
-def test_schema_recovered_on_database_with_empty_m005(tmp_path):
-    from triage.review.auth import ensure_schema
-
-    db = connect(tmp_path / "old.db")
-    for table in ("audit_log", "users", "sessions", "login_attempts"):
-        db.execute(f"DROP TABLE {table}")  # as if m005_review had run while still empty
-    ensure_schema(db)
-    add_user(db, "ana", PASSWORD, "admin")
-    assert {"audit_log", "users", "sessions", "login_attempts"} <= set(db.table_names())

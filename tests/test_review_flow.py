@@ -14,16 +14,16 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from triage.app import create_app
 from triage.cli import cli
 from triage.config import Settings
-from triage.db import connect
 from triage.review import actions, queries
 from triage.review.auth import User, add_user
 from triage.review.export import eval_cases
 from triage.review.highlight import highlight
 from triage.review.sample import seed
 from triage.schema import EvalCase, InvalidReason, MissingField, TriageResult, Verdict
-from triage.web import create_app
+from triage.store.database import connect
 
 PASSWORD = "rahasia-123"
 ANA = User("ana", "admin")

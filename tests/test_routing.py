@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from triage.routing import explain, parse_rules, route, rules
+from triage.rules.routing import explain, parse_rules, route, rules
 from triage.schema import Location, PlaceRef
 
 DEMAK = Location(

@@ -8,14 +8,14 @@ import httpx
 import pytest
 from test_sp4n_record import make_report, make_result
 
-from triage.sandbox import SandboxProcess
-from triage.sp4n import (
+from triage.sp4n.record import (
     DeliveryError,
     HttpJsonDestination,
     LegacyXmlDestination,
     PermanentDeliveryError,
     build_record,
 )
+from triage.sp4n.sandbox import SandboxProcess
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,11 @@ import httpx
 import pytest
 from test_sp4n_record import make_report, make_result
 
-from triage.db import connect
-from triage.outbox import attempts_per_record, sp4n_record
-from triage.sandbox import SandboxProcess
 from triage.schema import Outcome
-from triage.store import Store
+from triage.sp4n.outbox import attempts_per_record, sp4n_record
+from triage.sp4n.sandbox import SandboxProcess
+from triage.store.database import connect
+from triage.store.reports import Store
 
 N = 200
 TRIAGE = str(Path(sys.executable).with_name("triage"))
@@ -146,9 +146,8 @@ def test_200_reports_exactly_once_through_flaky_sandbox_with_relay_killed(
 
 def test_xml_flavour_through_flaky_sandbox_in_process(tmp_path: Path) -> None:
     """The legacy XML flavour under the same failures: 30 reports, each filed exactly once."""
-    from triage.config import Settings
-    from triage.outbox import run_relay
-    from triage.sp4n import Sp4nSettings
+    from triage.config import Settings, Sp4nTuning
+    from triage.sp4n.outbox import run_relay
 
     db = connect(tmp_path / "x.db")
     store = Store(db)
@@ -165,7 +164,7 @@ def test_xml_flavour_through_flaky_sandbox_in_process(tmp_path: Path) -> None:
             latency_ms=1.0,
             outbox=sp4n_record(report, result),
         )
-    tuning = Sp4nSettings(
+    tuning = Sp4nTuning(
         timeout_s=0.5, backoff_initial_s=0.02, backoff_max_s=0.2, max_attempts=40, concurrency=8, lease_s=2
     )
     args = ("--fail-rate", "0.5", "--latency-ms", "10", "--hang-s", "3", "--token", "tok")

@@ -9,11 +9,12 @@ from rich.console import Console
 from test_sp4n_record import make_result
 
 from triage.config import Settings
-from triage.db import connect
 from triage.demo import _print_table, deliver_sp4n
-from triage.outbox import sp4n_record
+from triage.intake import assembler
 from triage.schema import Outcome, RawMessage
-from triage.store import Store
+from triage.sp4n.outbox import sp4n_record
+from triage.store.database import connect
+from triage.store.reports import Store
 
 
 def test_demo_relays_to_its_own_sandbox_and_prints_tracking_ids(settings: Settings) -> None:
@@ -22,7 +23,7 @@ def test_demo_relays_to_its_own_sandbox_and_prints_tracking_ids(settings: Settin
     store.add_message(
         RawMessage(message_id="wamid.X1", sender="6281100000009", text="Jalan berlubang besar di Wonosari")
     )
-    (report,) = store.assemble(timedelta(seconds=0), now=None) or [None]
+    (report,) = assembler.assemble(store, timedelta(seconds=0), now=None) or [None]
     assert report is not None
     store.save_decision(
         report.report_id,

@@ -20,7 +20,7 @@ from triage.schema import (
     TriageResult,
     Verdict,
 )
-from triage.sp4n import SCHEMA_PATH, build_record, record_to_xml, schema_text, xml_to_record
+from triage.sp4n.record import SCHEMA_PATH, build_record, record_to_xml, schema_text, xml_to_record
 
 NIK = "3403012345678901"
 PHONE = "081234567890"
@@ -102,7 +102,7 @@ def test_only_valid_results_become_records() -> None:
 
 
 def test_published_schema_is_up_to_date() -> None:
-    assert SCHEMA_PATH.read_text("utf-8") == schema_text(), "run: python -m triage.sp4n schema"
+    assert SCHEMA_PATH.read_text("utf-8") == schema_text(), "run: python -m triage.sp4n.record schema"
 
 
 def test_record_validates_against_published_schema() -> None:

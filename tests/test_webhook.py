@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from stand_ins.payloads import dumps, envelope, text_message, text_payload
 
+from triage.app import create_app
 from triage.config import Settings
-from triage.db import connect
-from triage.web import create_app
-from triage.webhook import sign
+from triage.intake.webhook import sign
+from triage.store.database import connect
 
 SECRET = "app-secret-for-tests"
 VERIFY = "verify-me"
@@ -209,7 +209,7 @@ def test_business_scoped_user_id_links_senders(client: TestClient, wsettings: Se
 def test_bad_bodies_get_clear_4xx(
     client: TestClient, wsettings: Settings, raw: bytes, status: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="triage.webhook"):
+    with caplog.at_level(logging.WARNING, logger="triage.intake.webhook"):
         r = post(client, None, raw=raw)
     assert r.status_code == status and "error" in r.json()
     assert rows(wsettings, "SELECT * FROM messages") == []

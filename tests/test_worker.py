@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from triage.config import Settings
-from triage.db import connect
-from triage.queue import open_queue
+from triage.intake import assembler
+from triage.intake.queue import open_queue
 from triage.schema import RawMessage, utcnow
-from triage.store import Store
-from triage.worker import Worker, backoff
+from triage.store.database import connect
+from triage.store.reports import Store
+from triage.worker.loop import Worker, backoff
 
 JUNK = ["tes", "P", "Assalamualaikum", "😂"]
 # Prefilter-decided messages need no model: a call would fail fast against this closed port.
@@ -108,7 +109,7 @@ def test_duplicate_deliveries_give_one_result(tmp_path: Path) -> None:
     """Items enqueued twice under different queue names (as after a Redis data loss) stay single."""
     s = _settings(tmp_path)
     _add(s, 8)
-    Store(connect(s.db)).assemble(timedelta(seconds=0.5), now=utcnow())
+    assembler.assemble(Store(connect(s.db)), timedelta(seconds=0.5), now=utcnow())
     other = open_queue("sqlite://?name=replay", str(s.db))
     for rid in Store(connect(s.db)).pending_report_ids():
         other.put(rid)
@@ -195,8 +196,8 @@ def test_json_logs_are_masked(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_answer_to_needs_info_joins_the_report_that_asked(tmp_path: Path) -> None:
+    from triage.intake.whatsapp import queue_verdict_reply
     from triage.schema import Outcome, Reason, TriageResult, Verdict
-    from triage.whatsapp import queue_verdict_reply
 
     s = _settings(tmp_path)
     db = connect(s.db)
@@ -204,7 +205,7 @@ def test_answer_to_needs_info_joins_the_report_that_asked(tmp_path: Path) -> Non
     t0 = utcnow() - timedelta(minutes=30)
     sender = "6281255500001"
     store.add_message(RawMessage(message_id="q1", sender=sender, timestamp=t0, text="jalan rusak parah"))
-    (asked,) = store.assemble_with_followups(timedelta(seconds=1), utcnow(), timedelta(hours=72))
+    (asked,) = assembler.assemble_with_followups(store, timedelta(seconds=1), utcnow(), timedelta(hours=72))
     rid = asked[0].report_id
     assert asked[1] is None
     result = TriageResult(
@@ -219,7 +220,7 @@ def test_answer_to_needs_info_joins_the_report_that_asked(tmp_path: Path) -> Non
     )
     t1 = utcnow() - timedelta(minutes=5)
     store.add_message(RawMessage(message_id="a1", sender=sender, timestamp=t1, text="di Desa Cibodas, Bogor"))
-    (follow,) = store.assemble_with_followups(timedelta(seconds=1), utcnow(), timedelta(hours=72))
+    (follow,) = assembler.assemble_with_followups(store, timedelta(seconds=1), utcnow(), timedelta(hours=72))
     report, parent = follow
     assert parent == rid and report.report_id != rid
     again = store.report(report.report_id)
@@ -304,7 +305,7 @@ def test_worker_heals_a_result_without_status(tmp_path: Path) -> None:
     _add(s, 2)
     db = connect(s.db)
     store = Store(db)
-    reports = store.assemble(timedelta(seconds=0.5), now=utcnow())
+    reports = assembler.assemble(store, timedelta(seconds=0.5), now=utcnow())
     result = TriageResult(
         verdict=Verdict.invalid,
         reason="prank",  # type: ignore[arg-type]

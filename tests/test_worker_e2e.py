@@ -16,8 +16,8 @@ import httpx
 from stand_ins.payloads import dumps, text_payload
 from stand_ins.whatsapp_api import WhatsAppStandIn
 
-from triage.db import connect
-from triage.webhook import sign
+from triage.intake.webhook import sign
+from triage.store.database import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "triage"

@@ -11,11 +11,12 @@ from pathlib import Path
 from stand_ins.whatsapp_api import WhatsAppStandIn
 
 from triage.config import Settings
-from triage.db import connect
+from triage.intake import assembler
+from triage.intake.whatsapp import deliver_due, queue_ack, queue_verdict_reply
 from triage.schema import RawMessage, utcnow
-from triage.store import Store
-from triage.whatsapp import deliver_due, queue_ack, queue_verdict_reply
-from triage.worker import Worker
+from triage.store.database import connect
+from triage.store.reports import Store
+from triage.worker.loop import Worker
 
 # Only prefilter-decided messages here: a model call would fail fast against a closed port.
 NO_MODEL = "http://127.0.0.1:9/v1"
@@ -41,7 +42,7 @@ def _report(s: Settings, sender: str, text: str, age: timedelta) -> str:
     store.add_message(
         RawMessage(message_id=f"{sender}-1", sender=sender, timestamp=utcnow() - age, text=text)
     )
-    (report,) = store.assemble(timedelta(seconds=0.5), now=utcnow())
+    (report,) = assembler.assemble(store, timedelta(seconds=0.5), now=utcnow())
     return report.report_id
 
 

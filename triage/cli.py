@@ -40,45 +40,38 @@ def demo() -> None:
     sys.exit(demo_mod.run(get_settings(), console))
 
 
-@cli.group()
-def model() -> None:
-    """The embedded local model."""
+@cli.command("serve")
+@click.option("--host", default=None, help="Bind address (TRIAGE_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (TRIAGE_PORT, default 8080).")
+def serve_command(host: str | None, port: int | None) -> None:
+    """Run the web app: WhatsApp webhook, review page, /healthz and /metrics."""
+    import uvicorn
 
+    from triage import logs
+    from triage.app import create_app
+    from triage.store.database import connect
 
-@model.command("serve")
-def model_serve() -> None:
-    """Run the embedded model server in the foreground, for other commands to reuse."""
-    import time
-
-    from triage.embedded import EmbeddedServer
-
+    logs.setup(logging.INFO)
     settings = get_settings()
-    with EmbeddedServer(settings) as server:
-        click.echo(f"serving {settings.llm_model} at {server.url} (Ctrl-C to stop)")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-
-
-@model.command("path")
-def model_path_cmd() -> None:
-    """Assemble and verify the embedded model file; print its path."""
-    from triage.embedded import model_path
-
-    click.echo(str(model_path(get_settings())))
+    connect(settings.db)  # create/migrate before the first request
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 def _register_subcommands() -> None:
     """Commands that live beside the parts they drive; listed here so `triage --help` shows all."""
     from triage.evals.cli import eval_cmd, gate_group
+    from triage.model.cli import model
     from triage.review.cli import review_group, user_group
-    from triage.sp4n_cli import register as register_sp4n
-    from triage.webhook import serve_command
-    from triage.worker import worker_command
+    from triage.sp4n.cli import register as register_sp4n
+    from triage.worker.cli import worker_command
 
-    for command in (worker_command, serve_command, eval_cmd, gate_group, user_group, review_group):
+    for command in (worker_command, serve_command, eval_cmd, gate_group, user_group, review_group, model):
         cli.add_command(command)
     register_sp4n(cli)  # relay, outbox list|retry|dead, sp4n-sandbox
 

@@ -4,30 +4,58 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path.home() / ".cache" / "lapor-triage"
 
 
+class Sp4nTuning(BaseModel):
+    """How the SP4N relay delivers (from the `TRIAGE_SP4N_*` settings; tests build it directly)."""
+
+    max_attempts: int = Field(default=8, ge=1)
+    timeout_s: float = Field(default=10.0, gt=0)
+    backoff_initial_s: float = Field(default=5.0, gt=0)
+    backoff_max_s: float = Field(default=3600.0, gt=0)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    batch: int | None = Field(default=None, ge=1)
+    lease_s: float | None = None
+
+    @property
+    def claim_size(self) -> int:
+        return self.batch or self.concurrency
+
+    @property
+    def lease(self) -> float:
+        return self.lease_s if self.lease_s is not None else 3 * self.timeout_s + 5.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRIAGE_", extra="ignore")
 
-    db: Path = Field(default=Path("triage.db"), description="SQLite database file")
-    home: Path = Field(default=DEFAULT_HOME, description="cache for the assembled model file")
+    db: Path = Field(
+        default=Path("triage.db"), description="the SQLite database file (created and migrated on first use)"
+    )
+    home: Path = Field(default=DEFAULT_HOME, description="where the assembled embedded model file is kept")
 
     # LLM: when base_url is unset the embedded llama.cpp server is started (or reused).
-    llm_base_url: str | None = None
-    llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-    llm_api_key: str = "not-needed"
+    llm_base_url: str | None = Field(
+        default=None, description="an OpenAI-compatible endpoint; unset: start or reuse the embedded model"
+    )
+    llm_model: str = Field(
+        default="qwen2.5-coder-1.5b-instruct-q4_k_m", description="model name sent to the endpoint"
+    )
+    llm_api_key: str = Field(default="not-needed", description="API key for the endpoint")
     # A fresh embedded server reads the whole prompt (~2.8k tokens) on its first request: about
     # 2.5 minutes on a 2-core machine. A shorter timeout would abandon that work and start over.
-    llm_timeout_s: float = 300.0
+    llm_timeout_s: float = Field(default=300.0, description="seconds per model request")
     llm_max_attempts: int = Field(default=2, ge=1, le=5, description="model answers per report")
     llm_token_budget: int = Field(default=6000, description="prompt+completion tokens per report")
-    llm_transient_retries: int = Field(default=4, ge=1)
-    llm_max_tokens: int = 400
-    llm_temperature: float = 0.0
+    llm_transient_retries: int = Field(
+        default=4, ge=1, description="tries of one request on connection errors, timeouts, 429 and 5xx"
+    )
+    llm_max_tokens: int = Field(default=400, description="completion tokens per model answer")
+    llm_temperature: float = Field(default=0.0, description="sampling temperature (0: greedy)")
     llm_json_schema_mode: str = Field(
         default="auto",
         description="how the JSON schema is sent: llama_cpp (json_object + schema grammar), openai "
@@ -37,65 +65,123 @@ class Settings(BaseSettings):
     )
 
     # Embedded model server
-    embedded_host: str = "127.0.0.1"
-    embedded_port: int = 8765
-    embedded_threads: int = 2
-    embedded_ctx: int = 4096
+    embedded_host: str = Field(default="127.0.0.1", description="address of the embedded model server")
+    embedded_port: int = Field(default=8765, description="port of the embedded model server")
+    embedded_threads: int = Field(default=2, description="CPU threads of the embedded model")
+    embedded_ctx: int = Field(default=4096, description="context window of the embedded model, tokens")
     # Prompt-lookup speculative decoding: the answer copies much of its text (JSON keys from the
     # examples, quotes from the message), so drafting N tokens from the prompt and checking them in
     # one batch writes several tokens per forward pass. 0 turns it off. See benchmarks/speculative.py.
-    embedded_draft_tokens: int = Field(default=0, ge=0, le=64)
-    # Answer-shape drafting (triage.drafting): up to N tokens a step that the answer's JSON shape,
+    embedded_draft_tokens: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="llama-cpp-python's prompt-lookup drafting; 0 = off (slower on 2 cores)",
+    )
+    # Answer-shape drafting (triage.model.drafting): up to N tokens a step that the answer's JSON shape,
     # an enum value's first letters or a quote being copied make predictable; the model checks
     # them in one pass and still picks every token. 0 turns it off. See benchmarks/speculative.py.
-    embedded_answer_draft: int = Field(default=12, ge=0, le=64)
+    embedded_answer_draft: int = Field(
+        default=12, ge=0, le=64, description="answer-shape drafting: tokens drafted a step; 0 = off"
+    )
     # Greedy decoding asks the grammar about the best token first instead of the whole vocabulary
-    # (triage.model_server.GreedyGrammarSampler): the same tokens, ~a third less time per token.
-    embedded_fast_sampler: bool = True
+    # (triage.model.server.GreedyGrammarSampler): the same tokens, ~a third less time per token.
+    embedded_fast_sampler: bool = Field(default=True, description="greedy grammar sampling, best token first")
     # While the model writes a quote, take its best token that keeps the quote a verbatim stretch
-    # of the message (triage.model_server.QuoteGuard): fewer refused answers and re-asks. Needs the
+    # of the message (triage.model.server.QuoteGuard): fewer refused answers and re-asks. Needs the
     # fast sampler.
-    embedded_copy_quotes: bool = True
+    embedded_copy_quotes: bool = Field(
+        default=True, description="keep each quote a verbatim stretch of the message while it is written"
+    )
     # llama.cpp's fused attention kernel. Off: on 2 AVX2 cores it measured 1.25-1.35x the latency
     # of the default, A-B-A-B on 8 dev messages (benchmarks/speculative.py answer12 answer12+fa).
-    embedded_flash_attn: bool = False
+    embedded_flash_attn: bool = Field(default=False, description="llama.cpp's fused attention kernel")
 
-    prompt: Path | None = Field(default=None, description="prompt file; default prompts/triage.md")
-    queue_url: str = Field(default="sqlite://", description="sqlite:// (default) or redis://host:port")
+    prompt: Path = Field(
+        default=Path("prompts/triage.toml"),
+        description="the prompt file (relative paths: from the working directory)",
+    )
+    queue_url: str = Field(
+        default="sqlite://", description="intake queue: sqlite:// (embedded) or redis://host:port/db"
+    )
 
-    outbox_jsonl: Path = Field(default=Path("sp4n_outbox.jsonl"))
-    sp4n_url: str | None = None
-    sp4n_token: str | None = None
-    sp4n_flavour: str = "json"
+    outbox_jsonl: Path = Field(
+        default=Path("sp4n_outbox.jsonl"), description="SP4N records go to this file when no SP4N URL is set"
+    )
+    sp4n_url: str | None = Field(default=None, description="the SP4N-LAPOR! intake endpoint")
+    sp4n_token: str | None = Field(default=None, description="Bearer (JSON) or XML token for SP4N")
+    sp4n_flavour: str = Field(default="json", description="SP4N API flavour: json or xml (legacy stream)")
+    sp4n_max_attempts: int = Field(default=8, ge=1, description="SP4N deliveries before a row is dead")
+    sp4n_timeout_s: float = Field(default=10.0, gt=0, description="seconds per SP4N HTTP request")
+    sp4n_backoff_initial_s: float = Field(
+        default=5.0, gt=0, description="first retry delay of a failed delivery"
+    )
+    sp4n_backoff_max_s: float = Field(default=3600.0, gt=0, description="longest retry delay of a delivery")
+    sp4n_concurrency: int = Field(default=4, ge=1, le=64, description="SP4N deliveries in flight at once")
+    sp4n_batch: int | None = Field(
+        default=None,
+        ge=1,
+        description="rows claimed per relay pass; default: concurrency, so no "
+        "claimed row waits in a queue while its lease runs out",
+    )
+    sp4n_lease_s: float | None = Field(
+        default=None,
+        description="how long a claimed row is skipped by other relays; default 3x timeout + 5 s",
+    )
 
-    review_threshold: float = Field(default=0.6, ge=0, le=1)
-    gate_config: Path = Field(default=Path("evals/gate.toml"))
+    review_threshold: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="below this confidence a rejection goes to a reviewer, not the archive",
+    )
+    gate_config: Path = Field(
+        default=Path("evals/gate.toml"),
+        description="gate dataset and bars (relative paths: from the working directory)",
+    )
 
-    host: str = "127.0.0.1"
-    port: int = 8080
-    whatsapp_verify_token: str | None = None
-    whatsapp_app_secret: str | None = None
-    whatsapp_access_token: str | None = None
-    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
-    whatsapp_phone_number_id: str = "0"
-    assemble_window_s: float = 120.0
+    host: str = Field(default="127.0.0.1", description="`triage serve` bind address")
+    port: int = Field(default=8080, description="`triage serve` port")
+    whatsapp_verify_token: str | None = Field(default=None, description="WhatsApp webhook verify token")
+    whatsapp_app_secret: str | None = Field(default=None, description="WhatsApp app secret (signatures)")
+    whatsapp_access_token: str | None = Field(default=None, description="WhatsApp Cloud API token (replies)")
+    whatsapp_api_base: str = Field(
+        default="https://graph.facebook.com/v21.0", description="WhatsApp Cloud API base URL"
+    )
+    whatsapp_phone_number_id: str = Field(default="0", description="the sending WhatsApp number's id")
+    assemble_window_s: float = Field(
+        default=120.0, description="a sender's quiet seconds that close a report"
+    )
 
-    # Intake and worker (issue 5)
+    # Intake and worker
     webhook_max_body_bytes: int = Field(default=1_000_000, description="larger POSTs get 413")
     worker_concurrency: int = Field(default=2, ge=1, le=64, description="reports in flight per worker")
     worker_lease_s: float = Field(default=60.0, description="visibility timeout of a queue lease")
     worker_max_deliveries: int = Field(default=5, ge=1, description="failed deliveries before dead letter")
-    worker_backoff_base_s: float = 2.0
-    worker_backoff_max_s: float = 60.0
-    worker_poll_s: float = 0.5
+    worker_backoff_base_s: float = Field(default=2.0, description="first redelivery delay of a failed report")
+    worker_backoff_max_s: float = Field(default=60.0, description="longest redelivery delay")
+    worker_poll_s: float = Field(default=0.5, description="idle queue poll, seconds")
     worker_sweep_s: float = Field(default=15.0, description="re-enqueue pending reports every N s")
     worker_shutdown_grace_s: float = Field(default=30.0, description="SIGTERM: finish work for N s")
-    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_host: str = Field(default="127.0.0.1", description="worker /healthz and /metrics address")
     worker_metrics_port: int = Field(default=9108, description="/healthz and /metrics; 0 = off")
     worker_send_replies: bool = Field(default=True, description="send acks/verdict replies")
     worker_relay: bool = Field(default=True, description="deliver the SP4N outbox from the worker")
     whatsapp_reply_window_h: float = Field(default=24.0, description="customer-service window")
     followup_window_h: float = Field(default=72.0, description="answers to needs_info attach this long")
+
+    @property
+    def sp4n(self) -> Sp4nTuning:
+        """The relay's delivery tuning, as one value the relay functions pass around."""
+        return Sp4nTuning(
+            max_attempts=self.sp4n_max_attempts,
+            timeout_s=self.sp4n_timeout_s,
+            backoff_initial_s=self.sp4n_backoff_initial_s,
+            backoff_max_s=self.sp4n_backoff_max_s,
+            concurrency=self.sp4n_concurrency,
+            batch=self.sp4n_batch,
+            lease_s=self.sp4n_lease_s,
+        )
 
     @property
     def embedded(self) -> bool:

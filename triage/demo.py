@@ -14,14 +14,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from triage.config import Settings
-from triage.db import connect
-from triage.embedded import llm_endpoint
-from triage.llm import LLM
-from triage.outbox import RelayStats, run_relay
-from triage.prompt import Prompt, load_prompt
+from triage.intake import assembler
+from triage.judge.llm import LLM
+from triage.judge.prompt import Prompt, load_prompt
+from triage.model.embedded import llm_endpoint
 from triage.schema import RawMessage
-from triage.service import process_report
-from triage.store import Store
+from triage.sp4n.outbox import RelayStats, run_relay
+from triage.store.database import connect
+from triage.store.reports import Store
+from triage.worker.service import process_report
 
 
 def sample_messages() -> list[dict[str, Any]]:
@@ -40,7 +41,7 @@ def run(settings: Settings, console: Console) -> int:
         new += store.add_message(msg)
         if "expected" in row:
             expected[msg.message_id] = row["expected"]
-    store.assemble(timedelta(seconds=settings.assemble_window_s), now=None)
+    assembler.assemble(store, timedelta(seconds=settings.assemble_window_s), now=None)
     console.print(
         f"{len(samples)} sample messages ({new} new) in {settings.db}; "
         f"{len(store.pending_report_ids())} report(s) to triage"
@@ -80,8 +81,8 @@ def ensure_gate(db: Any, settings: Settings, prompt: Prompt, base_url: str, cons
 
     Results are cached, so this costs the gate set's model time once per prompt+model.
     """
-    from triage.evals.cli import run_eval
-    from triage.gate import gate_status, load_config
+    from triage.evals.evaluate import run_eval
+    from triage.evals.gate import gate_status, load_config
 
     local = settings.model_copy(
         update={"llm_base_url": base_url, "llm_json_schema_mode": settings.schema_mode}
@@ -147,7 +148,7 @@ def deliver_sp4n(db: Any, settings: Settings, console: Console) -> tuple[RelaySt
     tracking ids come back over real HTTP; the sandbox mirrors what it accepted to the JSONL file."""
     if settings.sp4n_url:
         return run_relay(db, settings, once=True), settings.sp4n_url
-    from triage.sandbox import SandboxProcess
+    from triage.sp4n.sandbox import SandboxProcess
 
     store = settings.db.with_name(settings.db.name + ".sp4n-sandbox.db")
     args = ("--db", str(store), "--jsonl", str(settings.outbox_jsonl))

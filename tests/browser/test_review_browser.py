@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from triage.app import create_app
 from triage.config import Settings
-from triage.db import connect
 from triage.review import actions
 from triage.review.auth import User, add_user
 from triage.review.sample import seed
 from triage.schema import MissingField, Verdict
-from triage.web import create_app
+from triage.store.database import connect
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triage import reference
-from triage.pipeline import Decision
+from triage.judge.pipeline import Decision
 from triage.schema import (
     Complaint,
     EvalCase,
@@ -130,7 +130,7 @@ class OracleJudge:
         return Decision(result, [attempt], self.latency_ms)
 
     def factory(self, *args: Any) -> contextlib.AbstractContextManager[OracleJudge]:
-        """A `runner.JudgeFactory`: `monkeypatch.setattr(evals.cli, "judge_factory", judge.factory)`."""
+        """A `runner.JudgeFactory`: `monkeypatch.setattr(evals.evaluate, "judge_factory", judge.factory)`."""
 
         @contextlib.contextmanager
         def cm() -> Iterator[OracleJudge]:

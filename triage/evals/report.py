@@ -107,7 +107,7 @@ def _fmt(value: Any) -> str:
 def render_html(ctx: dict[str, Any]) -> str:
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["fmt"] = _fmt
-    source = resources.files("triage").joinpath("templates", "eval_report.html").read_text("utf-8")
+    source = resources.files("triage.evals").joinpath("templates", "eval_report.html").read_text("utf-8")
     return env.from_string(source).render(**ctx)
 
 

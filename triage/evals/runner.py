@@ -18,18 +18,19 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from triage import policy
 from triage.config import Settings
-from triage.db import now_iso
 from triage.evals import metrics as metrics_mod
-from triage.pipeline import Decision
-from triage.prompt import Prompt
+from triage.judge import policy
+from triage.judge.pipeline import Decision
+from triage.judge.prompt import Prompt
 from triage.schema import SCHEMA_VERSION, EvalCase, TriageResult
+from triage.store.database import now_iso
 
 Judge = Callable[[str, str], Decision]
 JudgeFactory = Callable[[Settings, Prompt], contextlib.AbstractContextManager[Judge]]
@@ -43,11 +44,11 @@ DEFAULT_REVIEW_THRESHOLD: float = Settings.model_fields["review_threshold"].defa
 @contextlib.contextmanager
 def model_judge(settings: Settings, prompt: Prompt) -> Iterator[Judge]:
     """`pipeline.decide` on the configured model; the endpoint is started only when first needed."""
-    from triage import pipeline
-    from triage.db import connect
-    from triage.embedded import llm_endpoint
-    from triage.llm import LLM
-    from triage.llm_cache import JudgementCache
+    from triage.judge import pipeline
+    from triage.judge.llm import LLM
+    from triage.judge.llm_cache import JudgementCache
+    from triage.model.embedded import llm_endpoint
+    from triage.store.database import connect
 
     answers = JudgementCache(connect(settings.db))  # the model's answers; logic re-runs each time
     with contextlib.ExitStack() as stack:
@@ -86,9 +87,9 @@ def code_version() -> str:
     a new rule module is added (it did), and a spurious miss only costs re-running the logic on
     cached model answers, which takes seconds.
     """
-    root = Path(__file__).resolve().parent.parent
+    root = Path(str(resources.files("triage")))
     digest = hashlib.sha256()
-    for module in sorted(root.glob("*.py")):
+    for module in sorted(root.rglob("*.py")):
         digest.update(module.read_bytes())
     for data in sorted((root / "data").glob("*.toml")):
         digest.update(data.read_bytes())

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from triage.db import dumps, now_iso
+from triage.store.database import dumps, now_iso
 
 
 def record(

@@ -21,9 +21,7 @@ import sqlite_utils
 
 from triage import reference
 from triage.config import Settings
-from triage.db import dumps, now_iso
 from triage.identity import NIK, mask_text
-from triage.outbox import sp4n_record
 from triage.review.auth import User
 from triage.schema import (
     Complaint,
@@ -36,9 +34,11 @@ from triage.schema import (
     TriageResult,
     Verdict,
 )
-from triage.store import Store
+from triage.sp4n.outbox import sp4n_record
+from triage.store.database import dumps, now_iso
+from triage.store.reports import Store
 
-log = logging.getLogger("triage.review")
+log = logging.getLogger(__name__)
 
 OUTCOME_FOR = {Verdict.valid: Outcome.sp4n, Verdict.needs_info: Outcome.ask_reporter}
 
@@ -260,7 +260,7 @@ def tell_citizen(db: sqlite_utils.Database, settings: Settings, report_id: str) 
     Runs after the action's transaction (the reply outbox commits on its own); a report that
     already had its reply is left alone by the outbox's unique (report, kind) row.
     """
-    from triage import whatsapp
+    from triage.intake import whatsapp
 
     try:
         return whatsapp.queue_verdict_reply(db, settings, report_id)

@@ -18,7 +18,7 @@ import sqlite_utils
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from triage.db import now_iso
+from triage.store.database import now_iso
 
 Role = Literal["reviewer", "admin"]
 ROLES: tuple[Role, ...] = ("reviewer", "admin")
@@ -56,22 +56,6 @@ def _token_hash(token: str) -> str:
 
 def _since(delta: timedelta) -> str:
     return (datetime.now(UTC) - delta).isoformat(timespec="milliseconds")
-
-
-# ------------------------------------------------------------------ schema
-
-
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create the review tables on a database migrated while `m005_review` was still empty.
-
-    The migration is recorded by name, so a development database made before the review page
-    landed would otherwise never get its tables; a fresh database gets them from the migration.
-    """
-    from triage.db import m005_review
-
-    if "audit_log" not in db.table_names():
-        with db.atomic():
-            m005_review(db)
 
 
 # ------------------------------------------------------------------ accounts

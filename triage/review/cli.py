@@ -26,11 +26,10 @@ def user_group() -> None:
 )
 def user_add(name: str, role: str, password: str) -> None:
     """Create an account, or reset its password and role (its sessions end)."""
-    from triage.db import connect
-    from triage.review.auth import add_user, ensure_schema
+    from triage.review.auth import add_user
+    from triage.store.database import connect
 
     db = connect(get_settings().db)
-    ensure_schema(db)
     try:
         add_user(db, name, password, role)
     except ValueError as exc:
@@ -51,12 +50,10 @@ def review_export(out: Path, since: str | None) -> None:
 
     The file is for people to add to the dev set; the gate never changes by itself.
     """
-    from triage.db import connect
-    from triage.review.auth import ensure_schema
     from triage.review.export import parse_since, write_eval_cases
+    from triage.store.database import connect
 
     db = connect(get_settings().db)
-    ensure_schema(db)
     n = write_eval_cases(db, out, parse_since(since))
     click.echo(f"{n} reviewed cases written to {out}")
 
@@ -64,8 +61,8 @@ def review_export(out: Path, since: str | None) -> None:
 @review_group.command("seed-sample")
 def review_seed_sample() -> None:
     """Fill the database with a few decided sample reports, to show the review page without a model."""
-    from triage.db import connect
     from triage.review.sample import seed
+    from triage.store.database import connect
 
     ids = seed(connect(get_settings().db))
     click.echo(f"{len(ids)} sample reports ready")

@@ -3,107 +3,66 @@
 Every state change is a POST carrying the session's CSRF token; every page sends a strict
 Content-Security-Policy (scripts and styles only from /review/static) and `no-store`, since
 pages show citizens' messages. Handlers are sync and open their own SQLite connection.
+
+This module holds the pages themselves (login, queues, a report's detail and the reviewer's
+decisions on it, overview, audit); what every request goes through is in `per_request`, how a
+page is drawn in `rendering`, and the CSV/JSONL downloads in `downloads`, each split out to keep
+the handlers readable and this module under the size limit.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import sqlite_utils
-from fastapi import APIRouter, FastAPI, Form, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from triage import reference
-from triage.db import connect
-from triage.review import actions, charts, export, queries
+from triage.review import actions, charts, downloads, queries
 from triage.review.auth import (
     Session,
     authenticate,
     create_session,
     csrf_ok,
     end_session,
-    ensure_schema,
     load_session,
     record_attempt,
     too_many_failures,
 )
 from triage.review.highlight import highlight, mask, mask_sender
+from triage.review.per_request import (
+    COOKIE,
+    LOGIN_CSRF_COOKIE,
+    as_date,
+    as_float,
+    client_ip,
+    open_db,
+    require_post,
+    require_session,
+    safe_next,
+    secure_cookies,
+)
+from triage.review.rendering import (
+    MISSING_LABELS,
+    REASON_LABELS,
+    VERDICT_LABELS,
+    error_page,
+    render,
+)
 from triage.schema import InvalidReason, MissingField, TriageResult, Verdict
-from triage.store import Store
+from triage.store.database import connect
+from triage.store.reports import Store
 
 HERE = Path(__file__).parent
-COOKIE = "triage_session"
-LOGIN_CSRF_COOKIE = "triage_login_csrf"
 
 router = APIRouter(prefix="/review", tags=["review"])
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.filters["mask"] = mask
-templates.env.filters["pct"] = lambda v: f"{v:.0%}" if v is not None else "-"
-WIB = timezone(timedelta(hours=7), "WIB")
 
-
-def wib(value: str | None) -> str:
-    """Stored times are UTC; reviewers read Jakarta time (WIB)."""
-    if not value:
-        return ""
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB")
-
-
-templates.env.filters["ts"] = wib
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
-
-VERDICT_LABELS = {"valid": "Valid", "needs_info": "Perlu info", "invalid": "Ditolak"}
-REASON_LABELS = {
-    "prank": "Iseng / lelucon",
-    "spam": "Spam / promosi",
-    "abusive": "Kasar / ancaman",
-    "not_a_complaint": "Bukan pengaduan",
-    "out_of_scope": "Di luar wewenang",
-}
-MISSING_LABELS = {
-    "location": "Lokasi",
-    "what_happened": "Kejadian",
-    "institution": "Instansi",
-    "date": "Tanggal",
-}
-OUTCOME_LABELS = {
-    "sp4n": "Diteruskan ke SP4N-LAPOR!",
-    "awaiting_gate": "Menunggu gerbang evaluasi",
-    "ask_reporter": "Menunggu info warga",
-    "archived": "Diarsipkan",
-    "review": "Perlu ditinjau",
-    "error": "Galat",
-}
-ACTION_LABELS = {
-    "confirm": "Konfirmasi",
-    "overturn": "Pembatalan",
-    "reveal": "Buka data pribadi",
-    "reveal_denied": "Buka data ditolak",
-}
 FLASH = {
     "confirm": "Keputusan dikonfirmasi.",
     "overturn": "Keputusan dibatalkan dan diganti.",
@@ -112,101 +71,11 @@ FLASH = {
 
 
 def install(app: FastAPI) -> None:
-    """Add the review page to an app (called from `triage.web.create_app`)."""
-    db = connect(app.state.settings.db)  # create/migrate once, before the first request
-    ensure_schema(db)
-    db.close()
+    """Add the review page to an app (called from `triage.app.create_app`)."""
+    connect(app.state.settings.db).close()  # create/migrate once, before the first request
     app.include_router(router)
+    app.include_router(downloads.router)
     app.mount("/review/static", StaticFiles(directory=HERE / "static"), name="review-static")
-
-
-# ------------------------------------------------------------------ plumbing
-
-
-@contextmanager
-def open_db(request: Request) -> Iterator[sqlite_utils.Database]:
-    """A connection per request; handlers run in a thread pool, so it must not be thread-bound."""
-    conn = sqlite3.connect(str(request.app.state.settings.db), check_same_thread=False)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA busy_timeout = 10000")
-    db.execute("PRAGMA foreign_keys = ON")
-    try:
-        yield db
-    finally:
-        conn.close()
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "?"
-
-
-def secure_cookies(request: Request) -> bool:
-    settings = request.app.state.settings
-    return bool(getattr(settings, "review_secure_cookies", False)) or request.url.scheme == "https"
-
-
-def render(
-    request: Request, name: str, ctx: dict[str, Any], status: int = 200, session: Session | None = None
-) -> HTMLResponse:
-    base = {
-        "user": session.user if session else None,
-        "csrf": session.csrf if session else "",
-        "verdict_labels": VERDICT_LABELS,
-        "reason_labels": REASON_LABELS,
-        "outcome_labels": OUTCOME_LABELS,
-        "action_labels": ACTION_LABELS,
-        "missing_labels": MISSING_LABELS,
-        "queues": {k: v[0] for k, v in queries.QUEUES.items()},
-    }
-    resp = templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status)
-    resp.headers.update(SECURITY_HEADERS)
-    return resp
-
-
-def login_redirect(request: Request) -> HTTPException:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return HTTPException(303, headers={"Location": "/review/login?next=" + quote(target, safe="")})
-
-
-def require_session(request: Request, db: sqlite_utils.Database) -> Session:
-    session = load_session(db, request.cookies.get(COOKIE))
-    if session is None:
-        raise login_redirect(request)
-    return session
-
-
-def require_post(request: Request, db: sqlite_utils.Database, csrf: str) -> Session:
-    """Every POST: a live session and its CSRF token, or 403 (no redirect: a form post was forged)."""
-    session = load_session(db, request.cookies.get(COOKIE))
-    if session is None:
-        raise HTTPException(403, "Sesi habis atau belum masuk.")
-    if not csrf_ok(session.csrf, csrf):
-        raise HTTPException(403, "Token CSRF tidak valid. Muat ulang halaman lalu coba lagi.")
-    return session
-
-
-def error_page(request: Request, session: Session | None, status: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", {"status": status, "message": message}, status, session)
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/review") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/review/"
 
 
 # ------------------------------------------------------------------ login
@@ -216,9 +85,9 @@ def _safe_next(value: str | None) -> str:
 def login_form(request: Request, next: str = "/review/") -> Response:
     with open_db(request) as db:
         if load_session(db, request.cookies.get(COOKIE)):
-            return RedirectResponse(_safe_next(next), 303)
+            return RedirectResponse(safe_next(next), 303)
     token = secrets.token_urlsafe(24)
-    resp = render(request, "login.html", {"login_csrf": token, "next": _safe_next(next), "error": None})
+    resp = render(request, "login.html", {"login_csrf": token, "next": safe_next(next), "error": None})
     resp.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -247,7 +116,7 @@ def login(
             "login.html",
             {
                 "login_csrf": request.cookies.get(LOGIN_CSRF_COOKIE, ""),
-                "next": _safe_next(next),
+                "next": safe_next(next),
                 "error": message,
             },
             status,
@@ -264,7 +133,7 @@ def login(
         if user is None:
             return refuse("Nama pengguna atau kata sandi salah.", 401)
         token = create_session(db, user, ip)
-    resp = RedirectResponse(_safe_next(next), 303)
+    resp = RedirectResponse(safe_next(next), 303)
     resp.set_cookie(
         COOKIE,
         token,
@@ -319,10 +188,10 @@ def queue_page(
             return error_page(request, session, 404, "Antrean tidak dikenal.")
         filt = queries.QueueFilter(
             reason=alasan if alasan in REASON_LABELS else None,
-            date_from=_date(dari),
-            date_to=_date(sampai),
-            conf_min=_float(conf_min),
-            conf_max=_float(conf_max),
+            date_from=as_date(dari),
+            date_to=as_date(sampai),
+            conf_min=as_float(conf_min),
+            conf_max=as_float(conf_max),
             unreviewed=bool(belum),
             order="new" if urut == "new" else "conf",
         )
@@ -504,7 +373,7 @@ def reveal(
         )
 
 
-# ------------------------------------------------------------------ overview, audit, export
+# ------------------------------------------------------------------ overview, audit
 
 
 @router.get("/overview", response_class=HTMLResponse)
@@ -541,32 +410,3 @@ def audit_page(request: Request) -> Response:
             {"rows": queries.audit_rows(db, limit=500), "counts": queries.counts(db)},
             session=session,
         )
-
-
-@router.get("/audit.csv")
-def audit_csv(request: Request, report: str | None = None) -> Response:
-    with open_db(request) as db:
-        require_session(request, db)
-        body = export.audit_csv(
-            reversed(queries.audit_rows(db, report)) if report is None else queries.audit_rows(db, report)
-        )
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"', "Cache-Control": "no-store"},
-    )
-
-
-@router.get("/export.jsonl")
-def export_cases(request: Request, since: str | None = None) -> Response:
-    with open_db(request) as db:
-        require_session(request, db)
-        body = export.eval_cases_jsonl(db, _date(since))
-    return Response(
-        body,
-        media_type="application/x-ndjson; charset=utf-8",
-        headers={
-            "Content-Disposition": 'attachment; filename="review-cases.jsonl"',
-            "Cache-Control": "no-store",
-        },
-    )

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from triage.outbox import sp4n_record
+from triage.intake import assembler
 from triage.schema import (
     LLMAttempt,
     Location,
@@ -21,7 +21,8 @@ from triage.schema import (
     RawMessage,
     TriageResult,
 )
-from triage.store import Store
+from triage.sp4n.outbox import sp4n_record
+from triage.store.reports import Store
 
 MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 PROMPT_VERSION = "triage-v3"
@@ -248,7 +249,7 @@ def seed(db: sqlite_utils.Database, now: datetime | None = None) -> dict[str, st
                     text=text,
                 )
             )
-    store.assemble(timedelta(minutes=2), now=None)
+    assembler.assemble(store, timedelta(minutes=2), now=None)
     for s in SAMPLES:
         rid = db.execute(
             "SELECT report_id FROM messages WHERE message_id = ?", [f"sample-{s.key}-0"]

@@ -1,0 +1,141 @@
+"""Grouping a sender's consecutive messages into reports.
+
+People write "P", then "Assalamualaikum", then the complaint in three messages; judged one by
+one, two would be rejected and the third would lack context. A report closes after a quiet
+window with no message from that sender.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from triage.schema import RawMessage, Report
+from triage.store.database import dumps, now_iso
+from triage.store.reports import Store
+
+
+def report_id_for(first: RawMessage) -> str:
+    """Stable id from the first message, so re-delivery and re-runs find the same report."""
+    digest = hashlib.sha256(f"{first.sender}\x1f{first.message_id}".encode()).hexdigest()
+    return "R" + digest[:12].upper()
+
+
+def group(
+    messages: Iterable[RawMessage], window: timedelta, now: datetime | None = None
+) -> tuple[list[list[RawMessage]], list[RawMessage]]:
+    """Closed groups (quiet for `window`) and the messages still open; `now=None` closes all."""
+    by_sender: dict[str, list[RawMessage]] = {}
+    for msg in sorted(messages, key=lambda m: (m.sender, m.timestamp, m.message_id)):
+        by_sender.setdefault(msg.sender, []).append(msg)
+    closed: list[list[RawMessage]] = []
+    still_open: list[RawMessage] = []
+    for msgs in by_sender.values():
+        current = [msgs[0]]
+        for msg in msgs[1:]:
+            if msg.timestamp - current[-1].timestamp > window:
+                closed.append(current)
+                current = [msg]
+            else:
+                current.append(msg)
+        if now is None or now - current[-1].timestamp > window:
+            closed.append(current)
+        else:
+            still_open.extend(current)
+    return closed, still_open
+
+
+def assemble(store: Store, window: timedelta, now: datetime | None = None) -> list[Report]:
+    """Turn quiet runs of unassigned messages into new pending reports."""
+    rows = store.db.query("SELECT * FROM messages WHERE report_id IS NULL")
+    closed, _ = group((store.message_from_row(r) for r in rows), window, now)
+    reports = []
+    for msgs in closed:
+        report = Report(report_id=report_id_for(msgs[0]), sender=msgs[0].sender, messages=msgs)
+        with store.db.atomic():
+            store.db.execute(
+                "INSERT OR IGNORE INTO reports (report_id, sender, text, message_ids, "
+                "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    report.report_id,
+                    report.sender,
+                    report.text,
+                    dumps([m.message_id for m in msgs]),
+                    now_iso(),
+                    "pending",
+                    0,
+                    now_iso(),
+                ],
+            )
+            store.db.execute(
+                f"UPDATE messages SET report_id = ? WHERE message_id IN ({','.join('?' * len(msgs))})",
+                [report.report_id, *[m.message_id for m in msgs]],
+            )
+        reports.append(report)
+    return reports
+
+
+def assemble_with_followups(
+    store: Store, window: timedelta, now: datetime, followup_window: timedelta
+) -> list[tuple[Report, str | None]]:
+    """Like `assemble`, but an answer to a needs_info question joins the report that asked.
+
+    The follow-up becomes a new report (results keep one row per report) that carries the
+    asking report's messages as context copies (`<new id>~<message id>`, raw `context_of`),
+    so it is judged on the whole conversation; `report_links` records which report it answers.
+    Returns (report, parent report id or None).
+    """
+    rows = store.db.query("SELECT * FROM messages WHERE report_id IS NULL")
+    closed, _ = group((store.message_from_row(r) for r in rows), window, now)
+    out: list[tuple[Report, str | None]] = []
+    for msgs in closed:
+        rid = report_id_for(msgs[0])
+        parent = store.open_question(msgs[0].sender, now - followup_window)
+        context = store.report(parent).messages if parent else []
+        copies = [m.model_copy(update={"message_id": f"{rid}~{m.message_id}"}) for m in context]
+        report = Report(report_id=rid, sender=msgs[0].sender, messages=[*copies, *msgs])
+        with store.db.atomic():
+            inserted = store.db.execute(
+                "INSERT OR IGNORE INTO reports (report_id, sender, text, message_ids, "
+                "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    rid,
+                    report.sender,
+                    report.text,
+                    dumps([m.message_id for m in report.messages]),
+                    now_iso(),
+                    "pending",
+                    0,
+                    now_iso(),
+                ],
+            ).rowcount
+            if inserted and parent:
+                for c in copies:
+                    store.db.execute(
+                        "INSERT OR IGNORE INTO messages (message_id, sender, ts, type, text, media_id, "
+                        "caption, location, raw, received_at, report_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        [
+                            c.message_id,
+                            c.sender,
+                            c.timestamp.isoformat(),
+                            c.type.value,
+                            c.text,
+                            c.media_id,
+                            c.caption,
+                            c.location.model_dump_json() if c.location else None,
+                            dumps({"context_of": parent}),
+                            now_iso(),
+                            rid,
+                        ],
+                    )
+                store.db.execute(
+                    "INSERT OR IGNORE INTO report_links (report_id, parent_id, created_at) VALUES (?,?,?)",
+                    [rid, parent, now_iso()],
+                )
+            store.db.execute(
+                f"UPDATE messages SET report_id = ? WHERE message_id IN ({','.join('?' * len(msgs))})",
+                [rid, *[m.message_id for m in msgs]],
+            )
+        out.append((report, parent if inserted else None))
+    return out

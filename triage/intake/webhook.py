@@ -1,0 +1,358 @@
+"""The WhatsApp Cloud API webhook, and `triage serve`.
+
+Why it does so little: Lapor Mas Wapres failed at intake when messages waited behind slow work.
+Here a POST is verified (HMAC of the raw body, before any parsing), parsed, written durably to
+SQLite (`Store.add_message`, idempotent on the WhatsApp message id, which WhatsApp retries for
+days), and answered. No model, no network: reports are assembled and judged by `triage worker`.
+
+Status codes: 200 accepted (also for re-deliveries); 401 bad or missing signature (nothing is
+stored); 400 not JSON; 413 too large; 422 JSON of a shape we do not know. Rejections are logged
+with the body masked, so a payload problem can be diagnosed without leaking NIK or phone numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import ValidationError
+
+from triage import metrics
+from triage.config import Settings
+from triage.identity import mask_text
+from triage.intake.whatsapp import record_status, sender_key
+from triage.schema import GeoPoint, MessageType, RawMessage
+from triage.store.database import connect, now_iso
+from triage.store.reports import Store
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+PATH = "/webhooks/whatsapp"
+MEDIA_TYPES = {"image", "document", "audio", "video", "sticker"}
+
+
+class BadPayload(ValueError):
+    """JSON that is not a WhatsApp webhook payload we understand (answered 422)."""
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass
+class Inbound:
+    message: RawMessage
+    raw: dict[str, Any]
+    wa_id: str | None
+    user_id: str | None
+
+
+@dataclass
+class Parsed:
+    messages: list[Inbound] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _dict(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadPayload(f"{where} must be an object")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadPayload(f"{where} must be an array")
+    return value
+
+
+def _timestamp(value: Any) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return datetime.now(UTC)
+
+
+def _content(msg: dict[str, Any]) -> dict[str, Any]:
+    """The RawMessage fields for one WhatsApp message object, by its type."""
+    kind = str(msg.get("type") or "")
+    out: dict[str, Any] = {"type": MessageType.other, "text": ""}
+    if kind == "text":
+        out.update(type=MessageType.text, text=str(_dict(msg.get("text"), "text").get("body") or ""))
+    elif kind in MEDIA_TYPES:
+        media = _dict(msg.get(kind), kind)
+        # the caption is what the citizen wrote; a document's filename stays in the raw object
+        out.update(type=MessageType(kind), media_id=media.get("id"), caption=media.get("caption"))
+    elif kind == "location":
+        loc = _dict(msg.get("location"), "location")
+        try:
+            point = GeoPoint(
+                latitude=float(loc["latitude"]),
+                longitude=float(loc["longitude"]),
+                name=loc.get("name"),
+                address=loc.get("address"),
+            )
+        except (KeyError, TypeError, ValueError, ValidationError) as exc:
+            raise BadPayload(f"location: {exc}") from None
+        out.update(type=MessageType.location, location=point)
+    elif kind == "interactive":
+        inter = _dict(msg.get("interactive"), "interactive")
+        reply = inter.get("button_reply") or inter.get("list_reply") or {}
+        reply = _dict(reply, "interactive reply")
+        text = " - ".join(str(reply[k]) for k in ("title", "description") if reply.get(k))
+        if not text and isinstance(inter.get("nfm_reply"), dict):
+            text = str(inter["nfm_reply"].get("response_json") or "")
+        out.update(type=MessageType.interactive, text=text)
+    elif kind == "button":
+        button = _dict(msg.get("button"), "button")
+        out.update(type=MessageType.button, text=str(button.get("text") or button.get("payload") or ""))
+    # reaction, contacts, system, order, unsupported ...: kept as `other` with the raw object
+    return out
+
+
+def parse(payload: Any) -> Parsed:
+    """Every entry, change, message and status of a payload; raises BadPayload on unknown shapes."""
+    body = _dict(payload, "payload")
+    if body.get("object") != "whatsapp_business_account":
+        raise BadPayload("object must be 'whatsapp_business_account'")
+    entries = _list(body.get("entry"), "entry")
+    if not entries:
+        raise BadPayload("entry is empty")
+    parsed = Parsed()
+    for entry in entries:
+        for change in _list(_dict(entry, "entry[]").get("changes"), "changes"):
+            value = _dict(_dict(change, "changes[]").get("value"), "changes[].value")
+            contacts = [_dict(c, "contacts[]") for c in _list(value.get("contacts"), "contacts")]
+            by_wa = {str(c["wa_id"]): c for c in contacts if c.get("wa_id")}
+            for m in _list(value.get("messages"), "messages"):
+                msg = _dict(m, "messages[]")
+                if not msg.get("id"):
+                    raise BadPayload("message without id")
+                wa_id = str(msg["from"]) if msg.get("from") else None
+                contact = by_wa.get(wa_id or "") or (contacts[0] if len(contacts) == 1 else {})
+                user_id = msg.get("from_user_id") or contact.get("user_id")
+                if not wa_id and not user_id:
+                    raise BadPayload("message without sender (from / from_user_id)")
+                try:
+                    raw_msg = RawMessage(
+                        message_id=str(msg["id"]),
+                        sender=wa_id or f"u:{user_id}",  # final key resolved when stored
+                        timestamp=_timestamp(msg.get("timestamp")),
+                        **_content(msg),
+                    )
+                except ValidationError as exc:
+                    raise BadPayload(f"message {msg.get('type')}: {exc.errors()[0]['msg']}") from None
+                parsed.messages.append(Inbound(raw_msg, msg, wa_id, str(user_id) if user_id else None))
+            for st in _list(value.get("statuses"), "statuses"):
+                status = _dict(st, "statuses[]")
+                if not status.get("id"):
+                    raise BadPayload("status without id")
+                parsed.statuses.append(status)
+    return parsed
+
+
+# ---------------------------------------------------------------- storing
+
+_local = threading.local()
+
+
+def _db(settings: Settings) -> sqlite_utils.Database:
+    """One connection per server thread (sqlite3 connections are not shared across threads)."""
+    cache: dict[str, sqlite_utils.Database] = getattr(_local, "dbs", None) or {}
+    _local.dbs = cache
+    key = str(settings.db)
+    if key not in cache:
+        cache[key] = connect(settings.db)
+    return cache[key]
+
+
+def store(settings: Settings, parsed: Parsed) -> tuple[int, int]:
+    """Durable write of everything in a payload; returns (new messages, re-deliveries)."""
+    return store_many(_db(settings), [parsed])[0]
+
+
+def store_many(db: sqlite_utils.Database, batch: list[Parsed]) -> list[tuple[int, int]]:
+    """Several payloads in one transaction: one commit (one fsync) for all of them."""
+    st = Store(db)
+    out = []
+    with db.atomic():
+        for parsed in batch:
+            items = []
+            for inbound in parsed.messages:
+                sender = sender_key(db, inbound.wa_id, inbound.user_id)
+                items.append((inbound.message.model_copy(update={"sender": sender}), inbound.raw))
+            flags = st.add_messages_batch(items)
+            for status in parsed.statuses:
+                record_status(db, status)
+            for (msg, _), is_new in zip(items, flags, strict=True):
+                metrics.MESSAGES_IN.labels("whatsapp", msg.type.value, str(is_new).lower()).inc()
+            out.append((sum(flags), len(flags) - sum(flags)))
+    return out
+
+
+class GroupWriter:
+    """One writer thread per database, committing whatever requests arrived meanwhile together.
+
+    Twenty concurrent requests each committing on their own connection queue up on SQLite's
+    sleep-and-retry busy handler (p99 around a second on two busy cores); one writer with group
+    commit answers each request right after the commit that made its messages durable.
+    """
+
+    MAX_BATCH = 256
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.q: queue.Queue[tuple[Parsed, asyncio.AbstractEventLoop, asyncio.Future[tuple[int, int]]]] = (
+            queue.Queue()
+        )
+        threading.Thread(target=self._run, name="webhook-writer", daemon=True).start()
+
+    async def write(self, parsed: Parsed) -> tuple[int, int]:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[tuple[int, int]] = loop.create_future()
+        self.q.put((parsed, loop, fut))
+        return await fut
+
+    def _run(self) -> None:
+        db: sqlite_utils.Database | None = None
+        while True:
+            jobs = [self.q.get()]
+            while len(jobs) < self.MAX_BATCH:
+                try:
+                    jobs.append(self.q.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                db = db or connect(self.settings.db)
+                results = store_many(db, [j[0] for j in jobs])
+            except Exception as exc:
+                log.exception("webhook write failed")
+                for _, loop, fut in jobs:
+                    loop.call_soon_threadsafe(_settle, fut, None, exc)
+                continue
+            for (_, loop, fut), res in zip(jobs, results, strict=True):
+                loop.call_soon_threadsafe(_settle, fut, res, None)
+
+
+def _settle(fut: asyncio.Future[tuple[int, int]], res: tuple[int, int] | None, exc: Exception | None) -> None:
+    if fut.done():
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        assert res is not None
+        fut.set_result(res)
+
+
+_writers: dict[str, GroupWriter] = {}
+_writers_lock = threading.Lock()
+
+
+def writer_for(settings: Settings) -> GroupWriter:
+    with _writers_lock:
+        key = str(Path(settings.db).resolve())
+        if key not in _writers:
+            _writers[key] = GroupWriter(settings)
+        return _writers[key]
+
+
+def _reject(settings: Settings, status: int, reason: str, body: bytes, *, keep: bool = True) -> Response:
+    masked = mask_text(body[:2000].decode("utf-8", "replace"))
+    log.warning("webhook rejected", extra={"status": status, "reason": reason, "body": masked[:500]})
+    metrics.WEBHOOK_REQUESTS.labels(str(status)).inc()
+    if keep:
+        try:
+            db = _db(settings)
+            with db.atomic():
+                db.execute(
+                    "INSERT INTO webhook_rejects (status, reason, body_masked, received_at) VALUES (?,?,?,?)",
+                    [status, reason[:500], masked, now_iso()],
+                )
+        except Exception:  # the log line above is enough; never fail the answer over this
+            log.exception("could not record a rejected webhook")
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header[len("sha256=") :].strip().lower())
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The X-Hub-Signature-256 header value for a body (tests, load test, stand-ins)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+# ---------------------------------------------------------------- routes
+
+
+@router.get(PATH)
+def verify(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    q = request.query_params
+    token = settings.whatsapp_verify_token
+    if (
+        q.get("hub.mode") == "subscribe"
+        and token
+        and hmac.compare_digest(q.get("hub.verify_token", ""), token)
+        and q.get("hub.challenge") is not None
+    ):
+        return PlainTextResponse(q["hub.challenge"])
+    return PlainTextResponse("forbidden", status_code=403)
+
+
+@router.post(PATH)
+async def receive(request: Request) -> Response:
+    started = time.perf_counter()
+    settings: Settings = request.app.state.settings
+    limit = settings.webhook_max_body_bytes
+    try:
+        declared = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return _reject(settings, 413, f"body larger than {limit} bytes", b"", keep=True)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return _reject(settings, 413, f"body larger than {limit} bytes", b"", keep=True)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    secret = settings.whatsapp_app_secret
+    if not secret or not valid_signature(secret, body, request.headers.get("x-hub-signature-256")):
+        reason = "webhook secret not configured" if not secret else "missing or invalid X-Hub-Signature-256"
+        return _reject(settings, 401, reason, b"", keep=False)
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _reject(settings, 400, f"body is not JSON: {exc}", body)
+    try:
+        parsed = parse(payload)
+    except BadPayload as exc:
+        return _reject(settings, 422, f"unknown payload shape: {exc}", body)
+    try:
+        new, dup = await writer_for(settings).write(parsed)
+    except Exception as exc:  # not stored: 503 so WhatsApp delivers it again later
+        log.error("webhook not stored: %s", exc)
+        metrics.WEBHOOK_REQUESTS.labels("503").inc()
+        return JSONResponse({"error": "temporarily unable to store; retry"}, status_code=503)
+    metrics.WEBHOOK_REQUESTS.labels("200").inc()
+    metrics.WEBHOOK_LATENCY.observe(time.perf_counter() - started)
+    return JSONResponse({"received": new, "duplicates": dup, "statuses": len(parsed.statuses)})

@@ -1,0 +1,219 @@
+"""Messages that mention public services but ask for nothing to be put right.
+
+The small model reads "mau tanya, apakah sertifikat tanah masih gratis?" or "tolong carikan saya
+kerja" as complaints because they name an office or a programme. DESIGN.md says otherwise:
+general questions, invitations and personal requests are `not_a_complaint`, private disputes and
+matters before a court are `out_of_scope`. These patterns catch the common shapes of those
+messages - but only when the text carries no grievance at all (nothing broken, refused, charged,
+delayed; no sum of money; no threat to anyone's safety). What they catch becomes an *uncertain*
+rejection for a reviewer, never a silent archive: a genuine complaint phrased as a question is
+read by a person and can be overturned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from triage.rules import lexicon
+from triage.rules.guards import complaint_markers, overrule
+from triage.rules.prefilter import quote_around
+from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
+
+
+@dataclass(frozen=True)
+class Pattern:
+    rule: str
+    reason: InvalidReason
+    statement: str
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: str
+    reason: InvalidReason
+    statement: str
+    evidence: str  # verbatim from the text
+
+
+PATTERNS = [
+    Pattern(
+        "information_question",
+        InvalidReason.not_a_complaint,
+        "Pertanyaan informasi umum, tanpa keluhan tentang layanan",
+        re.compile(
+            r"\b(mau|mo|mw|ingin|pengen|pengin|boleh|numpang|izin|ijin|sekedar|sekadar)\s+"
+            r"(tanya|nanya|tny|bertanya|menanyakan)\b"
+            r"|\b(bagaimana|gimana|gmn|bgmn|bagaimanakah)\s+(cara|caranya|prosedur|proses|syarat)\w*"
+            r"|\bapa\s+(saja|aja|sja|aj)\s+(syarat|persyaratan|prosedur)\w*"
+            r"|\b(syarat|persyaratan|prosedur)\w*\b[^.?!\n]{0,80}\?"
+            r"|\b(syarat|persyaratan|prosedur)\w*\b[^.?!\n]{0,60}\bapa\s+(saja|aja|sja|aj)\b"
+            r"|\bjam\s+(buka|operasional|pelayanan|layanan|kerja)\b[^.!\n]{0,60}\?"
+            r"|\b(website|web|situs|link|alamat)(nya)?\s+apa\b"
+            r"|\b(menghubungi|hubungi|kontak)\s+siapa\b"
+            r"|\bapa(kah)?\s+(bisa|boleh|masih)\b[^.!\n]{0,80}\?"
+            r"|\b(how (do|can) i|where can i|is it possible)\b",
+            re.I,
+        ),
+    ),
+    Pattern(
+        "invitation",
+        InvalidReason.not_a_complaint,
+        "Undangan atau ajakan, bukan pengaduan",
+        re.compile(
+            r"\b(bersediakah|berkenan hadir|mohon kehadiran|kami undang)\b"
+            r"|\bmengundang\s+(bapak|ibu|pak|bu|mas|mbak|panjenengan|anda)\b"
+            r"|\bbersedia\s+(mengikuti|menghadiri|hadir|datang)\b",
+            re.I,
+        ),
+    ),
+    Pattern(
+        "personal_request",
+        InvalidReason.not_a_complaint,
+        "Permintaan pribadi (pekerjaan, uang, modal), bukan pengaduan layanan publik",
+        re.compile(
+            r"\b(butuh|cari|carikan|carikn|minta|mohon|perlu|ingin|pengen)\s+(\w+\s+){0,2}?"
+            r"(kerja|kerjaan|pekerjaan|lowongan|modal|pinjaman|utangan|hutangan)\b"
+            r"|\b(pinjami|pinjamin|pinjamkan|pinjam)\s+(saya\s+)?(uang|duit|dana)\b"
+            r"|\b(ksh|kasih|kasi|beri|berikan)\s+(saya\s+|sy\s+)?(modal|uang|duit|dana)\b"
+            r"|\b(butuh|membutuhkan|membtuhkan|perlu|memerlukan)\s+(\w+\s+)?(dana|biaya|uang|duit)\b"
+            r"|\b(di ?)?donatur(i|in)?\b"
+            r"|\b(need|looking for) (a )?job\b",
+            re.I,
+        ),
+    ),
+    Pattern(
+        "thanks_for_a_fix",
+        InvalidReason.not_a_complaint,
+        "Ucapan terima kasih atau pujian atas layanan yang sudah beres, tanpa keluhan baru",
+        re.compile(
+            r"\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|bangga)\b"
+            r"[^?]{0,120}\b(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?"
+            r"(diperbaiki|dibangun|diaspal|dicor|dibersihkan|diangkut|dipasang|cair|jadi|selesai|beres|"
+            r"ditangani|ditindaklanjuti|bagus|lancar|mulus|bersih|terang|menyala|nyala)\b"
+            r"|\b(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?(diperbaiki|dibangun|diaspal|dicor|"
+            r"dibersihkan|diangkut|dipasang|cair|selesai|beres|ditangani|ditindaklanjuti)\b"
+            r"[^?]{0,120}\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi)\b",
+            re.I,
+        ),
+    ),
+    Pattern(
+        "good_news",
+        InvalidReason.not_a_complaint,
+        "Kabar gembira atau prestasi yang dibagikan, tanpa keluhan",
+        re.compile(
+            r"\bkabar (gembira|baik|bahagia)\b"
+            r"|\bjuara (\d|i{1,3}|umum|pertama|kedua|ketiga)\b"
+            r"|\b(masuk|lolos|menjadi) (\d+ besar|finalis|nominasi)\b",
+            re.I,
+        ),
+    ),
+    Pattern(
+        "private_dispute",
+        InvalidReason.out_of_scope,
+        "Sengketa pribadi atau keluarga tanpa sisi layanan publik",
+        re.compile(rf"\b({lexicon.alternation('private_dispute')})\b", re.I),
+    ),
+    Pattern(
+        "court_matter",
+        InvalidReason.out_of_scope,
+        "Perkara di pengadilan; pemerintah tidak dapat mencampuri putusan hakim",
+        re.compile(rf"\b({lexicon.alternation('court_matter')})\b", re.I),
+    ),
+]
+
+# Words of a problem or a protest: a question or request that carries one may be a complaint
+# ("mau tanya, kenapa blanko KTP kosong terus?"), so none of the shapes apply to it.
+PROBLEM_WORDS = re.compile(rf"\b({lexicon.alternation('problem_words')})\b", re.I)
+QUESTION_MAX_WORDS = 40
+
+# Someone's safety, and officials' misconduct: never a mere question, never a private matter.
+SAFETY = lexicon.alternation("safety")
+MISCONDUCT = lexicon.alternation("misconduct")
+# A grievance the word lists of `guards` miss, but which the shapes above must never hide:
+# sums of money (pungutan: "Rp 50.000", "500 ribu", "1.500.000"), durations, fraud, and the two above.
+_MONEY = r"rp\.?\s*\d+|\d+([.,]\d+)?\s*(rb|ribu|jt|juta|rupiah)|\d{1,3}(\.\d{3})+"
+STILL_A_GRIEVANCE = re.compile(
+    rf"\b({_MONEY}|{lexicon.alternation('still_a_grievance')}|{SAFETY}|{MISCONDUCT})\b", re.I
+)
+
+# A private dispute stops being private when an official, a public office or someone's safety is
+# involved ("urus akta cerai di dukcapil dimintai 500 ribu", "KDRT", "mafia tanah").
+PUBLIC_ANGLE = re.compile(rf"\b({lexicon.alternation('public_angle')}|{SAFETY}|{MISCONDUCT})\b", re.I)
+DISPUTES = ("private_dispute", "court_matter")
+COURT_MATTER = next(p.regex for p in PATTERNS if p.rule == "court_matter")
+# Thanks for a fix name the fixed service and the fix ("jalan sudah diperbaiki"): only a new
+# problem or a "but" keeps them open.
+BUT = re.compile(rf"\b({lexicon.alternation('but')})\b", re.I)
+
+
+def find(text: str) -> Match | None:
+    """The first shape of a non-complaint the text has, when nothing in it makes it a complaint.
+
+    Questions, invitations and requests must carry no grievance at all. A private dispute always
+    carries one (that is what a dispute is), so it must only lack a public side: no official or
+    office at fault, no public service that is both named and failing, nobody's safety at stake.
+    """
+    services, grievances = complaint_markers(text)
+    problem = bool(STILL_A_GRIEVANCE.search(text) or PROBLEM_WORDS.search(text))
+    aggrieved = bool(grievances) or problem
+    public = bool(services and grievances) or bool(PUBLIC_ANGLE.search(text))
+    for p in PATTERNS:
+        if p.rule == "thanks_for_a_fix":  # names the fixed service and the fix by nature
+            if problem or BUT.search(text):
+                continue
+        elif public if p.rule in DISPUTES else aggrieved:
+            continue
+        if p.rule == "information_question" and len(text.split()) > QUESTION_MAX_WORDS:
+            continue
+        m = p.regex.search(text)
+        if m:
+            return Match(p.rule, p.reason, p.statement, quote_around(text, m.start(), m.end(), width=25))
+    return None
+
+
+def reconsider(result: TriageResult, text: str) -> TriageResult:
+    """An uncertain rejection, for a reviewer, of a non-rejected text shaped like a non-complaint."""
+    if result.verdict is Verdict.invalid:
+        return result
+    m = find(text)
+    if m is None:
+        return result
+    return overrule(
+        result,
+        verdict=Verdict.invalid,
+        reason=m.reason,
+        rule=m.rule,
+        note=f"model said {result.verdict.value}; the text is shaped like a non-complaint"
+        f" ({m.rule}) and names no grievance: an uncertain rejection, for a reviewer",
+        reasons=[Reason(statement=m.statement, evidence=m.evidence)],
+    )
+
+
+def public_side_kept_open(result: TriageResult, text: str) -> TriageResult:
+    """The model's "private matter" stays open, for a reviewer, when the text has a public side.
+
+    `out_of_scope` means a dispute between people with no public service in it. A text that names
+    an official, an office, a permit, an illegal building or anyone's safety (PUBLIC_ANGLE) is not
+    that, whatever else it says: "lapak liar ... tidak ada ijin ... dulu menyebabkan kebakaran".
+    A court case keeps its rejection: the government cannot act on a judge's ruling.
+    """
+    if (
+        result.verdict is not Verdict.invalid
+        or result.reason is not InvalidReason.out_of_scope
+        or result.decided_by != "model"
+    ):
+        return result
+    angle = PUBLIC_ANGLE.search(text)
+    if angle is None or COURT_MATTER.search(text):
+        return result
+    return overrule(
+        result,
+        verdict=Verdict.needs_info,
+        reason=None,
+        rule="public_side_kept_open",
+        note=f"model said out_of_scope, but the text has a public side ({angle.group(0)!r}): kept"
+        " open for a reviewer",
+        missing=[MissingField.what_happened],
+    )

@@ -1,0 +1,92 @@
+"""Intake shapes: one message as a channel delivers it, and a sender's messages judged together.
+
+Split out of the one-file `triage.schema` (grown past the module size limit): these are the shapes
+the intake stage builds before anything is judged.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class MessageType(StrEnum):
+    text = "text"
+    image = "image"
+    document = "document"
+    audio = "audio"
+    video = "video"
+    location = "location"
+    interactive = "interactive"
+    button = "button"
+    sticker = "sticker"
+    other = "other"
+
+
+class GeoPoint(BaseModel):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    name: str | None = None
+    address: str | None = None
+
+
+MAX_MESSAGE_CHARS = 8000
+
+
+class RawMessage(BaseModel):
+    """One message as received from any channel (WhatsApp, JSONL file, stdin)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    message_id: str = Field(min_length=1, max_length=200)
+    sender: str = Field(min_length=1, max_length=200)
+    timestamp: datetime = Field(default_factory=utcnow)
+    type: MessageType = MessageType.text
+    text: str = Field(default="", max_length=MAX_MESSAGE_CHARS)
+    media_id: str | None = None
+    caption: str | None = None
+    location: GeoPoint | None = None
+
+    @field_validator("text", "caption")
+    @classmethod
+    def _no_control_chars(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "\x00" in value:
+            raise ValueError("text contains NUL bytes (binary data is not a message)")
+        return value
+
+    @property
+    def content(self) -> str:
+        """What the message says, for triage: its text, a media caption, or a shared place."""
+        parts = [self.text.strip()]
+        if self.caption:
+            parts.append(self.caption.strip())
+        if self.location is not None:
+            loc = ", ".join(p for p in (self.location.name, self.location.address) if p)
+            parts.append(f"[lokasi dibagikan: {loc or 'titik peta'}]")
+        if self.type not in (MessageType.text, MessageType.location) and not self.caption:
+            parts.append(f"[{self.type.value}]")
+        return "\n".join(p for p in parts if p)
+
+
+class Report(BaseModel):
+    """A sender's consecutive messages, judged together ("P" then "Assalamualaikum" then the complaint)."""
+
+    report_id: str
+    sender: str
+    messages: list[RawMessage] = Field(min_length=1)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(m.content for m in self.messages if m.content)
+
+    @property
+    def media_ids(self) -> list[str]:
+        return [m.media_id for m in self.messages if m.media_id]
