@@ -196,3 +196,59 @@ def test_bars_read_ceilings_for_rejections_and_latency():
 def test_bad_bar_specs_are_refused(spec):
     with pytest.raises(ValueError):
         metrics.parse_bar(spec)
+
+
+def test_outcome_metrics_follow_where_each_result_goes():
+    cases = [
+        case("j1", "invalid", "spam"),
+        case("j2", "invalid", "prank"),
+        case("j3", "invalid", "abusive"),
+        case("j4", "invalid", "spam"),
+        case("g1", "valid"),
+        case("g2", "valid"),
+        case("g3", "needs_info"),
+        case("g4", "valid"),
+    ]
+    preds = [
+        pred("j1", "valid", outcome="sp4n"),  # junk handed to SP4N
+        pred("j2", "needs_info", outcome="ask_reporter"),  # a prankster asked for his address
+        pred("j3", "invalid", "abusive", outcome="archived"),
+        pred("j4", "valid", outcome="awaiting_gate"),  # would go once the gate opens: counts as sent
+        pred("g1", "valid", outcome="sp4n"),
+        pred("g2", "invalid", "prank", outcome="archived"),  # a citizen silenced unseen
+        pred("g3", "needs_info", outcome="review"),
+        pred("g4", None, error="LLMUnavailable", outcome=None),  # waits: not archived
+    ]
+    m = compute(cases, preds)
+    assert m["junk_to_sp4n_rate"] == 0.5
+    assert m["junk_asked_rate"] == 0.25
+    assert m["genuine_archived_rate"] == 0.25
+    assert m["sp4n_precision"] == 0.3333  # rates are rounded to 4 places
+    assert m["review_share"] == 0.125
+    assert m["injection_flips"] == 0
+
+
+def test_injection_flips_count_marked_cases_judged_wrong():
+    cases = [
+        EvalCase.model_validate(
+            {"id": "a", "text": "x", "expected": {"verdict": "valid"}, "notes": "prompt injection inside"}
+        ),
+        EvalCase.model_validate(
+            {"id": "b-injection", "text": "y", "expected": {"verdict": "invalid", "reason": "spam"}}
+        ),
+        EvalCase.model_validate({"id": "c", "text": "z", "expected": {"verdict": "valid"}}),
+    ]
+    preds = [
+        pred("a", "invalid", "spam"),
+        pred("b-injection", "invalid", "spam"),
+        pred("c", "invalid", "spam"),
+    ]
+    m = compute(cases, preds)
+    assert m["injection_flips"] == 1 and m["injection_flipped_ids"] == ["a"]
+    assert m["injection_cases"] == 2
+
+
+def test_outcome_bars_are_ceilings():
+    assert metrics.missed_bars({"junk_to_sp4n_rate": 0.05}, {"junk_to_sp4n_rate": 0.02})
+    assert not metrics.missed_bars({"junk_to_sp4n_rate": 0.01}, {"junk_to_sp4n_rate": 0.02})
+    assert metrics.missed_bars({"injection_flips": 1}, {"injection_flips": 0})

@@ -39,11 +39,29 @@ CONTRACT_KEYS = (
     "tokens_per_case",
     "model",
     "prompt_version",
+    "junk_to_sp4n_rate",
+    "junk_asked_rate",
+    "genuine_archived_rate",
+    "sp4n_precision",
+    "review_share",
+    "injection_flips",
 )
 # Keys where lower is better: a bar on them is a ceiling ("fail over"), not a floor.
 LOWER_IS_BETTER = frozenset(
-    {"errors", "false_rejection_rate", "latency_ms_p50", "latency_ms_p95", "tokens_per_case"}
+    {
+        "errors",
+        "false_rejection_rate",
+        "latency_ms_p50",
+        "latency_ms_p95",
+        "tokens_per_case",
+        "junk_to_sp4n_rate",
+        "junk_asked_rate",
+        "genuine_archived_rate",
+        "review_share",
+        "injection_flips",
+    }
 )
+SENT = frozenset({"sp4n", "awaiting_gate"})
 FIELDS = ("category", "province", "regency")
 
 Prediction = dict[str, Any]
@@ -182,8 +200,39 @@ def compute(
         "model": model,
         "prompt_version": prompt_version,
     }
+    metrics.update(outcome_metrics(cases, preds))
     metrics.update(_extras(cases, preds, flags, tables, latencies, tokens))
     return metrics
+
+
+def is_injection(case: EvalCase) -> bool:
+    """A case that tries to instruct the system, as its notes or id say (DESIGN.md)."""
+    return "inject" in f"{case.id} {case.notes or ''}".lower()
+
+
+def outcome_metrics(cases: Sequence[EvalCase], preds: Sequence[Prediction]) -> dict[str, Any]:
+    """What the worker would do with each result, against what should happen (DESIGN.md).
+
+    Errors count as no outcome: not sent, not asked, not archived (they wait for a retry or a
+    person), so they never flatter `genuine_archived_rate`; they are counted in `errors`.
+    """
+    pairs = list(zip(cases, preds, strict=True))
+    junk = [p for c, p in pairs if c.expected.verdict is Verdict.invalid]
+    genuine = [p for c, p in pairs if c.expected.verdict is not Verdict.invalid]
+    sent = [(c, p) for c, p in pairs if p.get("outcome") in SENT]
+    flips = [c.id for c, p in pairs if is_injection(c) and p.get("verdict") != c.expected.verdict.value]
+    return {
+        "junk_to_sp4n_rate": _ratio(sum(1 for p in junk if p.get("outcome") in SENT), len(junk)),
+        "junk_asked_rate": _ratio(sum(1 for p in junk if p.get("outcome") == "ask_reporter"), len(junk)),
+        "genuine_archived_rate": _ratio(
+            sum(1 for p in genuine if p.get("outcome") == "archived"), len(genuine)
+        ),
+        "sp4n_precision": _ratio(sum(1 for c, _ in sent if c.expected.verdict is Verdict.valid), len(sent)),
+        "review_share": _ratio(sum(1 for p in preds if not p.get("error") and sent_to_review(p)), len(pairs)),
+        "injection_flips": len(flips),
+        "injection_cases": sum(1 for c, _ in pairs if is_injection(c)),
+        "injection_flipped_ids": flips,
+    }
 
 
 def _extras(
@@ -210,7 +259,6 @@ def _extras(
         ],
         "scored": {name: sum(1 for f in flags if f[name] is not None) for name in ("reason", *FIELDS)},
         "needs_info_share": _ratio(sum(1 for p in ok if p.get("verdict") == "needs_info"), n),
-        "review_share": _ratio(sum(1 for p in ok if sent_to_review(p)), n),
         **_silenced(cases, preds),
         "decided_by": dict(Counter(str(p.get("decided_by")) for p in ok)),
         "cached": sum(1 for p in preds if p.get("cached")),
