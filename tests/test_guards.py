@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from triage.evals.fakes import evidence_for as ev
+from triage.judge import overrides
 from triage.rules import guards
 from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
 
@@ -23,14 +25,14 @@ COMPLAINT = "pemerintah goblok, jalan di desa kami rusak parah sudah 2 tahun tid
 
 
 def test_a_rude_genuine_complaint_is_not_left_rejected():
-    out = guards.second_look(result(Verdict.invalid, InvalidReason.abusive), COMPLAINT, has_place=False)
+    out = overrides.second_look(result(Verdict.invalid, InvalidReason.abusive), ev(COMPLAINT, place=False))
     assert out.verdict is Verdict.needs_info and out.reason is None
     assert out.needs_review and out.confidence <= 0.4
     assert "second_look_overturned_rejection" in out.rules and "abusive" in out.notes[-1]
 
 
 def test_with_a_place_the_overturned_complaint_is_valid():
-    out = guards.second_look(result(Verdict.invalid, InvalidReason.prank), COMPLAINT, has_place=True)
+    out = overrides.second_look(result(Verdict.invalid, InvalidReason.prank), ev(COMPLAINT, place=True))
     assert out.verdict is Verdict.valid and out.missing_fields == []
 
 
@@ -45,13 +47,13 @@ def test_with_a_place_the_overturned_complaint_is_valid():
     ],
 )
 def test_a_service_refused_or_ignored_is_a_grievance(text):
-    out = guards.second_look(result(Verdict.invalid, InvalidReason.not_a_complaint), text, has_place=False)
+    out = overrides.second_look(result(Verdict.invalid, InvalidReason.not_a_complaint), ev(text, place=False))
     assert out.verdict is not Verdict.invalid and out.needs_review
 
 
 def test_a_housing_estate_makes_an_overturned_complaint_specific():
     text = "banjir di perum taman ratu indah sudah masuk rumah warga, mohon segera ditangani pemda"
-    out = guards.second_look(result(Verdict.invalid, InvalidReason.not_a_complaint), text, has_place=False)
+    out = overrides.second_look(result(Verdict.invalid, InvalidReason.not_a_complaint), ev(text, place=False))
     assert out.verdict is Verdict.valid
 
 
@@ -70,41 +72,45 @@ def test_private_refusals_and_abbreviations_are_not_complaint_markers(text):
 def test_plain_insults_stay_rejected():
     text = "pemerintah goblok semua tidak becus, wapres cuma pencitraan dasar bodoh"
     r = result(Verdict.invalid, InvalidReason.abusive)
-    assert guards.second_look(r, text, has_place=False) is r
+    assert overrides.second_look(r, ev(text, place=False)) is r
 
 
 def test_court_cases_stay_out_of_scope():
     text = "kasus tanah saya sedang disidangkan di pengadilan negeri, tolong pak menangkan, jalan buntu"
     r = result(Verdict.invalid, InvalidReason.out_of_scope)
-    assert guards.second_look(r, text, has_place=False) is r
+    assert overrides.second_look(r, ev(text, place=False)) is r
 
 
 def test_prefilter_decisions_are_not_second_guessed():
     r = result(Verdict.invalid, InvalidReason.prank, by="prefilter")
-    assert guards.second_look(r, COMPLAINT, has_place=False) is r
+    assert overrides.second_look(r, ev(COMPLAINT, place=False)) is r
 
 
 def test_a_local_complaint_without_a_place_asks_for_it():
-    out = guards.needs_a_place(result(Verdict.valid), "lampu jalan mati semua, rawan begal", has_place=False)
+    out = overrides.needs_a_place(
+        result(Verdict.valid), ev("lampu jalan mati semua, rawan begal", place=False)
+    )
     assert out.verdict is Verdict.needs_info and out.missing_fields == [MissingField.location]
 
 
 def test_national_bodies_need_no_place():
     r = result(Verdict.valid)
-    assert guards.needs_a_place(r, "BPJS Kesehatan saya diblokir padahal iuran lunas", has_place=False) is r
-    assert guards.needs_a_place(r, "lampu jalan mati", has_place=True) is r
+    assert (
+        overrides.needs_a_place(r, ev("BPJS Kesehatan saya diblokir padahal iuran lunas", place=False)) is r
+    )
+    assert overrides.needs_a_place(r, ev("lampu jalan mati", place=True)) is r
 
 
 def test_confidence_drops_for_risky_rejections():
-    short = guards.model_confidence(Verdict.invalid, InvalidReason.prank, "wkwk", 1, False, False)
-    risky = guards.model_confidence(
-        Verdict.invalid, InvalidReason.not_a_complaint, " ".join([COMPLAINT] * 4), 1, True, False
+    short = overrides.model_confidence(Verdict.invalid, InvalidReason.prank, ev("wkwk", place=False), 1)
+    risky = overrides.model_confidence(
+        Verdict.invalid, InvalidReason.not_a_complaint, ev(" ".join([COMPLAINT] * 4), place=True), 1
     )
-    reasked = guards.model_confidence(Verdict.valid, None, "x", 2, True, False)
+    reasked = overrides.model_confidence(Verdict.valid, None, ev("x", place=True), 2)
     assert short == 0.85 and risky < 0.6 <= short and reasked == 0.65
     # a short rejection of a text naming a public service and a real place is not archived unread
-    named = guards.model_confidence(
-        Verdict.invalid, InvalidReason.not_a_complaint, "oknum dukcapil demak legalisir", 1, True, False
+    named = overrides.model_confidence(
+        Verdict.invalid, InvalidReason.not_a_complaint, ev("oknum dukcapil demak legalisir", place=True), 1
     )
     assert named < 0.6
 
@@ -134,7 +140,7 @@ def test_a_governors_name_is_not_a_place_for_the_place_rule():
 def test_short_texts_with_nothing_to_act_on_become_uncertain_rejections(text, verdict):
     from triage.evals.fakes import result_for
 
-    result = guards.nothing_to_act_on(result_for("valid"), text)
+    result = overrides.nothing_to_act_on(result_for("valid"), ev(text, place=False))
     assert result.verdict.value == verdict
     if verdict == "invalid":
         assert result.needs_review and result.confidence < 0.6 and "nothing_to_act_on" in result.rules
@@ -144,19 +150,19 @@ def test_a_short_text_naming_a_real_place_is_left_to_the_model():
     from triage.evals.fakes import result_for
 
     text = "UUPD Tambora, Jakarta Barat."
-    assert guards.nothing_to_act_on(result_for("valid"), text, has_place=True).verdict.value == "valid"
-    assert guards.nothing_to_act_on(result_for("valid"), text, has_place=False).verdict.value == "invalid"
+    assert overrides.nothing_to_act_on(result_for("valid"), ev(text, place=True)).verdict.value == "valid"
+    assert overrides.nothing_to_act_on(result_for("valid"), ev(text, place=False)).verdict.value == "invalid"
 
 
 def test_a_long_message_rejected_as_chit_chat_is_kept_open_for_review():
     text = " ".join(["kami warga sudah lama menunggu dan berharap ada perhatian dari bapak"] * 6)
-    out = guards.long_message_kept_open(result(Verdict.invalid, InvalidReason.not_a_complaint), text)
+    out = overrides.long_message_kept_open(result(Verdict.invalid, InvalidReason.not_a_complaint), ev(text))
     assert out.verdict is Verdict.needs_info and out.needs_review and out.reason is None
     # spam stays spam however long, and a short text keeps the model's rejection
     spam = result(Verdict.invalid, InvalidReason.spam)
-    assert guards.long_message_kept_open(spam, text) is spam
+    assert overrides.long_message_kept_open(spam, ev(text)) is spam
     short = result(Verdict.invalid, InvalidReason.not_a_complaint)
-    assert guards.long_message_kept_open(short, "halo pak apa kabar") is short
+    assert overrides.long_message_kept_open(short, ev("halo pak apa kabar")) is short
 
 
 def test_a_rejection_keeps_the_place_the_text_names_for_the_reviewer():
@@ -188,7 +194,7 @@ def test_a_rejection_keeps_the_place_the_text_names_for_the_reviewer():
 )
 def test_a_spot_a_person_can_find_is_a_place_for_the_place_rule(text):
     r = result(Verdict.valid)
-    assert guards.needs_a_place(r, text, has_place=False) is r
+    assert overrides.needs_a_place(r, ev(text, place=False)) is r
 
 
 @pytest.mark.parametrize(
@@ -196,7 +202,7 @@ def test_a_spot_a_person_can_find_is_a_place_for_the_place_rule(text):
     ["jalan rusak parah tolong diperbaiki", "lampu jalan depan rumah mati", "pasar yang kumuh dan becek"],
 )
 def test_a_road_or_market_without_a_name_still_needs_its_place(text):
-    out = guards.needs_a_place(result(Verdict.valid), text, has_place=False)
+    out = overrides.needs_a_place(result(Verdict.valid), ev(text, place=False))
     assert out.verdict is Verdict.needs_info and out.missing_fields == [MissingField.location]
 
 

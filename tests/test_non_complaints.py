@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from triage.evals.fakes import evidence_for as ev
+from triage.judge import overrides
 from triage.rules import non_complaints
 from triage.schema import InvalidReason, Reason, TriageResult, Verdict
 
@@ -50,7 +52,7 @@ def model_said(verdict: Verdict, reason: InvalidReason | None = None) -> TriageR
     ],
 )
 def test_non_complaint_shapes_become_uncertain_rejections(text, rule, reason):
-    out = non_complaints.reconsider(model_said(Verdict.valid), text)
+    out = overrides.shaped_like_a_non_complaint(model_said(Verdict.valid), ev(text))
     assert (out.verdict, out.reason, out.rules[-1]) == (Verdict.invalid, InvalidReason(reason), rule)
     assert out.needs_review and out.confidence <= 0.4  # a reviewer reads it; never a silent archive
     assert out.reasons[0].evidence in text
@@ -81,7 +83,7 @@ def test_non_complaint_shapes_become_uncertain_rejections(text, rule, reason):
     ],
 )
 def test_grievances_in_those_shapes_are_left_alone(text):
-    out = non_complaints.reconsider(model_said(Verdict.valid), text)
+    out = overrides.shaped_like_a_non_complaint(model_said(Verdict.valid), ev(text))
     if "studi banding" in text:  # a question, but not a court case
         assert out.rules[-1:] != ["court_matter"]
     else:
@@ -90,7 +92,7 @@ def test_grievances_in_those_shapes_are_left_alone(text):
 
 def test_a_rejection_is_not_touched():
     rejected = model_said(Verdict.invalid, InvalidReason.prank)
-    assert non_complaints.reconsider(rejected, "mau tanya jam buka kantor?") is rejected
+    assert overrides.shaped_like_a_non_complaint(rejected, ev("mau tanya jam buka kantor?")) is rejected
 
 
 def _unbacked_rejection(text: str) -> TriageResult:
@@ -139,7 +141,7 @@ def test_a_fee_at_the_village_office_for_a_divorce_letter_is_a_complaint():
     ],
 )
 def test_private_disputes_are_out_of_scope(text):
-    out = non_complaints.reconsider(model_said(Verdict.valid), text)
+    out = overrides.shaped_like_a_non_complaint(model_said(Verdict.valid), ev(text))
     assert (out.verdict, out.reason) == (Verdict.invalid, InvalidReason.out_of_scope)
 
 
@@ -155,21 +157,23 @@ def test_private_disputes_are_out_of_scope(text):
     ],
 )
 def test_disputes_with_a_public_side_are_left_to_the_model(text):
-    out = non_complaints.reconsider(model_said(Verdict.valid), text)
+    out = overrides.shaped_like_a_non_complaint(model_said(Verdict.valid), ev(text))
     assert out.verdict is Verdict.valid
 
 
 def test_thanks_for_a_fix_is_not_a_complaint_unless_something_is_still_wrong():
     thanks = "Matur nuwun pak, lampu jalan di gang kami sudah dipasang, sekarang terang"
-    out = non_complaints.reconsider(model_said(Verdict.valid), thanks)
+    out = overrides.shaped_like_a_non_complaint(model_said(Verdict.valid), ev(thanks))
     assert (out.verdict, out.rules[-1]) == (Verdict.invalid, "thanks_for_a_fix")
     still = "Terima kasih jalannya sudah diaspal, tapi selokan di sebelahnya masih mampet"
-    assert non_complaints.reconsider(model_said(Verdict.valid), still).verdict is Verdict.valid
+    assert (
+        overrides.shaped_like_a_non_complaint(model_said(Verdict.valid), ev(still)).verdict is Verdict.valid
+    )
 
 
 def test_a_private_matter_with_a_public_side_is_kept_open_for_a_reviewer():
     text = "lapak liar yang dulu terbakar dibangun lagi, mereka tidak ada ijin jual beli di perumahan"
-    out = non_complaints.public_side_kept_open(model_said(Verdict.invalid, InvalidReason.out_of_scope), text)
+    out = overrides.public_side_kept_open(model_said(Verdict.invalid, InvalidReason.out_of_scope), ev(text))
     assert (out.verdict, out.needs_review, out.rules) == (Verdict.needs_info, True, ["public_side_kept_open"])
     assert out.confidence <= 0.4
 
@@ -184,7 +188,7 @@ def test_a_private_matter_with_a_public_side_is_kept_open_for_a_reviewer():
 )
 def test_private_matters_and_other_rejections_keep_their_verdict(text, reason):
     rejected = model_said(Verdict.invalid, reason)
-    assert non_complaints.public_side_kept_open(rejected, text) is rejected
+    assert overrides.public_side_kept_open(rejected, ev(text)) is rejected
 
 
 def _unbacked_complaint(

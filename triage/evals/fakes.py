@@ -8,11 +8,13 @@ failures, and counts its calls so a test can prove the cache was used.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from triage import reference
+from triage.judge.evidence import Evidence, gather
 from triage.judge.pipeline import Decision
 from triage.schema import (
     Complaint,
@@ -26,6 +28,25 @@ from triage.schema import (
     TriageResult,
     Verdict,
 )
+
+
+def evidence_for(text: str, place: bool | None = None) -> Evidence:
+    """The evidence of `text`, with the place forced when `place` is given (True: a regency in
+    Jawa Tengah named by the text; False: no place at all), to test a rule on either side."""
+    e = gather(text)
+    if place is None:
+        return e
+    if not place:
+        return dataclasses.replace(e, location=Location())
+    regions = reference.regions()
+    regency = regions.regencies[reference.regency_candidates("Kabupaten Demak")[0]]
+    province = regions.provinces[regency.province]
+    location = Location(
+        province=PlaceRef(name=province.name, code=province.code),
+        regency=PlaceRef(name=regency.name, code=regency.code),
+        source="resolver",
+    )
+    return dataclasses.replace(e, location=location)
 
 
 def model_answer(

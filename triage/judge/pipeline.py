@@ -6,27 +6,15 @@ harness and the worker run exactly the same judgement.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 
-from triage import identity, reference
+from triage.judge import decision, evidence
 from triage.judge.llm import LLM, AttemptRecorder, LLMGaveUp
 from triage.judge.llm_cache import CachedAnswer, JudgementCache, judgement_key
 from triage.judge.prompt import Prompt
-from triage.rules import categories, guards, non_complaints, places, prefilter, routing
-from triage.schema import (
-    Complaint,
-    ComplaintDraft,
-    Judgement,
-    LLMAttempt,
-    Location,
-    MissingField,
-    ModelJudgement,
-    Reason,
-    TriageResult,
-    Verdict,
-)
+from triage.rules import prefilter
+from triage.schema import LLMAttempt, ModelJudgement, Reason, TriageResult
 
 PREFILTER_CONFIDENCE = 0.97
 
@@ -56,131 +44,16 @@ def from_prefilter(hit: prefilter.PrefilterHit) -> TriageResult:
     )
 
 
-def summarise(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _hint_confirmed(hint: str | None, location: Location) -> bool:
-    regency = location.regency.name if location.regency else None
-    return hint is not None and regency in reference.regency_candidates(hint)
-
-
-def with_complaint(
-    result: TriageResult, draft: ComplaintDraft | None, text: str, location: Location
-) -> TriageResult:
-    """Attach what SP4N needs to a result that is not a rejection.
-
-    Built after the guards, so a rejection the second look overturned, or a needs_info the model
-    gave without a draft, still carries the resolver's place and a category: the reviewer and
-    the reporter's follow-up start from them instead of from nothing.
-    """
-    if result.verdict is Verdict.invalid:
-        # a rejection never gets a complaint, but keeps the place for the reviewer
-        return result.model_copy(update={"location": location})
-    category, note = categories.check(draft.category if draft else None, text)
-    agency, level = routing.route(category, location, text)
-    complaint = Complaint(
-        title=draft.title if draft else summarise(identity.mask_text(text), limit=80),
-        summary=summarise(identity.mask_text(text)),
-        category=category,
-        location=location,
-        agency=agency,
-        agency_level=level,
-        urgent=bool(draft and draft.urgent) or guards.threatens_safety(text),
-        anonymous=identity.anonymity_requested(text),
-        reporter=identity.extract_reporter(text),
-    )
-    update: dict[str, object] = {"complaint": complaint}
-    if note:
-        update["rules"] = [*result.rules, "category_from_keywords"]
-        update["notes"] = [*result.notes, note]
-    return result.model_copy(update=update)
-
-
 def from_model(judgement: ModelJudgement, text: str, n_attempts: int) -> TriageResult:
-    """The stored result: the model's verdict and words, the system's places, agency and identity."""
+    """The model's answer judged against the evidence gathered from the text."""
     draft = judgement.complaint
-    location = places.resolve(text, hint=draft.regency if draft else None)
-    hint = draft.regency if draft else None
-    confidence = guards.model_confidence(
-        judgement.verdict,
-        judgement.reason,
-        text,
-        n_attempts,
-        has_place=location.province is not None,
-        hint_disagrees=bool(hint) and not _hint_confirmed(hint, location),
+    return decision.decide(
+        judgement, evidence.gather(text, hint=draft.regency if draft else None), n_attempts
     )
-    result = TriageResult(
-        verdict=judgement.verdict,
-        reason=judgement.reason,
-        reasons=judgement.reasons,
-        missing_fields=judgement.missing_fields,
-        confidence=confidence,
-        decided_by="model",
-    )
-    result = guards.second_look(result, text, has_place=location.regency is not None)
-    result = guards.long_message_kept_open(result, text)
-    named = location.province is not None and location.source != "addressee"
-    result = guards.needs_a_place(result, text, has_place=named)
-    result = guards.nothing_to_act_on(result, text, has_place=named)
-    result = non_complaints.public_side_kept_open(result, text)
-    result = non_complaints.reconsider(result, text)
-    return with_complaint(result, draft, text, location)
 
 
 def _unsupported(attempts: list[LLMAttempt], error: str, text: str) -> TriageResult:
-    """The model never gave a judgement that passed validation: a person decides.
-
-    The last answer's verdict is kept (parsed without the evidence check) so the reviewer sees
-    what the model thought; the result is marked for review and never archived or sent.
-    """
-    verdict, reason, category = Verdict.needs_info, None, None
-    for a in reversed(attempts):
-        try:
-            raw = json.loads(a.response_raw or "")
-            j = Judgement.model_validate(
-                {k: raw.get(k) for k in ("verdict", "reason", "reasons", "missing_fields")}
-            )
-            verdict, reason = j.verdict, j.reason
-            category = _answered_category(raw)
-            break
-        except (ValueError, TypeError, AttributeError):
-            continue
-    notes = [f"validation failed: {error[:500]}"]
-    if verdict is Verdict.invalid and len(text.split()) > guards.UNSPECIFIC_MAX_WORDS:
-        # a rejection the model could not back with a quote does not stand on a message this long
-        verdict, reason = Verdict.needs_info, None
-        notes.append("model said invalid without a supported reason; kept open for the reviewer")
-    result = TriageResult(
-        verdict=verdict,
-        reason=reason,
-        reasons=[Reason(statement="Model tidak memberi alasan yang didukung kutipan", evidence="-")],
-        missing_fields=[MissingField.what_happened] if verdict is Verdict.needs_info else [],
-        confidence=0.0,
-        decided_by="model",
-        needs_review=True,
-        notes=notes,
-    )
-    result = non_complaints.reconsider(result, text)
-    # The reviewer starts from the places the text gives and the category the model chose (an
-    # official name, still checked against the text's words). Its title and place are not kept:
-    # they come from an answer that failed its evidence check, and may name what the text does not.
-    draft = (
-        ComplaintDraft(
-            title=summarise(identity.mask_text(text), limit=80), category=category, regency=None, urgent=False
-        )
-        if category
-        else None
-    )
-    return with_complaint(result, draft, text, places.resolve(text))
-
-
-def _answered_category(raw: object) -> str | None:
-    """The category of a rejected answer when it is an official name, else None."""
-    complaint = raw.get("complaint") if isinstance(raw, dict) else None
-    name = complaint.get("category") if isinstance(complaint, dict) else None
-    return name if isinstance(name, str) and name in reference.category_names() else None
+    return decision.unsupported(attempts, error, evidence.gather(text))
 
 
 def decide(

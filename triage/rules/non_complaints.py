@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 
 from triage.rules import lexicon
-from triage.rules.guards import complaint_markers, overrule
+from triage.rules.guards import complaint_markers
 from triage.rules.prefilter import quote_around
-from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
+from triage.schema import InvalidReason
 
 
 @dataclass(frozen=True)
@@ -171,49 +171,3 @@ def find(text: str) -> Match | None:
         if m:
             return Match(p.rule, p.reason, p.statement, quote_around(text, m.start(), m.end(), width=25))
     return None
-
-
-def reconsider(result: TriageResult, text: str) -> TriageResult:
-    """An uncertain rejection, for a reviewer, of a non-rejected text shaped like a non-complaint."""
-    if result.verdict is Verdict.invalid:
-        return result
-    m = find(text)
-    if m is None:
-        return result
-    return overrule(
-        result,
-        verdict=Verdict.invalid,
-        reason=m.reason,
-        rule=m.rule,
-        note=f"model said {result.verdict.value}; the text is shaped like a non-complaint"
-        f" ({m.rule}) and names no grievance: an uncertain rejection, for a reviewer",
-        reasons=[Reason(statement=m.statement, evidence=m.evidence)],
-    )
-
-
-def public_side_kept_open(result: TriageResult, text: str) -> TriageResult:
-    """The model's "private matter" stays open, for a reviewer, when the text has a public side.
-
-    `out_of_scope` means a dispute between people with no public service in it. A text that names
-    an official, an office, a permit, an illegal building or anyone's safety (PUBLIC_ANGLE) is not
-    that, whatever else it says: "lapak liar ... tidak ada ijin ... dulu menyebabkan kebakaran".
-    A court case keeps its rejection: the government cannot act on a judge's ruling.
-    """
-    if (
-        result.verdict is not Verdict.invalid
-        or result.reason is not InvalidReason.out_of_scope
-        or result.decided_by != "model"
-    ):
-        return result
-    angle = PUBLIC_ANGLE.search(text)
-    if angle is None or COURT_MATTER.search(text):
-        return result
-    return overrule(
-        result,
-        verdict=Verdict.needs_info,
-        reason=None,
-        rule="public_side_kept_open",
-        note=f"model said out_of_scope, but the text has a public side ({angle.group(0)!r}): kept"
-        " open for a reviewer",
-        missing=[MissingField.what_happened],
-    )

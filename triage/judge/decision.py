@@ -1,0 +1,158 @@
+"""The one decision: the model's answer and the report's evidence in, a `TriageResult` out.
+
+Pure (no I/O, no model): the eval harness, the worker and the ablation benchmark all run exactly
+this. Its corrections run in one fixed order (`STEPS`); `off` switches any of them off, which is
+how the ablation benchmark measures what each one buys.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection
+
+from triage import identity, reference
+from triage.judge import overrides
+from triage.judge.evidence import Evidence
+from triage.rules import categories, guards, routing
+from triage.schema import (
+    Complaint,
+    ComplaintDraft,
+    Judgement,
+    LLMAttempt,
+    MissingField,
+    ModelJudgement,
+    Reason,
+    TriageResult,
+    Verdict,
+)
+
+Step = Callable[[TriageResult, Evidence], TriageResult]
+
+# In this order: rejections are reopened first, then the rules that need a place or an act, and
+# last the shapes of non-complaints, which only look at what is still not a rejection.
+STEPS: dict[str, Step] = {
+    "second_look": overrides.second_look,
+    "long_message": overrides.long_message_kept_open,
+    "place_rule": overrides.needs_a_place,
+    "nothing_to_act_on": overrides.nothing_to_act_on,
+    "public_side": overrides.public_side_kept_open,
+    "non_complaint_shapes": overrides.shaped_like_a_non_complaint,
+}
+# Not a correction of the verdict, but a part of the result that can be switched off all the same.
+CATEGORY_CHECK = "category_check"
+
+
+def summarise(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def with_complaint(
+    result: TriageResult, draft: ComplaintDraft | None, e: Evidence, off: Collection[str] = ()
+) -> TriageResult:
+    """Attach what SP4N needs to a result that is not a rejection.
+
+    Built after the corrections, so a rejection the second look overturned, or a needs_info the
+    model gave without a draft, still carries the resolver's place and a category: the reviewer
+    and the reporter's follow-up start from them instead of from nothing.
+    """
+    location = e.location
+    if result.verdict is Verdict.invalid:
+        # a rejection never gets a complaint, but keeps the place for the reviewer
+        return result.model_copy(update={"location": location})
+    model_category = draft.category if draft else None
+    category, note = (
+        (model_category, None) if CATEGORY_CHECK in off else categories.check(model_category, e.text)
+    )
+    agency, level = routing.route(category, location, e.text)
+    complaint = Complaint(
+        title=draft.title if draft else summarise(identity.mask_text(e.text), limit=80),
+        summary=summarise(identity.mask_text(e.text)),
+        category=category,
+        location=location,
+        agency=agency,
+        agency_level=level,
+        urgent=bool(draft and draft.urgent) or e.threat,
+        anonymous=identity.anonymity_requested(e.text),
+        reporter=identity.extract_reporter(e.text),
+    )
+    update: dict[str, object] = {"complaint": complaint}
+    if note:
+        update["rules"] = [*result.rules, "category_from_keywords"]
+        update["notes"] = [*result.notes, note]
+    return result.model_copy(update=update)
+
+
+def decide(
+    judgement: ModelJudgement, e: Evidence, n_attempts: int, off: Collection[str] = ()
+) -> TriageResult:
+    """The stored result: the model's verdict and words, the system's places, agency and identity."""
+    result = TriageResult(
+        verdict=judgement.verdict,
+        reason=judgement.reason,
+        reasons=judgement.reasons,
+        missing_fields=judgement.missing_fields,
+        confidence=overrides.model_confidence(judgement.verdict, judgement.reason, e, n_attempts),
+        decided_by="model",
+    )
+    for name, step in STEPS.items():
+        if name not in off:
+            result = step(result, e)
+    return with_complaint(result, judgement.complaint, e, off)
+
+
+def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageResult:
+    """The model never gave a judgement that passed validation: a person decides.
+
+    The last answer's verdict is kept (parsed without the evidence check) so the reviewer sees
+    what the model thought; the result is marked for review and never archived or sent.
+    """
+    verdict, reason, category = Verdict.needs_info, None, None
+    for a in reversed(attempts):
+        try:
+            raw = json.loads(a.response_raw or "")
+            j = Judgement.model_validate(
+                {k: raw.get(k) for k in ("verdict", "reason", "reasons", "missing_fields")}
+            )
+            verdict, reason = j.verdict, j.reason
+            category = answered_category(raw)
+            break
+        except (ValueError, TypeError, AttributeError):
+            continue
+    notes = [f"validation failed: {error[:500]}"]
+    if verdict is Verdict.invalid and e.words > guards.UNSPECIFIC_MAX_WORDS:
+        # a rejection the model could not back with a quote does not stand on a message this long
+        verdict, reason = Verdict.needs_info, None
+        notes.append("model said invalid without a supported reason; kept open for the reviewer")
+    result = TriageResult(
+        verdict=verdict,
+        reason=reason,
+        reasons=[Reason(statement="Model tidak memberi alasan yang didukung kutipan", evidence="-")],
+        missing_fields=[MissingField.what_happened] if verdict is Verdict.needs_info else [],
+        confidence=0.0,
+        decided_by="model",
+        needs_review=True,
+        notes=notes,
+    )
+    result = overrides.shaped_like_a_non_complaint(result, e)
+    # The reviewer starts from the places the text gives and the category the model chose (an
+    # official name, still checked against the text's words). Its title and place are not kept:
+    # they come from an answer that failed its evidence check, and may name what the text does not.
+    draft = (
+        ComplaintDraft(
+            title=summarise(identity.mask_text(e.text), limit=80),
+            category=category,
+            regency=None,
+            urgent=False,
+        )
+        if category
+        else None
+    )
+    return with_complaint(result, draft, e)
+
+
+def answered_category(raw: object) -> str | None:
+    """The category of a rejected answer when it is an official name, else None."""
+    complaint = raw.get("complaint") if isinstance(raw, dict) else None
+    name = complaint.get("category") if isinstance(complaint, dict) else None
+    return name if isinstance(name, str) and name in reference.category_names() else None

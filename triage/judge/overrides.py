@@ -1,0 +1,175 @@
+"""The system's corrections of the model's verdict, each reading only the report's evidence.
+
+A small model must not silence a genuine complaint, nor wave through a message that asks for
+nothing to be put right. Each correction here names itself in `rules`, says in `notes` what the
+model had said and why it was changed, and (but for the place rule) marks the result for a
+reviewer: a word list that disagrees with the model is never certain. `judge.decision` runs them
+in one fixed order.
+"""
+
+from __future__ import annotations
+
+from triage.judge.evidence import Evidence
+from triage.rules.guards import LONG_MESSAGE_WORDS, MIN_WORDS, UNSPECIFIC_MAX_WORDS, overrule
+from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
+
+
+def second_look(result: TriageResult, e: Evidence) -> TriageResult:
+    """A rejection of a text naming a public service *and* something wrong with it is overturned.
+
+    The verdict becomes `valid` when the text is specific (a place, a national body or a spot a
+    person can find, in 12+ words), else `needs_info`; either way a reviewer reads it.
+    """
+    if result.verdict is not Verdict.invalid or result.decided_by != "model":
+        return result
+    if not e.services or not e.grievances or e.words < MIN_WORDS:
+        return result
+    if result.reason is InvalidReason.out_of_scope and e.court:
+        return result
+    specific = (e.regency_named or e.national or e.spot) and e.words >= 12
+    verdict = Verdict.valid if specific else Verdict.needs_info
+    missing = (
+        [] if specific else [MissingField.location if not e.regency_named else MissingField.what_happened]
+    )
+    note = (
+        f"model said invalid/{result.reason.value if result.reason else '?'}; overturned for review: "
+        f"public-service words {list(e.services[:5])} with grievance words {list(e.grievances[:5])}"
+    )
+    return overrule(
+        result,
+        verdict=verdict,
+        reason=None,
+        rule="second_look_overturned_rejection",
+        note=note,
+        missing=missing,
+    )
+
+
+def long_message_kept_open(result: TriageResult, e: Evidence) -> TriageResult:
+    """A message of 60+ words the model called chit-chat or a prank stays open, for a reviewer.
+
+    People do not write paragraphs to say hello: on the dev set nine in ten such messages are
+    complaints (59 valid, 7 needs_info, 6 invalid of 72). Spam and abuse keep their rejection.
+    """
+    if (
+        result.verdict is not Verdict.invalid
+        or result.decided_by != "model"
+        or result.reason not in (InvalidReason.not_a_complaint, InvalidReason.prank)
+        or e.words < LONG_MESSAGE_WORDS
+    ):
+        return result
+    return overrule(
+        result,
+        verdict=Verdict.needs_info,
+        reason=None,
+        rule="long_message_kept_open",
+        note=f"model said invalid/{result.reason.value}; a message of {e.words} words is"
+        " kept open for a reviewer",
+        missing=[MissingField.what_happened],
+    )
+
+
+def needs_a_place(result: TriageResult, e: Evidence) -> TriageResult:
+    """A complaint about a local problem with no place named cannot be routed: ask for it.
+
+    Complaints about a national body (BPJS, PLN, a ministry) can be acted on without a place, and
+    so can one that names a spot a person can find (a street, an RT/RW, a named school or halte)
+    even when the official list has no such name.
+    """
+    if result.verdict is not Verdict.valid or e.place_named or e.national or e.spot:
+        return result
+    return result.model_copy(
+        update={
+            "verdict": Verdict.needs_info,
+            "missing_fields": [MissingField.location],
+            "rules": [*result.rules, "no_place_needs_info"],
+            "notes": [*result.notes, "valid complaint without any place: asking the reporter where"],
+        }
+    )
+
+
+def nothing_to_act_on(result: TriageResult, e: Evidence) -> TriageResult:
+    """A very short message with no public-service word and no problem word, which the model did
+    not reject: on the dev set nearly nine in ten such messages are chit-chat, questions, pranks or
+    ads. It becomes an *uncertain* rejection: low confidence sends it to a reviewer, never straight
+    to the archive, so a genuine complaint written in words the lists miss is still read by a person.
+    A text that names a real place is left alone: people name places when they report something.
+    """
+    if result.verdict is Verdict.invalid or e.place_named or e.words > UNSPECIFIC_MAX_WORDS:
+        return result
+    if e.services or e.grievances:
+        return result
+    return overrule(
+        result,
+        verdict=Verdict.invalid,
+        reason=InvalidReason.not_a_complaint,
+        rule="nothing_to_act_on",
+        note=f"model said {result.verdict.value}; a short text naming no public service and no problem:"
+        " an uncertain rejection, for a reviewer",
+    )
+
+
+def public_side_kept_open(result: TriageResult, e: Evidence) -> TriageResult:
+    """The model's "private matter" stays open, for a reviewer, when the text has a public side.
+
+    `out_of_scope` means a dispute between people with no public service in it. A text that names
+    an official, an office, a permit, an illegal building or anyone's safety is not that, whatever
+    else it says: "lapak liar ... tidak ada ijin ... dulu menyebabkan kebakaran". A court case keeps
+    its rejection: the government cannot act on a judge's ruling.
+    """
+    if (
+        result.verdict is not Verdict.invalid
+        or result.reason is not InvalidReason.out_of_scope
+        or result.decided_by != "model"
+    ):
+        return result
+    if e.public_angle is None or e.court_matter:
+        return result
+    return overrule(
+        result,
+        verdict=Verdict.needs_info,
+        reason=None,
+        rule="public_side_kept_open",
+        note=f"model said out_of_scope, but the text has a public side ({e.public_angle!r}): kept"
+        " open for a reviewer",
+        missing=[MissingField.what_happened],
+    )
+
+
+def shaped_like_a_non_complaint(result: TriageResult, e: Evidence) -> TriageResult:
+    """An uncertain rejection, for a reviewer, of a non-rejected text shaped like a non-complaint:
+    a question, an invitation, a personal request, a private dispute or a court case that carries
+    no grievance (`rules.non_complaints`)."""
+    if result.verdict is Verdict.invalid or e.shape is None:
+        return result
+    m = e.shape
+    return overrule(
+        result,
+        verdict=Verdict.invalid,
+        reason=m.reason,
+        rule=m.rule,
+        note=f"model said {result.verdict.value}; the text is shaped like a non-complaint"
+        f" ({m.rule}) and names no grievance: an uncertain rejection, for a reviewer",
+        reasons=[Reason(statement=m.statement, evidence=m.evidence)],
+    )
+
+
+def model_confidence(verdict: Verdict, reason: InvalidReason | None, e: Evidence, n_attempts: int) -> float:
+    """How far to trust the model's answer, from signals the system can see (not the model's say).
+
+    Re-asks mean the model struggled; a rejection of a long text, of text naming a public service,
+    or of text naming a real place is less likely to be right; a place hint the official list
+    does not confirm means the model was guessing. Below the review threshold a rejection goes to
+    a person instead of the archive.
+    """
+    score = 0.85 - 0.2 * max(0, n_attempts - 1)
+    if verdict is Verdict.invalid and reason is not InvalidReason.spam:
+        if e.words >= 40:
+            score -= 0.2
+        if e.services:
+            score -= 0.15
+        if e.province_known:
+            score -= 0.15
+    if e.hint_disagrees:
+        score -= 0.1
+    return round(max(0.0, min(1.0, score)), 3)
