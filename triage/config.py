@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         default=4, ge=1, description="tries of one request on connection errors, timeouts, 429 and 5xx"
     )
     llm_max_tokens: int = Field(default=400, description="completion tokens per model answer")
+    llm_max_text_chars: int = Field(
+        default=1800,
+        ge=200,
+        description="a longer report is read by the model from its opening (cut at a sentence end) so it "
+        "fits the context with the prompt and a re-ask; the rules read the whole text",
+    )
     llm_temperature: float = Field(default=0.0, description="sampling temperature (0: greedy)")
     llm_json_schema_mode: str = Field(
         default="auto",

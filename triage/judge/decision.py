@@ -17,6 +17,7 @@ from triage.rules import categories, guards, routing
 from triage.schema import (
     Complaint,
     ComplaintDraft,
+    InvalidReason,
     Judgement,
     LLMAttempt,
     MissingField,
@@ -37,7 +38,11 @@ STEPS: dict[str, Step] = {
     "nothing_to_act_on": overrides.nothing_to_act_on,
     "public_side": overrides.public_side_kept_open,
     "non_complaint_shapes": overrides.shaped_like_a_non_complaint,
+    "threat": overrides.threat_goes_to_a_person,
+    "distress": overrides.distress_never_archived,
 }
+# What also applies to a result the model could not back (the model's verdict is kept for review).
+AFTER_UNSUPPORTED = ("threat", "distress")
 # Not a correction of the verdict, but a part of the result that can be switched off all the same.
 CATEGORY_CHECK = "category_check"
 
@@ -83,6 +88,41 @@ def with_complaint(
     return result.model_copy(update=update)
 
 
+def note_removed(result: TriageResult, removed: tuple[str, ...]) -> TriageResult:
+    """Say what was left out of the judgement because it addressed the system (masked)."""
+    if not removed:
+        return result
+    shown = "; ".join(summarise(identity.mask_text(r), limit=120) for r in removed[:3])
+    return result.model_copy(
+        update={
+            "rules": [*result.rules, "system_instructions_ignored"],
+            "notes": [
+                *result.notes,
+                f"{len(removed)} sentence(s) addressed to the system were left out of the judgement: {shown}",
+            ],
+        }
+    )
+
+
+def only_instructions(removed: tuple[str, ...]) -> TriageResult:
+    """A message that is nothing but instructions to the system: there is nothing to judge."""
+    result = TriageResult(
+        verdict=Verdict.invalid,
+        reason=InvalidReason.prank,
+        reasons=[
+            Reason(
+                statement="Pesan hanya berisi perintah untuk sistem, tanpa laporan",
+                evidence=summarise(removed[0], limit=200),
+            )
+        ],
+        missing_fields=[],
+        confidence=0.9,
+        decided_by="prefilter",
+        rules=["only_instructions_to_the_system"],
+    )
+    return note_removed(result, removed)
+
+
 def decide(
     judgement: ModelJudgement, e: Evidence, n_attempts: int, off: Collection[str] = ()
 ) -> TriageResult:
@@ -98,7 +138,7 @@ def decide(
     for name, step in STEPS.items():
         if name not in off:
             result = step(result, e)
-    return with_complaint(result, judgement.complaint, e, off)
+    return note_removed(with_complaint(result, judgement.complaint, e, off), e.removed)
 
 
 def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageResult:
@@ -134,7 +174,8 @@ def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageRe
         needs_review=True,
         notes=notes,
     )
-    result = overrides.shaped_like_a_non_complaint(result, e)
+    for name in ("non_complaint_shapes", *AFTER_UNSUPPORTED):
+        result = STEPS[name](result, e)
     # The reviewer starts from the places the text gives and the category the model chose (an
     # official name, still checked against the text's words). Its title and place are not kept:
     # they come from an answer that failed its evidence check, and may name what the text does not.
@@ -148,7 +189,7 @@ def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageRe
         if category
         else None
     )
-    return with_complaint(result, draft, e)
+    return note_removed(with_complaint(result, draft, e), e.removed)
 
 
 def answered_category(raw: object) -> str | None:

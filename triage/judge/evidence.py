@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from triage import reference
-from triage.rules import guards, non_complaints, places
+from triage.rules import guards, harm, non_complaints, places
 from triage.schema import Location
 
 
@@ -30,6 +30,9 @@ class Evidence:
     shape: non_complaints.Match | None  # shaped like a non-complaint, with no grievance
     public_angle: str | None  # an official, an office, a permit or safety is involved
     court_matter: bool
+    sender_threat: str | None  # the sender threatens violence ("saya bakar kantor desa")
+    distress: str | None  # a person in distress or afraid to report
+    removed: tuple[str, ...] = ()  # sentences that addressed the system, taken out before judging
 
     @property
     def regency_named(self) -> bool:
@@ -54,7 +57,8 @@ class Evidence:
         return regency not in reference.regency_candidates(self.hint)
 
 
-def gather(text: str, hint: str | None = None) -> Evidence:
+def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) -> Evidence:
+    """The evidence of `text` (already without the sentences in `removed`, see rules.injection)."""
     services, grievances = guards.complaint_markers(text)
     angle = non_complaints.PUBLIC_ANGLE.search(text)
     return Evidence(
@@ -71,4 +75,7 @@ def gather(text: str, hint: str | None = None) -> Evidence:
         shape=non_complaints.find(text),
         public_angle=angle.group(0) if angle else None,
         court_matter=bool(non_complaints.COURT_MATTER.search(text)),
+        sender_threat=harm.threat_of_violence(text),
+        distress=harm.distress(text),
+        removed=removed,
     )

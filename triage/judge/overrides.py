@@ -154,6 +154,41 @@ def shaped_like_a_non_complaint(result: TriageResult, e: Evidence) -> TriageResu
     )
 
 
+def threat_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
+    """A sender who threatens violence is read by a person at once, urgent, whatever the verdict:
+    never a polite question, never a silent archive. The verdict itself stands (a threat with no
+    complaint in it is `abusive`; a complaint carrying a threat is still a complaint)."""
+    if e.sender_threat is None:
+        return result
+    return result.model_copy(
+        update={
+            "needs_review": True,
+            "urgent": True,
+            "confidence": min(result.confidence, 0.4),
+            "rules": [*result.rules, "threat_of_violence"],
+            "notes": [
+                *result.notes,
+                f"the sender threatens violence ({e.sender_threat!r}): urgent, for a person",
+            ],
+        }
+    )
+
+
+def distress_never_archived(result: TriageResult, e: Evidence) -> TriageResult:
+    """A rejection of a person in distress or afraid to report goes to a person, never the archive:
+    such a plea is often short and vague, which is exactly what the rejection rules read as junk."""
+    if result.verdict is not Verdict.invalid or e.distress is None or result.reason is InvalidReason.spam:
+        return result
+    return result.model_copy(
+        update={
+            "needs_review": True,
+            "confidence": min(result.confidence, 0.4),
+            "rules": [*result.rules, "distress_not_archived"],
+            "notes": [*result.notes, f"a person in distress or afraid ({e.distress!r}): read by a reviewer"],
+        }
+    )
+
+
 def model_confidence(verdict: Verdict, reason: InvalidReason | None, e: Evidence, n_attempts: int) -> float:
     """How far to trust the model's answer, from signals the system can see (not the model's say).
 

@@ -95,6 +95,7 @@ class TriageResult(Judgement):
     decided_by: DecidedBy = "model"
     rules: list[str] = Field(default_factory=list, description="prefilter rules that fired")
     needs_review: bool = False
+    urgent: bool = Field(default=False, description="someone is threatened: a person reads it first")
     notes: list[str] = Field(default_factory=list)
 
 

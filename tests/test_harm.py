@@ -1,0 +1,72 @@
+"""Threats go to a person at once, and a person in distress is never archived unseen."""
+
+from __future__ import annotations
+
+import pytest
+
+from triage.evals.fakes import evidence_for as ev
+from triage.judge import overrides, policy
+from triage.rules import harm
+from triage.schema import InvalidReason, Outcome, Reason, TriageResult, Verdict
+
+
+def rejected(reason: InvalidReason, confidence: float = 0.85) -> TriageResult:
+    return TriageResult(
+        verdict=Verdict.invalid,
+        reason=reason,
+        reasons=[Reason(statement="s", evidence="e")],
+        missing_fields=[],
+        confidence=confidence,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "saya akan membakar kantor kecamatan besok",
+        "awas kalau tidak diperbaiki, kantor desa saya bakar!",
+        "kalian semua akan saya habisi",
+        "gw bakal bakar kantor lurah",
+        "kami siap serang kantor bupati",
+    ],
+)
+def test_a_sender_who_threatens_violence_is_found(text):
+    assert harm.threat_of_violence(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tetangga saya membakar sampah tiap hari, asapnya masuk rumah",
+        "warga akan membakar sampah di lapangan",
+        "rumah warga terbakar tadi malam, tolong bantuan",
+        "kalau tidak diperbaiki kami akan demo ke kantor bupati",
+        "saya dipukul petugas satpol pp waktu berjualan",
+    ],
+)
+def test_complaints_about_fire_or_violence_are_not_threats(text):
+    assert harm.threat_of_violence(text) is None
+
+
+def test_a_threat_goes_to_a_person_urgent_whatever_the_verdict():
+    text = "kalau jalan tidak diperbaiki minggu ini, kantor desa saya bakar!"
+    out = overrides.threat_goes_to_a_person(rejected(InvalidReason.abusive), ev(text))
+    assert out.needs_review and out.urgent and "threat_of_violence" in out.rules
+    assert out.verdict is Verdict.invalid and out.reason is InvalidReason.abusive
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_a_plea_in_distress_is_read_by_a_person_not_archived():
+    text = "pak saya takut melapor, kepala desa kami mengancam warga"
+    before = rejected(InvalidReason.not_a_complaint)
+    assert policy.route(before, gate_open=True, review_threshold=0.6) is Outcome.archived
+    out = overrides.distress_never_archived(before, ev(text))
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+    assert "distress_not_archived" in out.rules
+
+
+def test_distress_words_do_not_rescue_spam_nor_touch_a_complaint():
+    spam = rejected(InvalidReason.spam)
+    assert overrides.distress_never_archived(spam, ev("takut ketinggalan? promo slot gacor hari ini")) is spam
+    plain = rejected(InvalidReason.prank)
+    assert overrides.distress_never_archived(plain, ev("wkwkwk tes doang")) is plain

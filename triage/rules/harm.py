@@ -1,0 +1,40 @@
+"""Who may be harmed: a sender who threatens violence, and a person in distress.
+
+Both change where a message goes more than what it is. A threat of arson against an office is
+"abusive" by the verdict table, but a person must read it at once: never a polite question, never
+a silent archive. A short plea from someone afraid to report, or in distress, may carry no place
+and no detail, but must never be archived unseen. The words are data (lexicon.toml); the shapes
+(an intent word a few words before a violent act) stay here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from triage.rules import lexicon
+
+_ACT = rf"(?:{lexicon.alternation('violent_acts')})"
+_INTENT = rf"(?:{lexicon.alternation('intent')})"
+_ROOT = rf"(?:{lexicon.alternation('violent_roots')})"
+_ME = r"(?:saya|aku|gue|gw|gua|ane|kami)"
+# "saya akan bakar kantor desa" (intent within four words of the act), "kantor desa saya bakar"
+# (a pronoun right before a bare root), "bakar kalian semua" (the act aimed at "you")
+THREAT_OF_VIOLENCE = re.compile(
+    rf"\b{_INTENT}\b(?:\W+\w+){{0,4}}?\W+{_ACT}(?:\W|$)"
+    rf"|\b{_ME}\s+{_ROOT}\b"
+    rf"|\b{_ACT}\W+(?:\w+\W+){{0,3}}(?:kalian|kau|kamu|lu|lo|elo)\b",
+    re.I,
+)
+DISTRESS = re.compile(rf"\b(?:{lexicon.alternation('distress')})\b", re.I)
+
+
+def threat_of_violence(text: str) -> str | None:
+    """The words of a threat the sender makes, or None."""
+    m = THREAT_OF_VIOLENCE.search(text)
+    return m.group(0).strip() if m else None
+
+
+def distress(text: str) -> str | None:
+    """The words showing a person in distress or afraid, or None."""
+    m = DISTRESS.search(text)
+    return m.group(0) if m else None

@@ -1,0 +1,52 @@
+"""Sentences that instruct the triage system, taken out before a message is judged.
+
+A citizen's message is data, never an instruction (DESIGN.md). A sentence that tells the system
+what verdict to give, to ignore its instructions, or that fakes a SYSTEM line or a JSON answer,
+says nothing about a public service: it is evidence of nothing, for or against. Cutting it out and
+judging the rest means an injection can neither push a vague complaint through nor sink a genuine
+one, and the model never has to resist it. Words that merely address the system ("halo bot") are
+cut alone, so the complaint in the same sentence stays. What is cut is kept (`Split.removed`) for
+the record and the reviewer; every quote of the remaining text is still a stretch of the original.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from triage.rules import lexicon
+
+INSTRUCTION = re.compile(rf"(?:{lexicon.alternation('system_instruction')})", re.I)
+ADDRESS = re.compile(rf"(?:{lexicon.alternation('system_address')})", re.I)
+# A sentence ends at . ! ? or a line break; a fake JSON answer is a sentence of its own.
+_SENTENCE = re.compile(r"\{[^\n{}]*\}|[^\n.!?{}]+(?:[.!?]+|\n|$)|\n")
+
+
+@dataclass(frozen=True)
+class Split:
+    text: str  # what is judged: the message without what addresses the system
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.removed)
+
+
+def split(text: str) -> Split:
+    """The message without what addresses the system (the very same string when nothing does)."""
+    if not INSTRUCTION.search(text) and not ADDRESS.search(text):
+        return Split(text)
+    kept: list[str] = []
+    removed: list[str] = []
+    for m in _SENTENCE.finditer(text):
+        piece = m.group(0)
+        if INSTRUCTION.search(piece):
+            removed.append(piece.strip())
+            kept.append("\n" if piece.endswith("\n") else " ")
+            continue
+        for address in ADDRESS.finditer(piece):
+            removed.append(address.group(0).strip())
+        kept.append(ADDRESS.sub(" ", piece))
+    rest = re.sub(r"[ \t]{2,}", " ", "".join(kept))
+    rest = re.sub(r"\n\s*\n\s*\n+", "\n\n", rest).strip()
+    return Split(rest, [r for r in removed if r])
