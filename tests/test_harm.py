@@ -70,3 +70,12 @@ def test_distress_words_do_not_rescue_spam_nor_touch_a_complaint():
     assert overrides.distress_never_archived(spam, ev("takut ketinggalan? promo slot gacor hari ini")) is spam
     plain = rejected(InvalidReason.prank)
     assert overrides.distress_never_archived(plain, ev("wkwkwk tes doang")) is plain
+
+
+def test_a_rejected_message_about_an_earlier_report_is_asked_about_not_archived():
+    text = "pak laporan saya kemarin soal KTP kok belum ada kabar?"
+    out = overrides.followup_asked_about(rejected(InvalidReason.not_a_complaint), ev(text))
+    assert out.verdict is Verdict.needs_info and "followup_to_a_report" in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is not Outcome.archived
+    chit_chat = rejected(InvalidReason.not_a_complaint)
+    assert overrides.followup_asked_about(chit_chat, ev("selamat pagi pak, semoga sehat selalu")) is chit_chat

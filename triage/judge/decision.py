@@ -38,6 +38,7 @@ STEPS: dict[str, Step] = {
     "nothing_to_act_on": overrides.nothing_to_act_on,
     "public_side": overrides.public_side_kept_open,
     "non_complaint_shapes": overrides.shaped_like_a_non_complaint,
+    "followup": overrides.followup_asked_about,
     "threat": overrides.threat_goes_to_a_person,
     "distress": overrides.distress_never_archived,
 }

@@ -32,6 +32,7 @@ class Evidence:
     court_matter: bool
     sender_threat: str | None  # the sender threatens violence ("saya bakar kantor desa")
     distress: str | None  # a person in distress or afraid to report
+    followup: str | None  # the message is about an earlier report
     removed: tuple[str, ...] = ()  # sentences that addressed the system, taken out before judging
 
     @property
@@ -77,5 +78,6 @@ def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) ->
         court_matter=bool(non_complaints.COURT_MATTER.search(text)),
         sender_threat=harm.threat_of_violence(text),
         distress=harm.distress(text),
+        followup=harm.followup(text),
         removed=removed,
     )

@@ -189,6 +189,24 @@ def distress_never_archived(result: TriageResult, e: Evidence) -> TriageResult:
     )
 
 
+def followup_asked_about(result: TriageResult, e: Evidence) -> TriageResult:
+    """A rejected message about an earlier report is asked about (which report, what is still
+    wrong), not archived: on its own it reads like chit-chat or a question, but its reporter is
+    waiting for a public service. (An answer to our own question is joined to that report by the
+    worker before it is judged, `intake.assembler.assemble_with_followups`.)"""
+    if result.verdict is not Verdict.invalid or e.followup is None or result.reason is InvalidReason.spam:
+        return result
+    return overrule(
+        result,
+        verdict=Verdict.needs_info,
+        reason=None,
+        rule="followup_to_a_report",
+        note=f"model said invalid/{result.reason.value if result.reason else '?'}; the message is about"
+        f" an earlier report ({e.followup!r}): asked about, not archived",
+        missing=[MissingField.what_happened],
+    )
+
+
 def model_confidence(verdict: Verdict, reason: InvalidReason | None, e: Evidence, n_attempts: int) -> float:
     """How far to trust the model's answer, from signals the system can see (not the model's say).
 

@@ -1,9 +1,10 @@
-"""Who may be harmed: a sender who threatens violence, and a person in distress.
+"""Who may be harmed: a sender who threatens violence, a person in distress, a reporter waiting.
 
 Both change where a message goes more than what it is. A threat of arson against an office is
 "abusive" by the verdict table, but a person must read it at once: never a polite question, never
 a silent archive. A short plea from someone afraid to report, or in distress, may carry no place
-and no detail, but must never be archived unseen. The words are data (lexicon.toml); the shapes
+and no detail, but must never be archived unseen; nor may a reporter asking after an earlier
+report, whose message reads like chit-chat on its own. The words are data (lexicon.toml); the shapes
 (an intent word a few words before a violent act) stay here.
 """
 
@@ -26,12 +27,19 @@ THREAT_OF_VIOLENCE = re.compile(
     re.I,
 )
 DISTRESS = re.compile(rf"\b(?:{lexicon.alternation('distress')})\b", re.I)
+FOLLOWUP = re.compile(rf"\b(?:{lexicon.alternation('followup')})\b", re.I)
 
 
 def threat_of_violence(text: str) -> str | None:
     """The words of a threat the sender makes, or None."""
     m = THREAT_OF_VIOLENCE.search(text)
     return m.group(0).strip() if m else None
+
+
+def followup(text: str) -> str | None:
+    """The words showing a message is about an earlier report, or None."""
+    m = FOLLOWUP.search(text)
+    return m.group(0) if m else None
 
 
 def distress(text: str) -> str | None:
