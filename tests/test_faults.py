@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from services import unavailable
 
 from triage.schema import RawMessage, utcnow
 from triage.store.database import connect
@@ -303,7 +304,7 @@ def redis_server(tmp_path: Path) -> Iterator[Callable[[], None]]:
     """A Redis of our own (restarting the shared one would hit other tests); yields restart()."""
     exe = shutil.which("redis-server")
     if exe is None:
-        pytest.skip("redis-server not installed")
+        unavailable("redis-server not installed")
     port = _free_port()
     cmd = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     state: dict[str, subprocess.Popen[bytes]] = {}

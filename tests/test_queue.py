@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from services import unavailable
 
 from triage.intake.queue import Queue, RedisQueue, SqliteQueue, open_queue
 
@@ -33,7 +34,7 @@ def queue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Queue]:
         q.close()
         return
     if not _redis_up():
-        pytest.skip("no Redis on 127.0.0.1:6379")
+        unavailable("no Redis on 127.0.0.1:6379")
     rq = RedisQueue(REDIS_URL, name=f"test-queue-{uuid.uuid4().hex[:8]}")
     yield rq
     rq.destroy()
@@ -136,7 +137,7 @@ def test_open_queue_by_url(tmp_path: Path) -> None:
 def test_redis_queue_recovers_after_data_loss() -> None:
     """A Redis restart without persistence loses the group; the queue recreates it."""
     if not _redis_up():
-        pytest.skip("no Redis")
+        unavailable("no Redis")
     q = RedisQueue(REDIS_URL, name=f"test-queue-{uuid.uuid4().hex[:8]}")
     try:
         q.put("A")

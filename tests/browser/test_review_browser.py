@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from services import unavailable
 
 from triage.app import create_app
 from triage.config import Settings
@@ -32,13 +33,15 @@ SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PASSWORD = "rahasia-123"
 NIK = "3201011234567890"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists(),
-        reason="Debian's Chromium is not installed at /usr/bin/chromium (scripts/test-deps.sh installs it)",
-    ),
-]
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(autouse=True)
+def _chromium_installed() -> None:
+    if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
+        unavailable(
+            "Debian's Chromium is not installed at /usr/bin/chromium (scripts/test-deps.sh installs it)"
+        )
 
 
 def _free_port() -> int:
