@@ -27,7 +27,8 @@ def free_port() -> int:
 
 
 def fast_settings(**over) -> Settings:
-    return Settings(llm_transient_retries=2, llm_timeout_s=2.0, **over)
+    # the yes/no checks after an answer have tests of their own (test_checks.py)
+    return Settings(llm_transient_retries=2, llm_timeout_s=2.0, **{"llm_checks": False, **over})
 
 
 class _Garbage(BaseHTTPRequestHandler):

@@ -107,6 +107,11 @@ class Settings(BaseSettings):
         default=Path("prompts/triage.toml"),
         description="the prompt file (relative paths: from the working directory)",
     )
+    checks: Path = Field(
+        default=Path("prompts/checks.toml"),
+        description="the model's yes/no checks (relative paths: from the working directory)",
+    )
+    llm_checks: bool = Field(default=True, description="ask the model's yes/no checks where they decide")
     queue_url: str = Field(
         default="sqlite://", description="intake queue: sqlite:// (embedded) or redis://host:port/db"
     )

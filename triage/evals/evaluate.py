@@ -27,6 +27,7 @@ from triage.evals import runs as runs_mod
 from triage.judge import llm_cache
 from triage.judge.prompt import Prompt
 from triage.schema import SCHEMA_VERSION, EvalCase
+from triage.store.database import now_iso
 
 judge_factory: runner_mod.JudgeFactory = runner_mod.model_judge
 
@@ -228,6 +229,7 @@ def run_eval(
     if not cases:
         raise click.ClickException("no valid cases to evaluate")
     started = time.perf_counter()
+    started_iso = now_iso()
     if answers_path is not None:
         try:
             loaded = llm_cache.load_answers(db, answers_path)
@@ -240,6 +242,7 @@ def run_eval(
         all_runs = _judge_all(cases, runner, err, repeat=repeat, no_cache=no_cache)
     if answers_path is not None:
         keys = [llm_cache.judgement_key(settings.llm_model, prompt.hash, c.text) for c in cases]
+        keys += llm_cache.keys_since(db, started_iso)
         total = llm_cache.save_answers(db, answers_path, keys)
         err.print(f"{answers_path}: {total} recorded model answers", highlight=False)
     preds = all_runs[0]

@@ -38,14 +38,31 @@ STEPS: dict[str, Step] = {
     "nothing_to_act_on": overrides.nothing_to_act_on,
     "public_side": overrides.public_side_kept_open,
     "non_complaint_shapes": overrides.shaped_like_a_non_complaint,
+    "junk_signals": overrides.junk_by_its_signals,
+    "model_check": overrides.not_a_public_complaint,
     "followup": overrides.followup_asked_about,
     "threat": overrides.threat_goes_to_a_person,
     "distress": overrides.distress_never_archived,
 }
 # What also applies to a result the model could not back (the model's verdict is kept for review).
 AFTER_UNSUPPORTED = ("threat", "distress")
-# Not a correction of the verdict, but a part of the result that can be switched off all the same.
+# Not corrections of the verdict, but parts of the result that can be switched off all the same.
 CATEGORY_CHECK = "category_check"
+CATEGORY_SIGNAL = "category_signal"
+# The classifier's category replaces the model's when it does not rank the model's among its three
+# likeliest and is itself at least this likely (tuned on evals/tune.jsonl: 0.745 -> 0.79 there).
+CATEGORY_SIGNAL_MIN = 0.3
+
+
+def category_from_signal(category: str | None, e: Evidence) -> tuple[str | None, str | None]:
+    """The category, or the classifier's when it clearly disagrees; and a note when it changed."""
+    s = e.signals
+    if category in {g.name for g in s.top3} or s.category_probability < CATEGORY_SIGNAL_MIN:
+        return category, None
+    return (
+        s.category,
+        f"category {category!r} -> {s.category!r}: the classifier ({s.category_probability:.2f})",
+    )
 
 
 def summarise(text: str, limit: int = 300) -> str:
@@ -70,6 +87,9 @@ def with_complaint(
     category, note = (
         (model_category, None) if CATEGORY_CHECK in off else categories.check(model_category, e.text)
     )
+    signal_note = None
+    if CATEGORY_SIGNAL not in off:
+        category, signal_note = category_from_signal(category, e)
     agency, level = routing.route(category, location, e.text)
     complaint = Complaint(
         title=draft.title if draft else summarise(identity.mask_text(e.text), limit=80),
@@ -83,10 +103,20 @@ def with_complaint(
         reporter=identity.extract_reporter(e.text),
     )
     update: dict[str, object] = {"complaint": complaint}
+    rules, notes = list(result.rules), list(result.notes)
     if note:
-        update["rules"] = [*result.rules, "category_from_keywords"]
-        update["notes"] = [*result.notes, note]
+        rules, notes = [*rules, "category_from_keywords"], [*notes, note]
+    if signal_note:
+        rules, notes = [*rules, "category_from_signal"], [*notes, signal_note]
+    if rules != result.rules:
+        update.update(rules=rules, notes=notes)
     return result.model_copy(update=update)
+
+
+def goes_on(result: TriageResult) -> bool:
+    """Whether the result would leave the system without a person: to SP4N or back to the citizen.
+    Only there is a check of the model's answer worth its cost."""
+    return result.verdict is not Verdict.invalid and not result.needs_review
 
 
 def note_removed(result: TriageResult, removed: tuple[str, ...]) -> TriageResult:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from triage import reference
 from triage.rules import guards, harm, non_complaints, places
 from triage.schema import Location
+from triage.signals import scores
+from triage.signals.scores import Scores
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,9 @@ class Evidence:
     sender_threat: str | None  # the sender threatens violence ("saya bakar kantor desa")
     distress: str | None  # a person in distress or afraid to report
     followup: str | None  # the message is about an earlier report
+    signals: Scores  # learned: spam, abuse, complaint, category (triage.signals)
     removed: tuple[str, ...] = ()  # sentences that addressed the system, taken out before judging
+    public_complaint: bool | None = None  # the model, asked after its answer (judge.checks); None: not asked
 
     @property
     def regency_named(self) -> bool:
@@ -79,5 +83,6 @@ def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) ->
         sender_threat=harm.threat_of_violence(text),
         distress=harm.distress(text),
         followup=harm.followup(text),
+        signals=scores.score(text),
         removed=removed,
     )

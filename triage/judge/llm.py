@@ -155,6 +155,36 @@ class LLM:
         schema = ModelJudgement.model_json_schema()
         return {"extra_body": {"response_format": {"type": "json_object", "schema": schema}}}
 
+    def ask(self, messages: list[dict[str, str]], recorder: AttemptRecorder, max_tokens: int = 3) -> str:
+        """A short free-text answer (a yes/no check): transient failures retried, then LLMUnavailable."""
+        recorder.on_kwargs(messages=messages)
+
+        def ask() -> str:
+            response = self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=0.0,
+                max_tokens=max_tokens,
+                extra_body={"response_format": None} if self.settings.schema_mode == "llama_cpp" else {},
+            )
+            recorder.on_response(response)
+            return _content(response) or ""
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.settings.llm_transient_retries),
+            wait=wait_exponential_jitter(initial=1, max=20),
+            retry=retry_if_exception(_is_transient),
+            reraise=True,
+        )
+        try:
+            return retrying(ask)
+        except TRANSIENT as exc:
+            raise LLMUnavailable(str(exc)) from exc
+        except openai.APIStatusError as exc:
+            if exc.status_code >= 500:
+                raise LLMUnavailable(str(exc)) from exc
+            raise
+
     def judge(self, prompt: Prompt, text: str, recorder: AttemptRecorder) -> ModelJudgement:
         """Ask for a judgement of `text`; raises LLMUnavailable or LLMGaveUp, never guesses."""
         client = instructor.from_openai(self.client, mode=instructor.Mode.JSON_SCHEMA)

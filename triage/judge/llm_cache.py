@@ -50,11 +50,15 @@ class JudgementCache:
         return CachedAnswer(judgement, attempts)
 
     def put(self, key: str, judgement: ModelJudgement | None, attempts: list[LLMAttempt]) -> None:
+        self.put_raw(key, judgement.model_dump(mode="json") if judgement else None, attempts)
+
+    def put_raw(self, key: str, judgement: dict | None, attempts: list[LLMAttempt]) -> None:
+        """Any answer as JSON (a judgement, or a check's {"check": ..., "answer": ...})."""
         with self.db.atomic():
             self.db.table("llm_cache").upsert(
                 {
                     "key": key,
-                    "judgement": judgement.model_dump_json() if judgement else None,
+                    "judgement": dumps(judgement) if judgement is not None else None,
                     "attempts": dumps([a.model_dump(mode="json") for a in attempts]),
                     "created_at": now_iso(),
                 },
@@ -77,6 +81,12 @@ def load_answers(db: sqlite_utils.Database, path: Path) -> int:
     with db.atomic():
         db.table("llm_cache").upsert_all(rows, pk="key")
     return len(rows)
+
+
+def keys_since(db: sqlite_utils.Database, since_iso: str) -> list[str]:
+    """The answers cached since a moment: what a run asked the model, whatever the keys hash
+    (the text the model read after injections were taken out, a check after an answer)."""
+    return [r["key"] for r in db.query("SELECT key FROM llm_cache WHERE created_at >= ?", [since_iso])]
 
 
 def save_answers(db: sqlite_utils.Database, path: Path, keys: list[str]) -> int:

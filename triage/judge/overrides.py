@@ -207,6 +207,61 @@ def followup_asked_about(result: TriageResult, e: Evidence) -> TriageResult:
     )
 
 
+# Learned signals strong enough to overrule the model's "complaint" (tuned on evals/tune.jsonl
+# only: no valid or needs_info case there reaches them without also naming a public service that
+# is failing, which is why that case is left to the model).
+SPAM_OVERRULES = 0.9
+ABUSE_OVERRULES = 0.9
+NOT_A_COMPLAINT_BELOW = 0.2
+
+
+def junk_by_its_signals(result: TriageResult, e: Evidence) -> TriageResult:
+    """What the classifiers call spam or abuse, with no failing public service named, is not asked
+    for its place nor sent to SP4N: an uncertain rejection, for a reviewer. The model is weakest
+    exactly here (it reads an ad for asphalt as a road complaint), the classifiers strongest."""
+    if result.verdict is Verdict.invalid or (e.services and e.grievances):
+        return result
+    s = e.signals
+    if s.spam >= SPAM_OVERRULES:
+        reason, what = InvalidReason.spam, f"spam {s.spam:.2f}"
+    elif s.abuse >= ABUSE_OVERRULES and s.complaint < NOT_A_COMPLAINT_BELOW:
+        reason, what = InvalidReason.abusive, f"abuse {s.abuse:.2f}, complaint {s.complaint:.2f}"
+    else:
+        return result
+    return overrule(
+        result,
+        verdict=Verdict.invalid,
+        reason=reason,
+        rule=f"signals_{reason.value}",
+        note=f"model said {result.verdict.value}; the classifiers read {what} and the text names no failing"
+        " public service: an uncertain rejection, for a reviewer",
+    )
+
+
+def not_a_public_complaint(result: TriageResult, e: Evidence) -> TriageResult:
+    """The model, asked directly after its answer, says this is no real problem with a public
+    service: it is not sent on. An uncertain rejection, for a reviewer, with the likeliest reason."""
+    if result.verdict is Verdict.invalid or e.public_complaint is not False:
+        return result
+    s = e.signals
+    if s.spam >= 0.5:
+        reason = InvalidReason.spam
+    elif s.abuse >= 0.5:
+        reason = InvalidReason.abusive
+    elif e.shape is not None:
+        reason = e.shape.reason
+    else:
+        reason = InvalidReason.not_a_complaint
+    return overrule(
+        result,
+        verdict=Verdict.invalid,
+        reason=reason,
+        rule="model_check_not_a_public_complaint",
+        note=f"model said {result.verdict.value}, then, asked directly, that the message reports no real"
+        " problem with a public service: an uncertain rejection, for a reviewer",
+    )
+
+
 def model_confidence(verdict: Verdict, reason: InvalidReason | None, e: Evidence, n_attempts: int) -> float:
     """How far to trust the model's answer, from signals the system can see (not the model's say).
 

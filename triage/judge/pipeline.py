@@ -6,10 +6,11 @@ harness and the worker run exactly the same judgement.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
-from triage.judge import decision, evidence
+from triage.judge import checks, decision, evidence
 from triage.judge.excerpt import excerpt
 from triage.judge.llm import LLM, AttemptRecorder, LLMGaveUp
 from triage.judge.llm_cache import CachedAnswer, JudgementCache, judgement_key
@@ -85,20 +86,64 @@ def decide(
     read = excerpt(text, llm.settings.llm_max_text_chars)
     key = judgement_key(llm.model, prompt.hash, read)
     cached = cache.get(key) if cache is not None else None
+    error = ""
     if cached is not None:
-        return _from_cache(cached, report_id, text, removed, read)
-    recorder = AttemptRecorder(report_id=report_id, model=llm.model, prompt_hash=prompt.hash)
-    try:
-        judgement = llm.judge(prompt, read, recorder)
-    except LLMGaveUp as exc:
+        attempts = [a.model_copy(update={"report_id": report_id}) for a in cached.attempts]
+        judgement = _cached_judgement(cached, attempts, read)
+        error = (attempts[-1].error if attempts else "no valid answer") or ""
+    else:
+        recorder = AttemptRecorder(report_id=report_id, model=llm.model, prompt_hash=prompt.hash)
+        try:
+            judgement = llm.judge(prompt, read, recorder)
+        except LLMGaveUp as exc:
+            judgement, error = None, exc.last_error
+        attempts = recorder.attempts
         if cache is not None:
-            cache.put(key, None, recorder.attempts)
-        result = _unsupported(recorder.attempts, exc.last_error, text, removed)
-        return Decision(result, recorder.attempts, (time.perf_counter() - started) * 1000)
+            cache.put(key, judgement, attempts)
+    if judgement is None:
+        result = _unsupported(attempts, error, text, removed)
+    else:
+        hint = judgement.complaint.regency if judgement.complaint else None
+        e = evidence.gather(text, hint=hint, removed=removed)
+        n = max(1, len(attempts))
+        result = decision.decide(judgement, e, n)
+        if llm.settings.llm_checks and decision.goes_on(result) and attempts:
+            said, asked = _public_complaint_check(llm, prompt, read, attempts[-1], cache, report_id)
+            attempts = [*attempts, *asked]
+            if said is not None:
+                result = decision.decide(judgement, dataclasses.replace(e, public_complaint=said), n)
+        result = _read_part(result, read, text)
+    if cached is not None:
+        return Decision(result, attempts, sum(a.latency_ms for a in attempts), cached=True)
+    return Decision(result, attempts, (time.perf_counter() - started) * 1000)
+
+
+def _public_complaint_check(
+    llm: LLM,
+    prompt: Prompt,
+    read: str,
+    answered: LLMAttempt,
+    cache: JudgementCache | None,
+    report_id: str,
+) -> tuple[bool | None, list[LLMAttempt]]:
+    """Ask the model whether the report is a real public complaint, after its own answer."""
+    check_set = checks.load_checks()
+    answer = answered.response_raw or ""
+    key = checks.check_key(llm.model, prompt.hash, check_set, checks.PUBLIC_COMPLAINT, read, answer)
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None:
+        asked = [a.model_copy(update={"report_id": report_id}) for a in cached.attempts]
+        return checks.read_yes_no((cached.judgement or {}).get("answer")), asked
+    messages = [
+        *prompt.messages(read),
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": check_set.question(checks.PUBLIC_COMPLAINT)},
+    ]
+    recorder = AttemptRecorder(report_id=report_id, model=llm.model, prompt_hash=check_set.hash)
+    raw = llm.ask(messages, recorder)
     if cache is not None:
-        cache.put(key, judgement, recorder.attempts)
-    result = _read_part(from_model(judgement, text, max(1, len(recorder.attempts)), removed), read, text)
-    return Decision(result, recorder.attempts, (time.perf_counter() - started) * 1000)
+        cache.put_raw(key, {"check": checks.PUBLIC_COMPLAINT, "answer": raw}, recorder.attempts)
+    return checks.read_yes_no(raw), recorder.attempts
 
 
 def _read_part(result: TriageResult, read: str, text: str) -> TriageResult:
@@ -122,20 +167,8 @@ def _revalidated(attempts: list[LLMAttempt], text: str) -> ModelJudgement | None
     return None
 
 
-def _from_cache(
-    cached: CachedAnswer, report_id: str, text: str, removed: tuple[str, ...] = (), read: str | None = None
-) -> Decision:
-    """The model's earlier answer, with today's system logic; latency and tokens as first paid."""
-    attempts = [a.model_copy(update={"report_id": report_id}) for a in cached.attempts]
-    latency = sum(a.latency_ms for a in attempts)
-    read = text if read is None else read
-    judgement = (
-        ModelJudgement.model_validate(cached.judgement, context={"text": read})
-        if cached.judgement is not None
-        else _revalidated(attempts, read)
-    )
-    if judgement is None:
-        last = attempts[-1].error if attempts else "no valid answer"
-        return Decision(_unsupported(attempts, last or "", text, removed), attempts, latency, cached=True)
-    result = _read_part(from_model(judgement, text, max(1, len(attempts)), removed), read, text)
-    return Decision(result, attempts, latency, cached=True)
+def _cached_judgement(cached: CachedAnswer, attempts: list[LLMAttempt], read: str) -> ModelJudgement | None:
+    """The model's earlier answer, checked by today's validator; None if it never passed."""
+    if cached.judgement is not None:
+        return ModelJudgement.model_validate(cached.judgement, context={"text": read})
+    return _revalidated(attempts, read)
