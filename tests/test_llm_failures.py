@@ -28,7 +28,7 @@ def free_port() -> int:
 
 def fast_settings(**over) -> Settings:
     # the yes/no checks after an answer have tests of their own (test_checks.py)
-    return Settings(llm_transient_retries=2, llm_timeout_s=2.0, **{"llm_checks": False, **over})
+    return Settings(**{"llm_transient_retries": 2, "llm_timeout_s": 2.0, "llm_checks": False, **over})
 
 
 class _Garbage(BaseHTTPRequestHandler):
@@ -192,3 +192,23 @@ def test_a_recorded_answer_that_failed_an_older_check_is_checked_again(db):
     decision = pipeline.decide("r1", text, llm, prompt, cache=cache)
     assert decision.cached and not decision.result.needs_review
     assert decision.result.reasons[0].evidence == "gaji saya 275rb"  # the message's words
+
+
+def test_requests_that_never_reached_the_model_do_not_lower_its_confidence(broken_server):
+    """Two 500s, then a good answer: the answer is judged as a first answer (issue 20: a valid
+    report went to review because transport failures counted as re-asks)."""
+    url, handler = broken_server
+    handler.body = json.dumps(model_answer("rusak parah"))
+    statuses = iter([500, 500])
+
+    original = handler.do_POST
+
+    def flaky(self) -> None:
+        type(self).status = next(statuses, 200)
+        original(self)
+
+    handler.do_POST = flaky  # type: ignore[method-assign]
+    decided = pipeline.decide("r1", TEXT, LLM(fast_settings(llm_transient_retries=3), url), load_prompt())
+    assert handler.calls == 3
+    assert decided.result.verdict is Verdict.valid and decided.result.confidence == 0.85
+    assert [a.response_raw is not None for a in decided.attempts] == [False, False, True]

@@ -253,3 +253,34 @@ def test_statuses_update_our_outbound_row(client: TestClient, wsettings: Setting
     (row,) = rows(wsettings, "SELECT delivery_status FROM wa_outbound")
     assert row["delivery_status"] == "read"
     assert len(rows(wsettings, "SELECT * FROM wa_statuses")) == 3
+
+
+def _count_400(client: TestClient) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith('triage_webhook_requests_total{status="400"}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_a_deeply_nested_body_is_a_400_not_a_500(client: TestClient, wsettings: Settings) -> None:
+    before = _count_400(client)
+    r = post(client, None, raw=b"[" * 10_000 + b"]" * 10_000)
+    assert r.status_code == 400 and "nested" in r.json()["error"]
+    assert _count_400(client) == before + 1
+
+
+def test_a_lone_surrogate_is_replaced_and_the_message_kept(client: TestClient, wsettings: Settings) -> None:
+    payload = text_payload("wamid.S1", "6281234567890", "jalan rusak di desa kami")
+    payload["entry"][0]["changes"][0]["value"]["messages"][0]["context"] = {"from": "SURROGATE", "id": "x"}
+    raw = dumps(payload).replace(b"SURROGATE", b"\\ud800")
+    r = post(client, None, raw=raw)
+    assert r.status_code == 200 and r.json()["received"] == 1
+    (msg,) = rows(wsettings, "SELECT * FROM messages")
+    assert msg["text"] == "jalan rusak di desa kami" and "\ufffd" in msg["raw"]
+
+
+def test_an_unauthenticated_oversized_claim_writes_nothing(client: TestClient, wsettings: Settings) -> None:
+    for _ in range(5):
+        r = client.post("/webhooks/whatsapp", content=b"{}", headers={"content-length": "99999999"})
+        assert r.status_code == 413
+    assert rows(wsettings, "SELECT * FROM webhook_rejects") == []

@@ -18,6 +18,7 @@ import hmac
 import json
 import logging
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -286,6 +287,34 @@ def _reject(settings: Settings, status: int, reason: str, body: bytes, *, keep: 
     return JSONResponse({"error": reason}, status_code=status)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """The payload with every lone UTF-16 surrogate ("\\ud800", legal in JSON, not in UTF-8) replaced.
+
+    Such a string cannot be written to the database; left in, it failed the whole group commit and
+    with it every good payload written alongside. Walked without recursion: the payload may be as
+    deep as json.loads allows.
+    """
+    root = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        container, key = stack.pop()
+        item = container[key]
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                container[key] = _LONE_SURROGATE.sub("\ufffd", item)
+        elif isinstance(item, dict):
+            for k in list(item):
+                if isinstance(k, str) and _LONE_SURROGATE.search(k):
+                    item[_LONE_SURROGATE.sub("\ufffd", k)] = item.pop(k)
+            stack.extend((item, k) for k in item)
+        elif isinstance(item, list):
+            stack.extend((item, i) for i in range(len(item)))
+    return root[0]
+
+
 def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
     if not header or not header.startswith("sha256="):
         return False
@@ -325,8 +354,8 @@ async def receive(request: Request) -> Response:
         declared = int(request.headers.get("content-length") or 0)
     except ValueError:
         declared = 0
-    if declared > limit:
-        return _reject(settings, 413, f"body larger than {limit} bytes", b"", keep=True)
+    if declared > limit:  # said before anything is read or verified: nothing is stored for it
+        return _reject(settings, 413, f"body larger than {limit} bytes", b"", keep=False)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -340,9 +369,11 @@ async def receive(request: Request) -> Response:
         reason = "webhook secret not configured" if not secret else "missing or invalid X-Hub-Signature-256"
         return _reject(settings, 401, reason, b"", keep=False)
     try:
-        payload = json.loads(body)
+        payload = without_lone_surrogates(json.loads(body))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _reject(settings, 400, f"body is not JSON: {exc}", body)
+    except RecursionError:
+        return _reject(settings, 400, "body is nested too deeply", body)
     try:
         parsed = parse(payload)
     except BadPayload as exc:

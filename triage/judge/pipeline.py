@@ -105,7 +105,9 @@ def decide(
     else:
         hint = judgement.complaint.regency if judgement.complaint else None
         e = evidence.gather(text, hint=hint, removed=removed)
-        n = max(1, len(attempts))
+        # answers the model gave (a re-ask after a bad one lowers trust); a request that never
+        # reached it (connection refused, 5xx) says nothing about the message
+        n = max(1, sum(1 for a in attempts if a.response_raw is not None))
         result = decision.decide(judgement, e, n)
         if llm.settings.llm_checks and decision.goes_on(result) and attempts:
             said, asked = _public_complaint_check(llm, prompt, read, attempts[-1], cache, report_id)
