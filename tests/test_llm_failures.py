@@ -212,3 +212,21 @@ def test_requests_that_never_reached_the_model_do_not_lower_its_confidence(broke
     assert handler.calls == 3
     assert decided.result.verdict is Verdict.valid and decided.result.confidence == 0.85
     assert [a.response_raw is not None for a in decided.attempts] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("status", "waits"), [(400, False), (422, False), (401, True), (404, True), (429, True)]
+)
+def test_a_refused_request_goes_to_a_person_unless_the_endpoint_is_at_fault(broken_server, status, waits):
+    """A 400 ("exceeds the context window") fails every retry the same way: a person decides, with
+    the error attached; a bad key or route would fail every report: they wait for the operator."""
+    url, handler = broken_server
+    handler.status = status
+    llm = LLM(fast_settings(llm_transient_retries=1), url)
+    if waits:
+        with pytest.raises(LLMUnavailable):
+            pipeline.decide("r1", TEXT, llm, load_prompt())
+        return
+    decided = pipeline.decide("r1", TEXT, llm, load_prompt())
+    assert decided.result.needs_review and decided.result.verdict is not Verdict.invalid
+    assert str(status) in decided.result.notes[0]

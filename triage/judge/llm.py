@@ -59,6 +59,21 @@ def _is_transient_cause(exc: BaseException) -> bool:
     return cause is not None and cause is not exc and _is_transient(cause)
 
 
+# The endpoint itself is misconfigured (key, model name, route): every report would fail the same
+# way, so they wait for the operator instead of flooding the reviewers.
+ENDPOINT_FAULTS = frozenset({401, 403, 404})
+
+
+def _refused(exc: openai.APIStatusError) -> LLMUnavailable | LLMGaveUp:
+    """A 4xx/5xx answer, sorted: the endpoint's fault (the report waits) or this request's (a
+    person decides: e.g. 400 "exceeds the context window" would fail every retry the same way)."""
+    if exc.status_code >= 500 or exc.status_code in ENDPOINT_FAULTS or exc.status_code == 429:
+        return LLMUnavailable(f"{exc.status_code}: {exc}")
+    return LLMGaveUp(
+        f"the model endpoint refused this report ({exc.status_code})", f"{exc.status_code}: {exc}"[:2000]
+    )
+
+
 def _content(response: Any) -> str | None:
     """What the model wrote, from an OpenAI chat completion (or whatever came back instead)."""
     if response is None:
@@ -160,16 +175,26 @@ class LLM:
         recorder.on_kwargs(messages=messages)
 
         def ask() -> str:
-            response = self.client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                temperature=0.0,
-                max_tokens=max_tokens,
-                extra_body={"response_format": None} if self.settings.schema_mode == "llama_cpp" else {},
-            )
+            try:
+                response = self._create(messages, max_tokens)
+            except openai.OpenAIError as exc:
+                recorder.on_error(exc)
+                raise
             recorder.on_response(response)
             return _content(response) or ""
 
+        return self._retrying(ask)
+
+    def _create(self, messages: list[dict[str, str]], max_tokens: int) -> Any:
+        return self.client.chat.completions.create(
+            model=self.model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=0.0,
+            max_tokens=max_tokens,
+            extra_body={"response_format": None} if self.settings.schema_mode == "llama_cpp" else {},
+        )
+
+    def _retrying(self, ask: Any) -> str:
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.llm_transient_retries),
             wait=wait_exponential_jitter(initial=1, max=20),
@@ -181,9 +206,7 @@ class LLM:
         except TRANSIENT as exc:
             raise LLMUnavailable(str(exc)) from exc
         except openai.APIStatusError as exc:
-            if exc.status_code >= 500:
-                raise LLMUnavailable(str(exc)) from exc
-            raise
+            raise _refused(exc) from exc
 
     def judge(self, prompt: Prompt, text: str, recorder: AttemptRecorder) -> ModelJudgement:
         """Ask for a judgement of `text`; raises LLMUnavailable or LLMGaveUp, never guesses."""
@@ -224,12 +247,12 @@ class LLM:
             if _is_transient_cause(exc):
                 raise LLMUnavailable(str(exc.__cause__)) from exc
             if not exc.failed_attempts:
-                # Neither transient nor a bad answer (e.g. a 400 or a bug): not ours to hide.
-                raise (exc.__cause__ or exc) from None
+                cause = exc.__cause__ or exc
+                if isinstance(cause, openai.APIStatusError):
+                    raise _refused(cause) from exc
+                raise cause from None  # neither the endpoint nor an answer: a bug, not ours to hide
             raise LLMGaveUp(f"no valid judgement after {exc.n_attempts} attempt(s)", str(exc)[:2000]) from exc
         except TRANSIENT as exc:
             raise LLMUnavailable(str(exc)) from exc
         except openai.APIStatusError as exc:
-            if exc.status_code >= 500:
-                raise LLMUnavailable(str(exc)) from exc
-            raise
+            raise _refused(exc) from exc

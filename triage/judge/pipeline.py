@@ -142,7 +142,10 @@ def _public_complaint_check(
         {"role": "user", "content": check_set.question(checks.PUBLIC_COMPLAINT)},
     ]
     recorder = AttemptRecorder(report_id=report_id, model=llm.model, prompt_hash=check_set.hash)
-    raw = llm.ask(messages, recorder)
+    try:
+        raw = llm.ask(messages, recorder)
+    except LLMGaveUp:  # the endpoint refused the question: the answer stands unchecked
+        return None, recorder.attempts
     if cache is not None:
         cache.put_raw(key, {"check": checks.PUBLIC_COMPLAINT, "answer": raw}, recorder.attempts)
     return checks.read_yes_no(raw), recorder.attempts
