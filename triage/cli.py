@@ -68,10 +68,20 @@ def _register_subcommands() -> None:
     from triage.evals.cli import eval_cmd, gate_group
     from triage.model.cli import model
     from triage.review.cli import review_group, user_group
+    from triage.signals.cli import signals
     from triage.sp4n.cli import register as register_sp4n
     from triage.worker.cli import worker_command
 
-    for command in (worker_command, serve_command, eval_cmd, gate_group, user_group, review_group, model):
+    for command in (
+        worker_command,
+        serve_command,
+        eval_cmd,
+        gate_group,
+        user_group,
+        review_group,
+        model,
+        signals,
+    ):
         cli.add_command(command)
     register_sp4n(cli)  # relay, outbox list|retry|dead, sp4n-sandbox
 

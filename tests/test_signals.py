@@ -1,0 +1,68 @@
+"""The learned signals: shipped, loadable without the corpora, and they read what they should."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from triage.cli import cli
+from triage.signals import scores, train
+
+
+def test_the_shipped_models_load_and_give_probabilities():
+    s = scores.score("jalan di desa kami rusak parah")
+    for p in (s.spam, s.abuse, s.complaint, s.category_probability):
+        assert 0.0 <= p <= 1.0
+    assert len(s.top3) == 3 and s.category == s.top3[0].name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SLOT GACOR hari ini! Daftar sekarang bonus 100% maxwin, hubungi WA 0812-3456-7890",
+        "Butuh dana cepat? Pinjaman tanpa jaminan cair 1 jam, bunga rendah. Hub 081299998888",
+    ],
+)
+def test_fresh_spam_reads_as_spam_not_as_a_complaint(text):
+    s = scores.score(text)
+    assert s.spam > 0.5 and s.complaint < 0.5
+
+
+def test_a_fresh_road_complaint_reads_as_a_complaint_not_spam():
+    s = scores.score(
+        "Jalan di Desa Sukamaju Kecamatan Cibadak rusak berlubang sudah setahun tidak diperbaiki"
+    )
+    assert s.complaint > 0.5 and s.spam < 0.5 and s.abuse < 0.5
+
+
+def test_an_insult_reads_as_abuse():
+    assert scores.score("dasar bupati goblok tolol anjing kau").abuse > 0.5
+
+
+def test_a_school_fee_complaint_is_education_in_the_top_three():
+    s = scores.score("SD negeri di desa kami memungut uang gedung 500 ribu padahal sekolah gratis")
+    assert "PENDIDIKAN DAN KEBUDAYAAN" in {g.name for g in s.top3}
+
+
+def test_fitting_and_saving_is_byte_for_byte_reproducible(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    words = ["jalan", "rusak", "promo", "gratis", "sekolah", "bayar", "hadiah", "desa"]
+    texts = [" ".join(rng.choice(words, 6)) for _ in range(60)]
+    labels = ["1" if "promo" in t or "hadiah" in t else "0" for t in texts]
+    parts = scores.vectorizers(train.FEATURES)
+    x = scores.transform(parts, texts)
+    for out in (tmp_path / "a", tmp_path / "b"):
+        out.mkdir()
+        train.save(train.fit("spam", x, labels), out, {"0": labels.count("0"), "1": labels.count("1")})
+    for name in ("spam.json", "spam.npz"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    reloaded = scores.load_model("spam", tmp_path / "a")
+    assert reloaded.probabilities(x).shape == (60,)
+
+
+def test_the_frozen_sets_are_refused_for_measuring_signals():
+    result = CliRunner().invoke(cli, ["signals", "check", "evals/test.jsonl"])
+    assert result.exit_code != 0 and "frozen" in result.output
