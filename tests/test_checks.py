@@ -118,3 +118,22 @@ def test_the_check_is_cached_with_the_answer(model, db):
     first = pipeline.decide("r1", TEXT, llm, load_prompt(), cache=cache)
     second = pipeline.decide("r2", TEXT, llm, load_prompt(), cache=cache)
     assert len(handler.requests) == 2 and second.cached and second.result == first.result
+
+
+def test_before_an_archive_a_ya_sends_the_rejection_to_a_person(model):
+    llm, handler = model
+    handler.says = "ya"
+    handler.answer = json.dumps(
+        {
+            "verdict": "invalid",
+            "reason": "not_a_complaint",
+            "reasons": [{"statement": "bukan keluhan", "evidence": "rusak parah"}],
+            "missing_fields": [],
+            "complaint": None,
+        }
+    )
+    text = "rusak parah pak"  # short: nothing else keeps this rejection from the archive
+    result = pipeline.decide("r1", text, llm, load_prompt()).result
+    assert len(handler.requests) == 2
+    assert result.verdict is Verdict.invalid and "model_check_public_complaint" in result.rules
+    assert route(result, gate_open=True, review_threshold=0.6) is Outcome.review

@@ -40,6 +40,7 @@ STEPS: dict[str, Step] = {
     "non_complaint_shapes": overrides.shaped_like_a_non_complaint,
     "junk_signals": overrides.junk_by_its_signals,
     "model_check": overrides.not_a_public_complaint,
+    "model_check_keeps": overrides.a_public_complaint_is_not_archived,
     "followup": overrides.followup_asked_about,
     "threat": overrides.threat_goes_to_a_person,
     "distress": overrides.distress_never_archived,
@@ -115,8 +116,18 @@ def with_complaint(
 
 def goes_on(result: TriageResult) -> bool:
     """Whether the result would leave the system without a person: to SP4N or back to the citizen.
-    Only there is a check of the model's answer worth its cost."""
+    There, and before an archive, a check of the model's answer is worth its cost."""
     return result.verdict is not Verdict.invalid and not result.needs_review
+
+
+def archived(result: TriageResult, review_threshold: float) -> bool:
+    """Whether the result would be archived without a person seeing it (`policy.route`)."""
+    return (
+        result.verdict is Verdict.invalid
+        and not result.needs_review
+        and result.decided_by != "error"
+        and result.confidence >= review_threshold
+    )
 
 
 def note_removed(result: TriageResult, removed: tuple[str, ...]) -> TriageResult:

@@ -262,6 +262,25 @@ def not_a_public_complaint(result: TriageResult, e: Evidence) -> TriageResult:
     )
 
 
+def a_public_complaint_is_not_archived(result: TriageResult, e: Evidence) -> TriageResult:
+    """The model rejected the report, then, asked directly, said it reports a real problem with a
+    public service: the two answers disagree, so a person reads it instead of the archive."""
+    if result.verdict is not Verdict.invalid or e.public_complaint is not True or result.needs_review:
+        return result
+    return result.model_copy(
+        update={
+            "needs_review": True,
+            "confidence": min(result.confidence, 0.4),
+            "rules": [*result.rules, "model_check_public_complaint"],
+            "notes": [
+                *result.notes,
+                "asked directly, the model said the message reports a real problem with a public"
+                " service: read by a reviewer, not archived",
+            ],
+        }
+    )
+
+
 def model_confidence(verdict: Verdict, reason: InvalidReason | None, e: Evidence, n_attempts: int) -> float:
     """How far to trust the model's answer, from signals the system can see (not the model's say).
 

@@ -109,7 +109,8 @@ def decide(
         # reached it (connection refused, 5xx) says nothing about the message
         n = max(1, sum(1 for a in attempts if a.response_raw is not None))
         result = decision.decide(judgement, e, n)
-        if llm.settings.llm_checks and decision.goes_on(result) and attempts:
+        leaves = decision.goes_on(result) or decision.archived(result, llm.settings.review_threshold)
+        if llm.settings.llm_checks and leaves and attempts:
             said, asked = _public_complaint_check(llm, prompt, read, attempts[-1], cache, report_id)
             attempts = [*attempts, *asked]
             if said is not None:
