@@ -219,3 +219,38 @@ def test_masking_filter_on_log_records() -> None:
     out = stream.getvalue()
     assert "3456" not in out and "0141" not in out and "Budi" not in out
     assert "0812-****-**90" in out and "337401********03" in out
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "3201/0112/0890/0007",
+        "3201  0112  0890  0007",
+        "3201\u200b0112\u200b0890\u200b0007",
+        "3201-0112-0890-0007",
+        "3201.0112.0890.0007",
+        "320101\u00ad1208900007",
+    ],
+)
+def test_a_nik_is_masked_however_it_is_spelled(spelled: str) -> None:
+    """Issue 20: separators, double spaces and invisible characters showed the NIK in clear."""
+    masked = mask_text(f"NIK saya {spelled}, mohon dibantu")
+    digits = "".join(c for c in masked if c.isdigit())
+    assert "0890" not in digits and digits.startswith("320101") and digits.endswith("07")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskingFilter())
+    logger = logging.getLogger("test_identity_spellings")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("body: %s", f"NIK saya {spelled}")
+    finally:
+        logger.removeHandler(handler)
+    logged = "".join(c for c in stream.getvalue() if c.isdigit())
+    assert "0890" not in logged
+
+
+def test_a_phone_number_is_masked_with_invisible_characters_inside() -> None:
+    masked = mask_text("hubungi 0812\u200b3456\u200b7890 ya")
+    assert "3456" not in masked

@@ -26,10 +26,13 @@ from triage.schema import NikInfo, Reporter
 
 # ---------------------------------------------------------------- NIK
 
-# 16 digits, optionally grouped by single spaces, dots or dashes ("3374 0141 0790 0003").
-NIK = re.compile(r"(?<![\d*])\d(?:[ .\-]?\d){15}(?![\d*])")
+# Between the digits of one number people type spaces (one or several), dots, dashes, slashes,
+# and copy-paste brings invisible characters (zero-width spaces, soft hyphens): a number is
+# recognised however it is spelled, or it would be shown in clear.
+SEP = "[\\s./\\-\u00ad\u200b-\u200d\u2060\ufeff]{0,3}"
+NIK = re.compile(rf"(?<![\d*])\d(?:{SEP}\d){{15}}(?![\d*])")
 # What mask_text hides as NIK-like: 15-18 digits, so a mistyped NIK or a card number is hidden too.
-_LONG_NUMBER = re.compile(r"(?<![\d*])\d(?:[ .\-]?\d){14,17}(?![\d*])")
+_LONG_NUMBER = re.compile(rf"(?<![\d*])\d(?:{SEP}\d){{14,17}}(?![\d*])")
 NIK_LENGTH = 16
 _NIK_KEEP_HEAD, _NIK_KEEP_TAIL = 6, 2
 
@@ -132,7 +135,7 @@ def _region(digits: str, info: NikInfo) -> list[str]:
 # ---------------------------------------------------------------- phone numbers
 
 # Fallback for forms phonenumbers misses (run together with text, odd grouping): Indonesian mobiles.
-_PHONE_FALLBACK = re.compile(r"(?<![\w*+])(?:\+62|62|0)[ .\-]?8\d(?:[ .\-]?\d){6,10}(?![\d*])")
+_PHONE_FALLBACK = re.compile(rf"(?<![\w*+])(?:\+62|62|0){SEP}8\d(?:{SEP}\d){{6,10}}(?![\d*])")
 _PHONE_START = re.compile(r"[+(0]|62")
 
 
