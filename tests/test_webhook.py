@@ -284,3 +284,17 @@ def test_an_unauthenticated_oversized_claim_writes_nothing(client: TestClient, w
         r = client.post("/webhooks/whatsapp", content=b"{}", headers={"content-length": "99999999"})
         assert r.status_code == 413
     assert rows(wsettings, "SELECT * FROM webhook_rejects") == []
+
+
+def test_a_bad_message_does_not_drop_its_good_batch_mates(client: TestClient, wsettings: Settings) -> None:
+    """Issue 20: a 100 KB text in one message of a payload answered 422 for all of them."""
+    good = text_message("wamid.G1", "6281234567890", "lampu jalan mati di RT 03")
+    huge = text_message("wamid.H1", "6281234567890", "x" * 9_000)  # over the per-message limit
+    nameless = {"id": "wamid.N1", "type": "text", "text": {"body": "tanpa pengirim"}}
+    payload = envelope(
+        [good, huge, nameless], contacts=[{"profile": {"name": "A"}, "wa_id": "6281234567890"}]
+    )
+    r = post(client, payload)
+    assert r.status_code == 200 and r.json()["received"] == 1 and r.json()["skipped"] == 2
+    assert [m["message_id"] for m in rows(wsettings, "SELECT * FROM messages")] == ["wamid.G1"]
+    assert len(rows(wsettings, "SELECT * FROM webhook_rejects")) == 2

@@ -64,6 +64,8 @@ class Inbound:
 class Parsed:
     messages: list[Inbound] = field(default_factory=list)
     statuses: list[dict[str, Any]] = field(default_factory=list)
+    # messages of the payload we could not read, each with why: their batch-mates are kept
+    rejected: list[tuple[str, Any]] = field(default_factory=list)
 
 
 def _dict(value: Any, where: str) -> dict[str, Any]:
@@ -139,30 +141,43 @@ def parse(payload: Any) -> Parsed:
             contacts = [_dict(c, "contacts[]") for c in _list(value.get("contacts"), "contacts")]
             by_wa = {str(c["wa_id"]): c for c in contacts if c.get("wa_id")}
             for m in _list(value.get("messages"), "messages"):
-                msg = _dict(m, "messages[]")
-                if not msg.get("id"):
-                    raise BadPayload("message without id")
-                wa_id = str(msg["from"]) if msg.get("from") else None
-                contact = by_wa.get(wa_id or "") or (contacts[0] if len(contacts) == 1 else {})
-                user_id = msg.get("from_user_id") or contact.get("user_id")
-                if not wa_id and not user_id:
-                    raise BadPayload("message without sender (from / from_user_id)")
                 try:
-                    raw_msg = RawMessage(
-                        message_id=str(msg["id"]),
-                        sender=wa_id or f"u:{user_id}",  # final key resolved when stored
-                        timestamp=_timestamp(msg.get("timestamp")),
-                        **_content(msg),
-                    )
-                except ValidationError as exc:
-                    raise BadPayload(f"message {msg.get('type')}: {exc.errors()[0]['msg']}") from None
-                parsed.messages.append(Inbound(raw_msg, msg, wa_id, str(user_id) if user_id else None))
+                    parsed.messages.append(_inbound(m, by_wa, contacts))
+                except BadPayload as exc:
+                    parsed.rejected.append((str(exc), m))
             for st in _list(value.get("statuses"), "statuses"):
                 status = _dict(st, "statuses[]")
                 if not status.get("id"):
                     raise BadPayload("status without id")
                 parsed.statuses.append(status)
+    if parsed.rejected and not parsed.messages and not parsed.statuses:
+        raise BadPayload(parsed.rejected[0][0])
     return parsed
+
+
+def _inbound(m: Any, by_wa: dict[str, dict[str, Any]], contacts: list[dict[str, Any]]) -> Inbound:
+    """One message of a payload; raises BadPayload for it alone."""
+    msg = _dict(m, "messages[]")
+    if not isinstance(msg.get("id"), str) or not msg["id"].strip():
+        raise BadPayload("message without id (a string)")
+    for key in ("from", "from_user_id"):
+        if msg.get(key) is not None and not isinstance(msg[key], str):
+            raise BadPayload(f"message {key} is not a string")
+    wa_id = msg["from"] if msg.get("from") else None
+    contact = by_wa.get(wa_id or "") or (contacts[0] if len(contacts) == 1 else {})
+    user_id = msg.get("from_user_id") or contact.get("user_id")
+    if not wa_id and not user_id:
+        raise BadPayload("message without sender (from / from_user_id)")
+    try:
+        raw_msg = RawMessage(
+            message_id=str(msg["id"]),
+            sender=wa_id or f"u:{user_id}",  # final key resolved when stored
+            timestamp=_timestamp(msg.get("timestamp")),
+            **_content(msg),
+        )
+    except ValidationError as exc:
+        raise BadPayload(f"message {msg.get('type')}: {exc.errors()[0]['msg']}") from None
+    return Inbound(raw_msg, msg, wa_id, str(user_id) if user_id else None)
 
 
 # ---------------------------------------------------------------- storing
@@ -238,14 +253,23 @@ class GroupWriter:
                     break
             try:
                 db = db or connect(self.settings.db)
-                results = store_many(db, [j[0] for j in jobs])
-            except Exception as exc:
-                log.exception("webhook write failed")
-                for _, loop, fut in jobs:
-                    loop.call_soon_threadsafe(_settle, fut, None, exc)
-                continue
+                results: list[tuple[int, int] | Exception] = list(store_many(db, [j[0] for j in jobs]))
+            except Exception:
+                # one bad payload must not fail the others committed with it: each on its own
+                log.exception("webhook group write failed; writing its payloads one by one")
+                results = []
+                for job in jobs:
+                    try:
+                        results.extend(store_many(db, [job[0]]) if db is not None else [])
+                    except Exception as exc:  # noqa: BLE001 - answered 503, WhatsApp retries it
+                        results.append(exc)
+                if len(results) != len(jobs):
+                    results = [RuntimeError("database unavailable")] * len(jobs)
             for (_, loop, fut), res in zip(jobs, results, strict=True):
-                loop.call_soon_threadsafe(_settle, fut, res, None)
+                if isinstance(res, Exception):
+                    loop.call_soon_threadsafe(_settle, fut, None, res)
+                else:
+                    loop.call_soon_threadsafe(_settle, fut, res, None)
 
 
 def _settle(fut: asyncio.Future[tuple[int, int]], res: tuple[int, int] | None, exc: Exception | None) -> None:
@@ -271,9 +295,14 @@ def writer_for(settings: Settings) -> GroupWriter:
 
 
 def _reject(settings: Settings, status: int, reason: str, body: bytes, *, keep: bool = True) -> Response:
+    metrics.WEBHOOK_REQUESTS.labels(str(status)).inc()
+    _record_reject(settings, status, reason, body, keep=keep)
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+def _record_reject(settings: Settings, status: int, reason: str, body: bytes, *, keep: bool = True) -> None:
     masked = mask_text(body[:2000].decode("utf-8", "replace"))
     log.warning("webhook rejected", extra={"status": status, "reason": reason, "body": masked[:500]})
-    metrics.WEBHOOK_REQUESTS.labels(str(status)).inc()
     if keep:
         try:
             db = _db(settings)
@@ -284,7 +313,6 @@ def _reject(settings: Settings, status: int, reason: str, body: bytes, *, keep: 
                 )
         except Exception:  # the log line above is enough; never fail the answer over this
             log.exception("could not record a rejected webhook")
-    return JSONResponse({"error": reason}, status_code=status)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -378,6 +406,8 @@ async def receive(request: Request) -> Response:
         parsed = parse(payload)
     except BadPayload as exc:
         return _reject(settings, 422, f"unknown payload shape: {exc}", body)
+    for reason, message in parsed.rejected:  # kept for a person, like a rejected payload
+        _record_reject(settings, 422, f"message skipped: {reason}", json.dumps(message, default=str).encode())
     try:
         new, dup = await writer_for(settings).write(parsed)
     except Exception as exc:  # not stored: 503 so WhatsApp delivers it again later
@@ -386,4 +416,7 @@ async def receive(request: Request) -> Response:
         return JSONResponse({"error": "temporarily unable to store; retry"}, status_code=503)
     metrics.WEBHOOK_REQUESTS.labels("200").inc()
     metrics.WEBHOOK_LATENCY.observe(time.perf_counter() - started)
-    return JSONResponse({"received": new, "duplicates": dup, "statuses": len(parsed.statuses)})
+    answer = {"received": new, "duplicates": dup, "statuses": len(parsed.statuses)}
+    if parsed.rejected:
+        answer["skipped"] = len(parsed.rejected)
+    return JSONResponse(answer)
