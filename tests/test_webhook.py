@@ -29,6 +29,7 @@ def wsettings(tmp_path: Path) -> Settings:
         whatsapp_app_secret=SECRET,
         whatsapp_verify_token=VERIFY,
         webhook_max_body_bytes=20_000,
+        public_metrics=True,
     )
 
 
@@ -298,3 +299,26 @@ def test_a_bad_message_does_not_drop_its_good_batch_mates(client: TestClient, ws
     assert r.status_code == 200 and r.json()["received"] == 1 and r.json()["skipped"] == 2
     assert [m["message_id"] for m in rows(wsettings, "SELECT * FROM messages")] == ["wamid.G1"]
     assert len(rows(wsettings, "SELECT * FROM webhook_rejects")) == 2
+
+
+def test_the_public_port_serves_no_api_docs_nor_metrics_by_default(tmp_path: Path) -> None:
+    client = TestClient(create_app(Settings(db=tmp_path / "p.db", whatsapp_app_secret=SECRET)))
+    for path in ("/docs", "/openapi.json", "/metrics", "/redoc"):
+        assert client.get(path).status_code == 404, path
+    opened = TestClient(create_app(Settings(db=tmp_path / "q.db", api_docs=True, public_metrics=True)))
+    assert opened.get("/openapi.json").status_code == 200 and opened.get("/metrics").status_code == 200
+
+
+def test_a_bad_setting_names_the_variable_not_a_traceback() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from triage.cli import main; main()", "serve"],
+        env={"TRIAGE_PORT": "abc", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "TRIAGE_PORT='abc'" in done.stderr and "Traceback" not in done.stderr

@@ -9,7 +9,15 @@ from triage.config import Settings, get_settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="lapor-triage", version="0.1.0")
+    # The public port exposes only what it must: API docs and metrics by setting.
+    docs = settings.api_docs
+    app = FastAPI(
+        title="lapor-triage",
+        version="0.1.0",
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
 
     @app.get("/healthz")
@@ -22,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from triage.review import routes as review_routes
 
     app.include_router(webhook.router)  # /webhooks/whatsapp (intake)
-    app.include_router(metrics.router)  # /metrics (Prometheus)
+    if settings.public_metrics:
+        app.include_router(metrics.router)  # /metrics (Prometheus)
     review_routes.install(app)  # /review (reviewers' page)
     return app

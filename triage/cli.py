@@ -54,12 +54,16 @@ def serve_command(host: str | None, port: int | None) -> None:
     logs.setup(logging.INFO)
     settings = get_settings()
     connect(settings.db)  # create/migrate before the first request
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
         log_config=None,
         access_log=False,
+        # X-Forwarded-For only from the proxies named: uvicorn trusts 127.0.0.1's by default
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=",".join(proxies) if proxies else "",
     )
 
 
@@ -90,4 +94,14 @@ _register_subcommands()
 
 
 def main() -> None:
-    cli()
+    from pydantic import ValidationError
+
+    try:
+        cli()
+    except ValidationError as exc:  # a bad TRIAGE_* value: name it and what it accepts
+        if exc.title != "Settings":
+            raise
+        for err in exc.errors():
+            name = "TRIAGE_" + "_".join(str(p) for p in err["loc"]).upper()
+            click.echo(f"error: {name}={err.get('input')!r}: {err['msg']}", err=True)
+        sys.exit(2)

@@ -152,6 +152,22 @@ class Settings(BaseSettings):
     )
 
     host: str = Field(default="127.0.0.1", description="`triage serve` bind address")
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated proxy addresses whose X-Forwarded-For is believed; empty: none "
+        "(otherwise anyone could rotate the header to dodge the login lock)",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="mark session cookies Secure (set it behind a TLS-terminating proxy)"
+    )
+    api_docs: bool = Field(default=False, description="serve /docs and /openapi.json on `triage serve`")
+    public_metrics: bool = Field(
+        default=False,
+        description="serve /metrics on `triage serve`'s port (the worker has its own metrics port)",
+    )
+    webhook_body_timeout_s: float = Field(
+        default=10.0, gt=0, description="a webhook body that stalls this long is answered 408"
+    )
     port: int = Field(default=8080, description="`triage serve` port")
     whatsapp_verify_token: str | None = Field(default=None, description="WhatsApp webhook verify token")
     whatsapp_app_secret: str | None = Field(default=None, description="WhatsApp app secret (signatures)")

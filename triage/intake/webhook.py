@@ -386,7 +386,14 @@ async def receive(request: Request) -> Response:
         return _reject(settings, 413, f"body larger than {limit} bytes", b"", keep=False)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    stream = request.stream().__aiter__()
+    while True:
+        try:  # a body that stalls holds a connection and a worker: it gets a deadline per chunk
+            chunk = await asyncio.wait_for(stream.__anext__(), settings.webhook_body_timeout_s)
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            return _reject(settings, 408, "request body stalled", b"", keep=False)
         size += len(chunk)
         if size > limit:
             return _reject(settings, 413, f"body larger than {limit} bytes", b"", keep=True)

@@ -37,7 +37,7 @@ def client_ip(request: Request) -> str:
 
 def secure_cookies(request: Request) -> bool:
     settings = request.app.state.settings
-    return bool(getattr(settings, "review_secure_cookies", False)) or request.url.scheme == "https"
+    return bool(settings.secure_cookies) or request.url.scheme == "https"
 
 
 def login_redirect(request: Request) -> HTTPException:
