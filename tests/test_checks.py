@@ -66,7 +66,7 @@ def model() -> Iterator[tuple[LLM, type[_Model]]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield LLM(Settings(llm_transient_retries=1, llm_timeout_s=2.0), url), handler
+    yield LLM(Settings(llm_transient_retries=1, llm_timeout_s=2.0, llm_checks=True), url), handler
     server.shutdown()
 
 
@@ -137,3 +137,10 @@ def test_before_an_archive_a_ya_sends_the_rejection_to_a_person(model):
     assert len(handler.requests) == 2
     assert result.verdict is Verdict.invalid and "model_check_public_complaint" in result.rules
     assert route(result, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_no_check_is_asked_unless_configured(model):
+    llm, handler = model
+    llm.settings = llm.settings.model_copy(update={"llm_checks": False})
+    pipeline.decide("r1", TEXT, llm, load_prompt())
+    assert len(handler.requests) == 1

@@ -111,7 +111,11 @@ class Settings(BaseSettings):
         default=Path("prompts/checks.toml"),
         description="the model's yes/no checks (relative paths: from the working directory)",
     )
-    llm_checks: bool = Field(default=True, description="ask the model's yes/no checks where they decide")
+    llm_checks: bool = Field(
+        default=False,
+        description="ask the model's yes/no check after its answer where the report would leave the "
+        "system; off: the embedded 1.5B model answered 'ya' to every question, junk and complaints alike",
+    )
     queue_url: str = Field(
         default="sqlite://", description="intake queue: sqlite:// (embedded) or redis://host:port/db"
     )
