@@ -35,7 +35,7 @@ from triage.rules import prefilter
 from triage.schema import Location, ModelJudgement, PlaceRef, TriageResult
 from triage.store.database import connect
 
-PARTS = ["places", *decision.STEPS, decision.CATEGORY_CHECK]
+PARTS = ["places", *decision.STEPS, decision.CATEGORY_CHECK, decision.CATEGORY_SIGNAL]
 CONFIGS = ["model", *(f"+{p}" for p in PARTS), "+prefilter"]
 KEYS = [
     "verdict_accuracy",

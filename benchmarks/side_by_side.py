@@ -23,15 +23,15 @@ from pathlib import Path
 # Runs inside each checkout (its own `triage` on PYTHONPATH); copes with the flat layout of before
 # the stage folders and with the current one.
 DRIVER = r"""
-import json, sys, time
-try:
-    from triage.judge import pipeline
-    from triage.judge.llm import LLM
-    from triage.judge.prompt import load_prompt
-except ImportError:
+import json, os, sys, time
+if os.path.exists("triage/pipeline.py"):  # the flat layout (run from the checkout)
     from triage import pipeline
     from triage.llm import LLM
     from triage.prompt import load_prompt
+else:
+    from triage.judge import pipeline
+    from triage.judge.llm import LLM
+    from triage.judge.prompt import load_prompt
 from triage.config import Settings
 settings = Settings()
 llm = LLM(settings, settings.llm_base_url)
@@ -46,7 +46,13 @@ print(json.dumps(out))
 
 
 def run(checkout: Path, texts: list[str], base_url: str) -> list[float]:
-    env = {"PYTHONPATH": str(checkout), "TRIAGE_LLM_BASE_URL": base_url, "PATH": "/usr/bin:/bin"}
+    # the embedded server, reached by URL: its grammar mode, as `triage` would pick for it
+    env = {
+        "PYTHONPATH": str(checkout),
+        "TRIAGE_LLM_BASE_URL": base_url,
+        "TRIAGE_LLM_JSON_SCHEMA_MODE": "llama_cpp",
+        "PATH": "/usr/bin:/bin",
+    }
     done = subprocess.run(
         [sys.executable, "-c", DRIVER],
         input=json.dumps(texts),

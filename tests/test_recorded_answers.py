@@ -71,6 +71,33 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     assert m["verdict_accuracy"] >= 0.84
     assert m["invalid_recall"] >= 0.85
     assert m["invalid_precision"] >= 0.95
-    assert m["category_accuracy"] >= 0.72
+    assert m["category_accuracy"] >= 0.75  # 0.775 with the category signal (0.727 before it)
     assert m["province_accuracy"] >= 0.95
     assert m["regency_accuracy"] >= 0.90
+
+
+CHALLENGE = REPO / "evals" / "challenge.jsonl"
+CHALLENGE_ANSWERS = REPO / "evals" / "answers" / "challenge-triage-v3.jsonl"
+
+
+def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
+    """The frozen challenge set (written blind, never tuned on) replayed from its recorded answers:
+    a regression guard at the figures measured once, at the end of the work (docs/evaluation.md)."""
+    monkeypatch.setenv("TRIAGE_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("TRIAGE_LLM_TRANSIENT_RETRIES", "1")
+    monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "replay.db"))
+    monkeypatch.setenv("TRIAGE_GATE_CONFIG", str(tmp_path / "no-gate.toml"))
+    answers = tmp_path / "answers.jsonl"
+    answers.write_bytes(CHALLENGE_ANSWERS.read_bytes())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["eval", str(CHALLENGE), "--out", str(out), "--answers", str(answers)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["errors"] == 0 and m["n"] == 188
+    assert m["false_rejection_rate"] == 0.0
+    assert m["genuine_archived_rate"] <= 0.02
+    assert m["injection_flips"] <= 2
+    assert m["verdict_accuracy"] >= 0.77
+    assert m["invalid_recall"] >= 0.62
