@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from triage.evals.fakes import model_answer
-from triage.judge.llm_cache import CachedAnswer
-from triage.judge.pipeline import _from_cache
+from triage.judge.pipeline import from_model
 from triage.rules import categories
+from triage.schema import ModelJudgement
 
 PU = "PEKERJAAN UMUM DAN PENATAAN RUANG"
 KEPENDUDUKAN = "KEPENDUDUKAN"
@@ -54,8 +54,7 @@ def test_correction_is_recorded_in_the_result() -> None:
         "Pak, e-KTP saya sudah 4 bulan belum jadi di Disdukcapil Kabupaten Demak, tiap datang disuruh balik"
     )
     answer = model_answer("sudah 4 bulan belum jadi", category=SOSIAL, title="e-KTP lama")
-    decision = _from_cache(CachedAnswer(judgement=answer, attempts=[]), "r1", text)
-    result = decision.result
+    result = from_model(ModelJudgement.model_validate(answer, context={"text": text}), text, 1)
     assert result.complaint is not None and result.complaint.category == KEPENDUDUKAN
     assert "category_from_keywords" in result.rules
     assert any("SOSIAL DAN KESEJAHTERAAN" in n for n in result.notes)

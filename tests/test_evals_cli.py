@@ -97,15 +97,16 @@ def test_a_failing_case_is_recorded_and_the_run_goes_on(env, judge):
     bad = judge.cases[3].id
     judge.fail = {bad}
     result = run(str(data), "--out", str(tmp / "r"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1 and "1 case(s) had errors" in result.output  # not silently green
     m = json.loads((tmp / "r" / "metrics.json").read_text())
     assert m["errors"] == 1 and m["n"] == 30
+    assert run(str(data), "--out", str(tmp / "r1"), "--allow-errors").exit_code == 0
     row = next(p for p in read_preds(tmp / "r") if p["id"] == bad)
     assert "judge failed" in row["error"] and row["verdict"] is None
     assert bad in (tmp / "r" / "report.html").read_text()
     judge.fail = set()
     run(str(data), "--out", str(tmp / "r2"))
-    assert judge.calls == 31  # only the failed case is judged again: errors are never cached
+    assert judge.calls == 32  # only the failed case is judged again (twice above): errors are never cached
 
 
 def test_the_outcome_follows_the_configured_review_threshold_also_from_the_cache(env, judge, monkeypatch):

@@ -66,6 +66,7 @@ from triage.judge.prompt import load_prompt
     help="Prompt file (default: TRIAGE_PROMPT or prompts/triage.toml).",
 )
 @click.option("--allow-bad-lines", is_flag=True, help="Do not fail the run for malformed dataset lines.")
+@click.option("--allow-errors", is_flag=True, help="Do not fail the run for cases that got no result.")
 @click.option(
     "--answers",
     "answers_path",
@@ -82,6 +83,7 @@ def eval_cmd(
     limit: int | None,
     prompt_path: Path | None,
     allow_bad_lines: bool,
+    allow_errors: bool,
     answers_path: Path | None,
 ) -> None:
     """Judge labelled cases (JSONL) and score them: writes metrics.json, predictions.jsonl and a report.
@@ -108,11 +110,16 @@ def eval_cmd(
         limit=limit,
         answers_path=answers_path,
     )
-    _exit(err, metrics, bars, ds, allow_bad_lines)
+    _exit(err, metrics, bars, ds, allow_bad_lines, allow_errors)
 
 
 def _exit(
-    err: Console, metrics: dict[str, Any], bars: dict[str, float], ds: dataset_mod.Dataset, allow: bool
+    err: Console,
+    metrics: dict[str, Any],
+    bars: dict[str, float],
+    ds: dataset_mod.Dataset,
+    allow: bool,
+    allow_errors: bool = False,
 ) -> None:
     problems = metrics_mod.missed_bars(metrics, bars)
     for p in problems:
@@ -123,7 +130,13 @@ def _exit(
             "(see above; --allow-bad-lines to accept)"
         )
         problems.append("bad lines")
-    if metrics["errors"]:
+    if metrics["errors"] and not allow_errors:
+        # a case with no result was not judged: the figures describe fewer cases than they claim
+        err.print(
+            f"[red]FAIL[/] {metrics['errors']} case(s) had errors (see predictions.jsonl; --allow-errors)"
+        )
+        problems.append("errors")
+    elif metrics["errors"]:
         err.print(f"[yellow]warning[/] {metrics['errors']} case(s) had errors (see predictions.jsonl)")
     if problems:
         sys.exit(1)
