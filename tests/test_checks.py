@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from stand_ins.openai_chat import reply
 
 from triage.config import Settings
 from triage.evals.fakes import model_answer
@@ -34,27 +35,7 @@ class _Model(BaseHTTPRequestHandler):
         type(self).requests.append(body)
         asked = body["messages"][-1]["content"].startswith("Pertanyaan sistem")
         content = self.says if asked else self.answer
-        data = json.dumps(
-            {
-                "id": "x",
-                "object": "chat.completion",
-                "created": 0,
-                "model": "m",
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": content},
-                    }
-                ],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply(self, content)
 
     def log_message(self, *args: object) -> None:
         pass

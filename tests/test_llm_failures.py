@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from stand_ins.openai_chat import reply
 
 from triage.config import Settings
 from triage.evals.fakes import model_answer
@@ -43,26 +44,7 @@ class _Garbage(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server API
         type(self).calls += 1
         type(self).last_request = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
-        payload = {
-            "id": "x",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "m",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": self.finish_reason,
-                    "message": {"role": "assistant", "content": self.body},
-                }
-            ],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-        }
-        data = json.dumps(payload).encode() if self.status == 200 else b'{"error": "boom"}'
-        self.send_response(self.status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        reply(self, self.body, status=self.status, finish_reason=self.finish_reason)
 
     def log_message(self, *args: object) -> None:
         pass

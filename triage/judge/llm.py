@@ -194,15 +194,18 @@ class LLM:
             extra_body={"response_format": None} if self.settings.schema_mode == "llama_cpp" else {},
         )
 
-    def _retrying(self, ask: Any) -> str:
-        retrying = Retrying(
+    def _transient_retries(self) -> Retrying:
+        """Connection errors, timeouts, 429 and 5xx are tried again with backoff; nothing else is."""
+        return Retrying(
             stop=stop_after_attempt(self.settings.llm_transient_retries),
             wait=wait_exponential_jitter(initial=1, max=20),
             retry=retry_if_exception(_is_transient),
             reraise=True,
         )
+
+    def _retrying(self, ask: Any) -> str:
         try:
-            return retrying(ask)
+            return self._transient_retries()(ask)
         except TRANSIENT as exc:
             raise LLMUnavailable(str(exc)) from exc
         except openai.APIStatusError as exc:
@@ -230,14 +233,8 @@ class LLM:
                 **self._extra(),
             )
 
-        retrying = Retrying(
-            stop=stop_after_attempt(self.settings.llm_transient_retries),
-            wait=wait_exponential_jitter(initial=1, max=20),
-            retry=retry_if_exception(_is_transient),
-            reraise=True,
-        )
         try:
-            return retrying(ask)
+            return self._transient_retries()(ask)
         except IncompleteOutputException as exc:
             # A runaway answer is a bad answer, not a fault to retry: instructor does not re-ask it,
             # and the same question at temperature 0 would run away again. A person decides.

@@ -1,0 +1,27 @@
+"""Writing an OpenAI chat-completion answer from a stand-in model server (http.server handlers)."""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+
+
+def reply(
+    handler: BaseHTTPRequestHandler, content: str, *, status: int = 200, finish_reason: str = "stop"
+) -> None:
+    payload = {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+    }
+    data = json.dumps(payload).encode() if status == 200 else b'{"error": "boom"}'
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
