@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import click
 
 from triage.config import get_settings
@@ -20,6 +23,9 @@ def model_serve() -> None:
     from triage.model.embedded import EmbeddedServer
 
     settings = get_settings()
+    # SIGTERM (systemd, Docker, kill) must stop the llama.cpp child too: by default Python would
+    # die at once and leave a 2 GB server running, orphaned, holding the port and both cores.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with EmbeddedServer(settings) as server:
         click.echo(f"serving {settings.llm_model} at {server.url} (Ctrl-C to stop)")
         try:
