@@ -360,3 +360,15 @@ def test_overturning_a_rejection_routes_it_to_the_place_the_text_named(env):
     actions.overturn(db, rid, ANA, actions.Overturn(Verdict.valid, "keluhan jalan yang jelas"))
     payload = json.loads(outbox_rows(path, rid)[0]["payload"])
     assert payload["lokasi"]["kabupaten_kota"] == {"nama": "Kabupaten Demak", "kode": "33.21"}
+
+
+def test_export_since_a_word_is_a_clear_usage_error(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from triage.cli import cli
+
+    monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "r.db"))
+    result = CliRunner().invoke(
+        cli, ["review", "export", "--out", str(tmp_path / "x.jsonl"), "--since", "yesterday"]
+    )
+    assert result.exit_code == 2 and "days back" in result.output and "Traceback" not in result.output

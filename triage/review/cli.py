@@ -54,7 +54,11 @@ def review_export(out: Path, since: str | None) -> None:
     from triage.store.database import connect
 
     db = connect(get_settings().db)
-    n = write_eval_cases(db, out, parse_since(since))
+    try:
+        cutoff = parse_since(since)
+    except ValueError:
+        raise click.BadParameter(f"{since!r}: give a date (YYYY-MM-DD) or days back (e.g. 7d)") from None
+    n = write_eval_cases(db, out, cutoff)
     click.echo(f"{n} reviewed cases written to {out}")
 
 
