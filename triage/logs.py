@@ -15,7 +15,13 @@ from typing import Any
 
 from triage.identity import mask_text
 
-_STD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "taskName"}
+# Standard record attributes, and uvicorn's `color_message` (the message again, with ANSI colours).
+_STD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 def _mask(value: Any) -> Any:
@@ -61,5 +67,8 @@ def setup(level: int = logging.INFO, stream: Any = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "instructor", "uvicorn.access"):
+    for noisy in ("httpx", "httpx2", "httpcore", "httpcore2", "openai", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # instructor logs every failed attempt at ERROR, the model's answer in it; each attempt is
+    # recorded in the database (and shown to reviewers), so the log keeps only our own lines
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)

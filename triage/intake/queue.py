@@ -20,7 +20,6 @@ turn into a dead or judged report, only into a later one.
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import threading
 import time
@@ -416,7 +415,7 @@ def open_queue(url: str, db_path: str, name: str | None = None) -> Queue:
     raise ValueError(f"unknown queue URL {url!r}: use sqlite:// or redis://host:port")
 
 
-def describe(url: str) -> str:
-    """The queue URL without credentials, for logs."""
+def describe(url: str) -> dict[str, str | int | None]:
+    """The queue URL without credentials, for logs (a dict: the JSON log writes it once)."""
     p = urlparse(url or "sqlite://")
-    return json.dumps({"scheme": p.scheme or "sqlite", "host": p.hostname, "port": p.port})
+    return {"scheme": p.scheme or "sqlite", "host": p.hostname, "port": p.port}
