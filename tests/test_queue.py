@@ -102,6 +102,18 @@ def test_counted_nack_and_dead_letter(queue: Queue) -> None:
     assert queue.put("R5") is False
 
 
+def test_a_dead_letter_can_be_requeued_with_its_count_reset(queue: Queue) -> None:
+    queue.put("R6")
+    lease = queue.get("c1", 30)
+    assert lease is not None
+    queue.dead(lease, "model down")
+    assert queue.requeue("R6") is True
+    assert queue.dead_letters() == []
+    again = queue.get("c2", 30)
+    assert again is not None and again.item_id == "R6" and again.deliveries == 1
+    assert queue.requeue("R6") is False  # only a dead letter comes back
+
+
 def test_concurrent_consumers_claim_each_item_once(queue: Queue, tmp_path: Path) -> None:
     n = 60
     for i in range(n):

@@ -74,7 +74,7 @@ def _register_subcommands() -> None:
     from triage.review.cli import review_group, user_group
     from triage.signals.cli import signals
     from triage.sp4n.cli import register as register_sp4n
-    from triage.worker.cli import worker_command
+    from triage.worker.cli import reports_group, worker_command
 
     for command in (
         worker_command,
@@ -85,6 +85,7 @@ def _register_subcommands() -> None:
         review_group,
         model,
         signals,
+        reports_group,
     ):
         cli.add_command(command)
     register_sp4n(cli)  # relay, outbox list|retry|dead, sp4n-sandbox

@@ -77,6 +77,10 @@ class Queue(Protocol):
 
     def dead_letters(self) -> list[DeadLetter]: ...
 
+    def requeue(self, item_id: str) -> bool:
+        """A dead letter back in the queue, its delivery count reset (`triage reports retry`)."""
+        ...
+
     def depth(self) -> int:
         """Items waiting or in flight (not done, not dead)."""
         ...
@@ -177,6 +181,14 @@ class SqliteQueue:
             "WHERE name = ? AND item_id = ? AND token = ?",
             [error[:2000], now_iso(), self.name, lease.item_id, lease.token],
         )
+
+    def requeue(self, item_id: str) -> bool:
+        cur = self._exec(
+            "UPDATE queue SET state = 'ready', token = NULL, available_at = ?, deliveries = 0, retries = 0, "
+            "updated_at = ? WHERE name = ? AND item_id = ? AND state = 'dead'",
+            [time.time(), now_iso(), self.name, item_id],
+        )
+        return cur.rowcount > 0
 
     def dead_letters(self) -> list[DeadLetter]:
         rows = self._conn().query(
@@ -378,6 +390,19 @@ class RedisQueue:
             pipe.xdel(self.stream, lease.token)
             pipe.hdel(self.h_deliveries, lease.item_id)
             pipe.execute()
+
+    def requeue(self, item_id: str) -> bool:
+        entries = [eid for eid, f in self.r.xrange(self.dead_stream) if f.get("id") == item_id]
+        if not entries:
+            return False
+        pipe = self.r.pipeline(transaction=True)
+        pipe.xdel(self.dead_stream, *entries)
+        pipe.delete(self._seen(item_id))  # else put() would ignore an item it has seen
+        pipe.hdel(self.h_deliveries, item_id)
+        pipe.hdel(self.h_retries, item_id)
+        pipe.hdel(self.h_errors, item_id)
+        pipe.execute()
+        return self.put(item_id)
 
     def dead_letters(self) -> list[DeadLetter]:
         out = []

@@ -175,6 +175,25 @@ class Store:
                 [error[:2000], now_iso(), report_id],
             )
 
+    def dead(self) -> list[dict[str, Any]]:
+        """Reports the queue gave up on: no result yet, waiting for a person to requeue them."""
+        return list(
+            self.db.query(
+                "SELECT report_id, sender, error, updated_at FROM reports WHERE status = 'error' "
+                "ORDER BY updated_at"
+            )
+        )
+
+    def revive(self, report_id: str) -> bool:
+        """A dead report pending again (its queue item is requeued by the caller)."""
+        with self.db.atomic():
+            cur = self.db.execute(
+                "UPDATE reports SET status = 'pending', error = NULL, attempts = 0, updated_at = ? "
+                "WHERE report_id = ? AND status = 'error'",
+                [now_iso(), report_id],
+            )
+        return cur.rowcount > 0
+
     def open_question(self, sender: str, since: datetime) -> str | None:
         """The sender's latest report that asked them for more (needs_info) and got no answer yet."""
         row = self.db.execute(

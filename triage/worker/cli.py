@@ -39,3 +39,34 @@ def worker_command(
     with llm_endpoint(settings) as base_url:
         code = asyncio.run(Worker(settings, base_url, name=name, hard_exit=True).run())
     raise SystemExit(code)
+
+
+@click.group("reports")
+def reports_group() -> None:
+    """Reports the worker gave up on (dead letters): list them, put them back in the queue."""
+
+
+@reports_group.command("dead")
+def reports_dead() -> None:
+    """List the reports with no result because the queue gave up on them."""
+    from triage.identity import mask_text
+    from triage.store.database import connect
+    from triage.store.reports import Store
+
+    rows = Store(connect(get_settings().db)).dead()
+    for r in rows:
+        click.echo(f"{r['report_id']}  {r['updated_at']}  {mask_text(r['error'] or '')[:120]}")
+    click.echo(f"{len(rows)} dead report(s)")
+
+
+@reports_group.command("retry")
+@click.argument("report_ids", nargs=-1)
+@click.option("--all-dead", is_flag=True, help="Every dead report.")
+def reports_retry(report_ids: tuple[str, ...], all_dead: bool) -> None:
+    """Put dead reports back in the queue (their delivery count reset) for the worker to judge."""
+    from triage.worker.requeue import requeue
+
+    if not report_ids and not all_dead:
+        raise click.UsageError("give report ids or --all-dead")
+    n = requeue(get_settings(), list(report_ids) or None)
+    click.echo(f"{n} report(s) back in the queue")
