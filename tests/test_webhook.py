@@ -322,3 +322,15 @@ def test_a_bad_setting_names_the_variable_not_a_traceback() -> None:
     )
     assert done.returncode == 2
     assert "TRIAGE_PORT='abc'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_served_metrics_read_the_queue_and_review_backlog_from_the_store(tmp_path: Path) -> None:
+    from triage.intake.queue import SqliteQueue
+
+    s = Settings(db=tmp_path / "m.db", whatsapp_app_secret=SECRET, public_metrics=True)
+    client = TestClient(create_app(s))
+    queue = SqliteQueue(str(s.db))
+    for rid in ("R1", "R2", "R3"):
+        queue.put(rid)
+    text = client.get("/metrics").text
+    assert "triage_queue_depth 3.0" in text, [line for line in text.splitlines() if "queue_depth" in line]

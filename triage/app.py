@@ -32,5 +32,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhook.router)  # /webhooks/whatsapp (intake)
     if settings.public_metrics:
         app.include_router(metrics.router)  # /metrics (Prometheus)
+        _bind_shared_gauges(settings)
     review_routes.install(app)  # /review (reviewers' page)
     return app
+
+
+def _bind_shared_gauges(settings: Settings) -> None:
+    """Queue depth, dead letters and review backlog read from the shared state at scrape time, as
+    the worker reports them: a serving process that showed 0 misled whoever watched it."""
+    from triage import metrics
+    from triage.intake.queue import open_queue
+    from triage.store.database import connect
+
+    def review_size() -> int:
+        db = connect(settings.db)
+        try:
+            return int(db.execute("SELECT count(*) FROM results WHERE outcome = 'review'").fetchone()[0])
+        finally:
+            db.close()
+
+    def depth() -> int:
+        queue = open_queue(settings.queue_url, str(settings.db))
+        try:
+            return queue.depth()
+        finally:
+            queue.close()
+
+    def dead() -> int:
+        queue = open_queue(settings.queue_url, str(settings.db))
+        try:
+            return len(queue.dead_letters())
+        finally:
+            queue.close()
+
+    metrics.bind_gauges(depth, dead, review_size)
