@@ -1,4 +1,4 @@
-"""SIGTERM (what systemd and Docker send) stops `triage model serve` and takes its child with it.
+"""SIGTERM (what systemd and Docker send) stops every long-running command, leaving no process.
 
 The real child is a 2 GB llama.cpp server and only one may run on these machines, so the test puts a
 stand-in child (`sleep`) behind the same EmbeddedServer interface and checks no process is left.
@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 SCRIPT = r"""
 import subprocess, sys
@@ -57,3 +59,87 @@ def test_sigterm_stops_model_serve_and_its_child(tmp_path: Path) -> None:
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(child), "the model server's child was left running"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _left_with(marker: str) -> list[int]:
+    """Processes still carrying the marker in their environment (children included)."""
+    left = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker.encode() in (proc / "environ").read_bytes():
+                stat = (proc / "stat").read_text().split()
+                if stat[2] != "Z":
+                    left.append(int(proc.name))
+        except OSError:
+            continue
+    return left
+
+
+def _ready(url: str, deadline_s: float = 30.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} never answered")
+
+
+@pytest.mark.parametrize("command", ["serve", "worker", "relay", "sp4n-sandbox"])
+def test_every_long_running_command_stops_on_sigterm_and_leaves_nothing(tmp_path: Path, command: str) -> None:
+    import uuid
+
+    marker = f"TRIAGE_STOP_TEST_{uuid.uuid4().hex}"
+    port = _free_port()
+    env = {
+        **os.environ,
+        marker: "1",
+        "TRIAGE_DB": str(tmp_path / "stop.db"),
+        "TRIAGE_LLM_BASE_URL": "http://127.0.0.1:9/v1",  # never starts a model process
+        "TRIAGE_OUTBOX_JSONL": str(tmp_path / "outbox.jsonl"),
+        "TRIAGE_WORKER_METRICS_PORT": "0",
+    }
+    args = {
+        "serve": ["serve", "--port", str(port)],
+        "worker": ["worker", "--metrics-port", "0"],
+        "relay": ["relay", "--interval", "0.2"],
+        "sp4n-sandbox": ["sp4n-sandbox", "--port", str(port)],
+    }[command]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from triage.cli import main; main()", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        if command == "serve":
+            _ready(f"http://127.0.0.1:{port}/healthz")
+        elif command == "sp4n-sandbox":
+            _ready(f"http://127.0.0.1:{port}/health")
+        else:
+            time.sleep(3)
+            assert proc.poll() is None, f"{command} exited before the signal"
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=40)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 0, f"{command} exited {code} on SIGTERM"
+    deadline = time.monotonic() + 10
+    while _left_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _left_with(marker) == [], f"{command} left processes behind"

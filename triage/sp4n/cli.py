@@ -5,6 +5,7 @@ Registered on the main CLI by `register(cli)`, so cli.py needs one line for all 
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def relay(once: bool, interval_s: float) -> None:
 
     settings = get_settings()
     db = connect(settings.db)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it like Ctrl-C: exit 0
     try:
         stats = run_relay(db, settings, once=once, interval_s=interval_s)
     except KeyboardInterrupt:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import signal
 import sqlite3
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -227,6 +229,7 @@ def serve(
         jsonl=jsonl,
         seed=seed,
     )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # after uvicorn's graceful stop: exit 0
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
 
 
