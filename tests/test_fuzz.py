@@ -119,9 +119,9 @@ def test_signed_payloads_never_5xx_and_every_good_message_is_stored_once(case):
         assert again.status_code < 500
         stored = [r["message_id"] for r in connect(s.db).query("SELECT message_id FROM messages")]
         if len(body) <= s.webhook_max_body_bytes:
-            assert (
-                sorted(stored) == sorted({g["id"] for g in goods}) or first.status_code == 422 and not goods
-            )
+            # every good message is kept, whatever its batch-mates hold (a message of an unknown
+            # kind with a string id and sender is kept too, as `other`, for a person to see)
+            assert {g["id"] for g in goods} <= set(stored)
         assert len(stored) == len(set(stored))
 
 
