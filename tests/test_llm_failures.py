@@ -70,9 +70,11 @@ def test_server_errors_are_retried_then_unavailable(broken_server):
     url, handler = broken_server
     handler.status = 503
     llm = LLM(fast_settings(), url)
-    with pytest.raises(LLMUnavailable):
+    with pytest.raises(LLMUnavailable) as raised:
         pipeline.decide("r1", TEXT, llm, load_prompt())
     assert handler.calls == 2  # llm_transient_retries
+    # the failed requests travel with the error, so the worker records them (issue 20)
+    assert len(raised.value.attempts) == 2 and all("503" in (a.error or "") for a in raised.value.attempts)
 
 
 def test_garbage_answers_go_to_review_with_every_attempt_recorded(broken_server):

@@ -35,7 +35,12 @@ TRANSIENT = (
 
 
 class LLMUnavailable(RuntimeError):
-    """The model could not be reached or kept failing: retry the report later, do not judge it."""
+    """The model could not be reached or kept failing: retry the report later, do not judge it.
+
+    `attempts` carries the failed requests (set by the pipeline), so they are recorded too.
+    """
+
+    attempts: list[LLMAttempt] = []
 
 
 class LLMGaveUp(RuntimeError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from triage.judge import checks, decision, evidence
 from triage.judge.excerpt import excerpt
-from triage.judge.llm import LLM, AttemptRecorder, LLMGaveUp
+from triage.judge.llm import LLM, AttemptRecorder, LLMGaveUp, LLMUnavailable
 from triage.judge.llm_cache import CachedAnswer, JudgementCache, judgement_key
 from triage.judge.prompt import Prompt
 from triage.rules import injection, prefilter
@@ -97,6 +97,9 @@ def decide(
             judgement = llm.judge(prompt, read, recorder)
         except LLMGaveUp as exc:
             judgement, error = None, exc.last_error
+        except LLMUnavailable as exc:  # the report waits; its failed requests are still recorded
+            exc.attempts = recorder.attempts
+            raise
         attempts = recorder.attempts
         if cache is not None:
             cache.put(key, judgement, attempts)

@@ -56,7 +56,7 @@ def process_report(
             report_id, report.text, llm, prompt, has_media=bool(report.media_ids), same_text_senders=senders
         )
     except LLMUnavailable as exc:
-        store.record_failure(report_id, f"llm unavailable: {exc}", [])
+        store.record_failure(report_id, f"llm unavailable: {exc}", exc.attempts)
         return Processed(report_id, None, None, error=str(exc))
     open_ = gate_open(db, settings, prompt, llm.model)
     outcome = policy.route(decision.result, gate_open=open_, review_threshold=settings.review_threshold)
