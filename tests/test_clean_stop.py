@@ -143,3 +143,43 @@ def test_every_long_running_command_stops_on_sigterm_and_leaves_nothing(tmp_path
     while _left_with(marker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _left_with(marker) == [], f"{command} left processes behind"
+
+
+def test_a_rotating_forwarded_for_does_not_dodge_the_login_lock(tmp_path: Path) -> None:
+    """Through the real server (uvicorn): by default X-Forwarded-For is not believed, so twelve wrong
+    passwords from one peer, each claiming another address, still lock the account (issue 20)."""
+    import re
+
+    import httpx
+
+    from triage.review.auth import add_user
+    from triage.store.database import connect
+
+    db_path = tmp_path / "lock.db"
+    add_user(connect(db_path), "ana", "rahasia-123", "admin")
+    port = _free_port()
+    env = {**os.environ, "TRIAGE_DB": str(db_path), "TRIAGE_LLM_BASE_URL": "http://127.0.0.1:9/v1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from triage.cli import main; main()", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _ready(base + "/healthz")
+        with httpx.Client(base_url=base) as client:
+            token = re.search(r'name="csrf" value="([^"]+)"', client.get("/review/login").text)
+            assert token is not None
+            codes = []
+            for i in range(12):
+                r = client.post(
+                    "/review/login",
+                    data={"username": "ana", "password": "salah-sekali", "csrf": token.group(1)},
+                    headers={"X-Forwarded-For": f"203.0.113.{i + 1}"},
+                )
+                codes.append(r.status_code)
+        assert 429 in codes, codes
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
