@@ -154,24 +154,27 @@ def shaped_like_a_non_complaint(result: TriageResult, e: Evidence) -> TriageResu
     )
 
 
+def to_a_person(result: TriageResult, rule: str, note: str, *, urgent: bool = False) -> TriageResult:
+    """The result as it is, but read by a person instead of leaving the system on its own."""
+    update: dict[str, object] = {
+        "needs_review": True,
+        "confidence": min(result.confidence, 0.4),
+        "rules": [*result.rules, rule],
+        "notes": [*result.notes, note],
+    }
+    if urgent:
+        update["urgent"] = True
+    return result.model_copy(update=update)
+
+
 def threat_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
     """A sender who threatens violence is read by a person at once, urgent, whatever the verdict:
     never a polite question, never a silent archive. The verdict itself stands (a threat with no
     complaint in it is `abusive`; a complaint carrying a threat is still a complaint)."""
     if e.sender_threat is None:
         return result
-    return result.model_copy(
-        update={
-            "needs_review": True,
-            "urgent": True,
-            "confidence": min(result.confidence, 0.4),
-            "rules": [*result.rules, "threat_of_violence"],
-            "notes": [
-                *result.notes,
-                f"the sender threatens violence ({e.sender_threat!r}): urgent, for a person",
-            ],
-        }
-    )
+    note = f"the sender threatens violence ({e.sender_threat!r}): urgent"
+    return to_a_person(result, "threat_of_violence", note, urgent=True)
 
 
 def distress_never_archived(result: TriageResult, e: Evidence) -> TriageResult:
@@ -179,14 +182,8 @@ def distress_never_archived(result: TriageResult, e: Evidence) -> TriageResult:
     such a plea is often short and vague, which is exactly what the rejection rules read as junk."""
     if result.verdict is not Verdict.invalid or e.distress is None or result.reason is InvalidReason.spam:
         return result
-    return result.model_copy(
-        update={
-            "needs_review": True,
-            "confidence": min(result.confidence, 0.4),
-            "rules": [*result.rules, "distress_not_archived"],
-            "notes": [*result.notes, f"a person in distress or afraid ({e.distress!r}): read by a reviewer"],
-        }
-    )
+    note = f"a person in distress or afraid ({e.distress!r}): read by a reviewer"
+    return to_a_person(result, "distress_not_archived", note)
 
 
 def followup_asked_about(result: TriageResult, e: Evidence) -> TriageResult:
@@ -267,18 +264,11 @@ def a_public_complaint_is_not_archived(result: TriageResult, e: Evidence) -> Tri
     public service: the two answers disagree, so a person reads it instead of the archive."""
     if result.verdict is not Verdict.invalid or e.public_complaint is not True or result.needs_review:
         return result
-    return result.model_copy(
-        update={
-            "needs_review": True,
-            "confidence": min(result.confidence, 0.4),
-            "rules": [*result.rules, "model_check_public_complaint"],
-            "notes": [
-                *result.notes,
-                "asked directly, the model said the message reports a real problem with a public"
-                " service: read by a reviewer, not archived",
-            ],
-        }
+    note = (
+        "asked directly, the model said the message reports a real problem with a public service:"
+        " read by a reviewer, not archived"
     )
+    return to_a_person(result, "model_check_public_complaint", note)
 
 
 def model_confidence(verdict: Verdict, reason: InvalidReason | None, e: Evidence, n_attempts: int) -> float:
