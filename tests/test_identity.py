@@ -203,7 +203,8 @@ def test_anonymity_not_requested() -> None:
     assert not anonymity_requested("")
 
 
-def test_masking_filter_on_log_records() -> None:
+def _logged(*records: tuple[object, ...]) -> str:
+    """What a logger with the masking filter writes for these (format, args...) records."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(MaskingFilter())
@@ -211,12 +212,19 @@ def test_masking_filter_on_log_records() -> None:
     logger.addHandler(handler)
     logger.propagate = False
     try:
-        logger.warning("report from %s: %s", "0812-3456-7890", f"NIK {NIK_WOMAN}")
-        logger.warning("nama saya Budi Santoso, id %d", int(NIK_MAN))
-        logger.warning("%(who)s wrote", {"who": "+62 812-3456-7890"})
+        for msg, *args in records:
+            logger.warning(msg, *args)
     finally:
         logger.removeHandler(handler)
-    out = stream.getvalue()
+    return stream.getvalue()
+
+
+def test_masking_filter_on_log_records() -> None:
+    out = _logged(
+        ("report from %s: %s", "0812-3456-7890", f"NIK {NIK_WOMAN}"),
+        ("nama saya Budi Santoso, id %d", int(NIK_MAN)),
+        ("%(who)s wrote", {"who": "+62 812-3456-7890"}),
+    )
     assert "3456" not in out and "0141" not in out and "Budi" not in out
     assert "0812-****-**90" in out and "337401********03" in out
 
@@ -237,17 +245,7 @@ def test_a_nik_is_masked_however_it_is_spelled(spelled: str) -> None:
     masked = mask_text(f"NIK saya {spelled}, mohon dibantu")
     digits = "".join(c for c in masked if c.isdigit())
     assert "0890" not in digits and digits.startswith("320101") and digits.endswith("07")
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(MaskingFilter())
-    logger = logging.getLogger("test_identity_spellings")
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
-        logger.warning("body: %s", f"NIK saya {spelled}")
-    finally:
-        logger.removeHandler(handler)
-    logged = "".join(c for c in stream.getvalue() if c.isdigit())
+    logged = "".join(c for c in _logged(("body: %s", f"NIK saya {spelled}")) if c.isdigit())
     assert "0890" not in logged
 
 
