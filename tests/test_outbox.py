@@ -197,3 +197,48 @@ def test_relay_command_defaults_to_the_jsonl_file(
     lines = [json.loads(line) for line in settings.outbox_jsonl.read_text().splitlines()]
     assert sorted(line["idempotency_key"] for line in lines) == rids
     assert CliRunner().invoke(cli, ["relay", "--once"]).output.startswith("sent 0")
+
+
+class ArrivesButTimesOut(Failing):
+    """Stores every record and then loses the answer, as a destination behind a slow line does."""
+
+    def __init__(self, holds: bool = True) -> None:
+        super().__init__(DeliveryError("ReadTimeout: timed out"))
+        self.holds = holds
+        self.held: dict[str, str] = {}
+
+    def deliver(self, idempotency_key: str, payload: dict[str, Any]) -> str:
+        if self.holds:
+            self.held[idempotency_key] = "T-" + idempotency_key
+        return super().deliver(idempotency_key, payload)
+
+    def lookup(self, idempotency_key: str) -> str | None:
+        return self.held.get(idempotency_key)
+
+
+def _relay_until_settled(db: Any, dest: Any) -> dict[str, Any]:
+    rid = save_valid(db, 1)
+    for _ in range(50):
+        relay_once(db, dest, tuning=FAST)
+        if row(db, rid)["state"] in ("dead", "sent"):
+            break
+        time.sleep(0.005)
+    return row(db, rid)
+
+
+def test_a_record_the_destination_holds_is_not_dead_lettered_after_its_last_timeout(db: Any) -> None:
+    dest = ArrivesButTimesOut()
+    r = _relay_until_settled(db, dest)
+    assert dest.calls == 3  # asked only after the last allowed try, not after each
+    assert r["state"] == "sent" and r["tracking_id"] == "T-" + r["idempotency_key"]
+
+
+def test_a_record_the_destination_does_not_hold_is_still_dead_lettered(db: Any) -> None:
+    r = _relay_until_settled(db, ArrivesButTimesOut(holds=False))
+    assert r["state"] == "dead" and r["tracking_id"] is None and "ReadTimeout" in r["last_error"]
+
+
+def test_the_jsonl_destination_says_what_it_holds(tmp_path: Path) -> None:
+    dest = JsonlDestination(tmp_path / "out.jsonl")
+    tracking = dest.deliver("k1", {"judul": "x"})
+    assert dest.lookup("k1") == tracking and dest.lookup("k2") is None

@@ -180,3 +180,17 @@ def test_xml_flavour_through_flaky_sandbox_in_process(tmp_path: Path) -> None:
     sent = {r["report_id"]: r["tracking_id"] for r in db.query("SELECT * FROM outbox")}
     assert sent == {r["idempotency_key"]: r["tracking_id"] for r in received}
     assert all(r["record"]["pelapor"] is None for r in received if r["record"]["anonim"])
+
+
+def test_the_relay_asks_the_sandbox_whether_it_holds_a_key(tmp_path: Path) -> None:
+    """The lookup a relay makes before it gives up on a record, over HTTP with the token."""
+    from triage.sp4n.record import HttpJsonDestination, lookup
+
+    report, result = make_report(1), make_result()
+    with SandboxProcess(None, "--token", "tok") as sandbox:
+        dest = HttpJsonDestination(sandbox.url, "tok", timeout_s=5)
+        tracking = dest.deliver(report.report_id, sp4n_record(report, result))
+        assert lookup(dest, report.report_id) == tracking
+        assert lookup(dest, "not-sent") is None
+        assert lookup(HttpJsonDestination(sandbox.url, "wrong", timeout_s=5), report.report_id) is None
+        dest.close()

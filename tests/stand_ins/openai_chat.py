@@ -7,16 +7,24 @@ from http.server import BaseHTTPRequestHandler
 
 
 def reply(
-    handler: BaseHTTPRequestHandler, content: str, *, status: int = 200, finish_reason: str = "stop"
+    handler: BaseHTTPRequestHandler,
+    content: str,
+    *,
+    status: int = 200,
+    finish_reason: str = "stop",
+    top: list[tuple[str, float]] | None = None,
 ) -> None:
+    """`top`: the first token's top log-probabilities, as a server that gives them writes them."""
+    choice: dict = {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
+    if top is not None:
+        entries = [{"token": t, "logprob": lp, "bytes": None} for t, lp in top]
+        choice["logprobs"] = {"content": [{**entries[0], "top_logprobs": entries}]}
     payload = {
         "id": "x",
         "object": "chat.completion",
         "created": 0,
         "model": "m",
-        "choices": [
-            {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
-        ],
+        "choices": [choice],
         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
     }
     data = json.dumps(payload).encode() if status == 200 else b'{"error": "boom"}'

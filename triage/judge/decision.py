@@ -177,6 +177,9 @@ def decide(
         confidence=overrides.model_confidence(judgement.verdict, judgement.reason, e, n_attempts),
         decided_by="model",
     )
+    if e.check_scores:
+        shown = ", ".join(f"{k} {v:.2f}" for k, v in e.check_scores.items())
+        result = result.model_copy(update={"notes": [f"checks (complaint score): {shown}"]})
     for name, step in STEPS.items():
         if name not in off:
             result = step(result, e)

@@ -8,7 +8,8 @@ ablation benchmark) is a matter of the `off` set the decision is given, not of r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from triage import reference
 from triage.rules import guards, harm, non_complaints, places
@@ -37,7 +38,8 @@ class Evidence:
     followup: str | None  # the message is about an earlier report
     signals: Scores  # learned: spam, abuse, complaint, category (triage.signals)
     removed: tuple[str, ...] = ()  # sentences that addressed the system, taken out before judging
-    public_complaint: bool | None = None  # the model, asked after its answer (judge.checks); None: not asked
+    public_complaint: bool | None = None  # the model, asked after its answer (judge.checks); None: unsure
+    check_scores: Mapping[str, float] = field(default_factory=dict)  # each check's complaint score, 0-1
 
     @property
     def regency_named(self) -> bool:

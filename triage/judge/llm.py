@@ -89,6 +89,15 @@ def _content(response: Any) -> str | None:
         return str(response)[:4000]
 
 
+def _first_logprobs(response: Any) -> list[tuple[str, float]]:
+    """The first answer token's top log-probabilities, as (token, logprob); empty when absent."""
+    try:
+        first = response.choices[0].logprobs.content[0]
+        return [(t.token, float(t.logprob)) for t in first.top_logprobs]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return []
+
+
 @dataclass
 class AttemptRecorder:
     """Collects one `LLMAttempt` per model call through instructor's hooks."""
@@ -175,27 +184,33 @@ class LLM:
         schema = ModelJudgement.model_json_schema()
         return {"extra_body": {"response_format": {"type": "json_object", "schema": schema}}}
 
-    def ask(self, messages: list[dict[str, str]], recorder: AttemptRecorder, max_tokens: int = 3) -> str:
-        """A short free-text answer (a yes/no check): transient failures retried, then LLMUnavailable."""
+    def ask(
+        self, messages: list[dict[str, str]], recorder: AttemptRecorder, top_logprobs: int = 20
+    ) -> tuple[str, list[tuple[str, float]]]:
+        """A one-token answer (a yes/no check) and its likeliest first tokens with their
+        log-probabilities (empty when the endpoint gives none): transient failures retried,
+        then LLMUnavailable."""
         recorder.on_kwargs(messages=messages)
 
-        def ask() -> str:
+        def ask() -> tuple[str, list[tuple[str, float]]]:
             try:
-                response = self._create(messages, max_tokens)
+                response = self._create(messages, top_logprobs)
             except openai.OpenAIError as exc:
                 recorder.on_error(exc)
                 raise
             recorder.on_response(response)
-            return _content(response) or ""
+            return _content(response) or "", _first_logprobs(response)
 
         return self._retrying(ask)
 
-    def _create(self, messages: list[dict[str, str]], max_tokens: int) -> Any:
+    def _create(self, messages: list[dict[str, str]], top_logprobs: int) -> Any:
         return self.client.chat.completions.create(
             model=self.model,
             messages=messages,  # type: ignore[arg-type]
             temperature=0.0,
-            max_tokens=max_tokens,
+            max_tokens=1,
+            logprobs=True,
+            top_logprobs=top_logprobs,
             extra_body={"response_format": None} if self.settings.schema_mode == "llama_cpp" else {},
         )
 
@@ -208,7 +223,7 @@ class LLM:
             reraise=True,
         )
 
-    def _retrying(self, ask: Any) -> str:
+    def _retrying(self, ask: Any) -> Any:
         try:
             return self._transient_retries()(ask)
         except TRANSIENT as exc:

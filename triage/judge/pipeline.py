@@ -114,45 +114,57 @@ def decide(
         result = decision.decide(judgement, e, n)
         leaves = decision.goes_on(result) or decision.archived(result, llm.settings.review_threshold)
         if llm.settings.llm_checks and leaves and attempts:
-            said, asked = _public_complaint_check(llm, prompt, read, attempts[-1], cache, report_id)
+            scores, asked = _ask_checks(llm, prompt, read, attempts[-1], cache, report_id)
             attempts = [*attempts, *asked]
-            if said is not None:
-                result = decision.decide(judgement, dataclasses.replace(e, public_complaint=said), n)
+            if scores:
+                said = checks.load_checks().verdict(scores)
+                e = dataclasses.replace(e, public_complaint=said, check_scores=scores)
+                result = decision.decide(judgement, e, n)
         result = _read_part(result, read, text)
     if cached is not None:
         return Decision(result, attempts, sum(a.latency_ms for a in attempts), cached=True)
     return Decision(result, attempts, (time.perf_counter() - started) * 1000)
 
 
-def _public_complaint_check(
+def _ask_checks(
     llm: LLM,
     prompt: Prompt,
     read: str,
     answered: LLMAttempt,
     cache: JudgementCache | None,
     report_id: str,
-) -> tuple[bool | None, list[LLMAttempt]]:
-    """Ask the model whether the report is a real public complaint, after its own answer."""
+) -> tuple[dict[str, float], list[LLMAttempt]]:
+    """Ask the model each check question after its own answer: each question's complaint score."""
     check_set = checks.load_checks()
     answer = answered.response_raw or ""
-    key = checks.check_key(llm.model, prompt.hash, check_set, checks.PUBLIC_COMPLAINT, read, answer)
-    cached = cache.get(key) if cache is not None else None
-    if cached is not None:
-        asked = [a.model_copy(update={"report_id": report_id}) for a in cached.attempts]
-        return checks.read_yes_no((cached.judgement or {}).get("answer")), asked
-    messages = [
-        *prompt.messages(read),
-        {"role": "assistant", "content": answer},
-        {"role": "user", "content": check_set.question(checks.PUBLIC_COMPLAINT)},
-    ]
-    recorder = AttemptRecorder(report_id=report_id, model=llm.model, prompt_hash=check_set.hash)
-    try:
-        raw = llm.ask(messages, recorder)
-    except LLMGaveUp:  # the endpoint refused the question: the answer stands unchecked
-        return None, recorder.attempts
-    if cache is not None:
-        cache.put_raw(key, {"check": checks.PUBLIC_COMPLAINT, "answer": raw}, recorder.attempts)
-    return checks.read_yes_no(raw), recorder.attempts
+    scores: dict[str, float] = {}
+    asked: list[LLMAttempt] = []
+    for name in check_set.spec.questions:
+        key = checks.check_key(llm.model, prompt.hash, check_set, name, read, answer)
+        cached = cache.get(key) if cache is not None else None
+        if cached is not None:
+            asked += [a.model_copy(update={"report_id": report_id}) for a in cached.attempts]
+            said = cached.judgement or {}
+            p = checks.p_yes(said.get("answer"), [tuple(t) for t in said.get("top", [])])
+        else:
+            messages = [
+                *prompt.messages(read),
+                {"role": "assistant", "content": answer},
+                {"role": "user", "content": check_set.question(name)},
+            ]
+            recorder = AttemptRecorder(report_id=report_id, model=llm.model, prompt_hash=check_set.hash)
+            try:
+                raw, top = llm.ask(messages, recorder)
+            except LLMGaveUp:  # the endpoint refused the question: this one goes unasked
+                asked += recorder.attempts
+                continue
+            asked += recorder.attempts
+            if cache is not None:
+                cache.put_raw(key, {"check": name, "answer": raw, "top": top}, recorder.attempts)
+            p = checks.p_yes(raw, top)
+        if p is not None:
+            scores[name] = round(check_set.complaint_score(name, p), 4)
+    return scores, asked
 
 
 def _read_part(result: TriageResult, read: str, text: str) -> TriageResult:

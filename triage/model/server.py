@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from triage.judge.prompt import PESAN_CLOSE, PESAN_OPEN
-from triage.model import drafting
+from triage.model import drafting, first_logprobs
 
 log = logging.getLogger(__name__)
 
@@ -429,6 +429,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def load_ours(settings: Any) -> Any:
         llama = load(settings)
+        first_logprobs.attach(llama)
         context = AnswerContext(llama, schema_enums())
         if fast_sampler:
             if copy_quotes:

@@ -38,6 +38,7 @@ from triage.sp4n.record import (
     PermanentDeliveryError,
     build_record,
     destination_from_settings,
+    lookup,
 )
 
 __all__ = [
@@ -182,6 +183,16 @@ def _finish_failed(
     return state
 
 
+def _held_before_giving_up(
+    dest: Destination, row: dict[str, Any], exc: BaseException, tuning: Sp4nTuning
+) -> str | None:
+    """On the last allowed try of a failure that may have arrived (a timeout, a dropped line):
+    the tracking id if the destination holds the record after all."""
+    if isinstance(exc, PermanentDeliveryError) or row["attempts"] < tuning.max_attempts:
+        return None
+    return lookup(dest, row["idempotency_key"])
+
+
 def _deliver(dest: Destination, row: dict[str, Any]) -> tuple[str | None, BaseException | None, float]:
     started = time.perf_counter()
     try:
@@ -224,6 +235,14 @@ def relay_once(
                     on_sent(row["report_id"], tracking)
                 continue
             assert exc is not None
+            held = _held_before_giving_up(dest, row, exc, tuning)
+            if held is not None:
+                _finish_sent(db, row, transport, held, ms)
+                stats.sent += 1
+                log.info("outbox %s sent (found held by the destination after: %s): %s", row["report_id"], exc, held)
+                if on_sent is not None:
+                    on_sent(row["report_id"], held)
+                continue
             state = _finish_failed(db, row, transport, exc, ms, tuning)
             if state == "dead":
                 stats.dead += 1

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -242,6 +242,20 @@ class Destination(Protocol):
     def close(self) -> None: ...
 
 
+def lookup(dest: Destination, idempotency_key: str) -> str | None:
+    """The tracking id the destination already holds for this key, or None (not held, or the
+    destination cannot say). Asked before a row is given up on: a try that timed out may still
+    have arrived, and a dead letter for a record SP4N holds would hide a delivered report."""
+    find = getattr(dest, "lookup", None)
+    if find is None:
+        return None
+    try:
+        found = find(idempotency_key)
+    except Exception:  # noqa: BLE001 - a failed lookup says nothing: the row is given up as before
+        return None
+    return str(found) if found else None
+
+
 class JsonlDestination:
     """The embedded default: append each record to a JSONL file, once per idempotency key."""
 
@@ -275,6 +289,10 @@ class JsonlDestination:
                 fh.write(json.dumps(line, ensure_ascii=False) + "\n")
                 fh.flush()
             return tracking
+
+    def lookup(self, idempotency_key: str) -> str | None:
+        with self._lock:
+            return self._existing().get(idempotency_key)
 
     def close(self) -> None:
         pass
@@ -325,6 +343,16 @@ class HttpJsonDestination:
         if not tracking:
             raise DeliveryError(f"HTTP {resp.status_code} without a tracking id")
         return str(tracking)
+
+    def lookup(self, idempotency_key: str) -> str | None:
+        """GET {url}/{key}: 200 with the tracking id when held, 404 when not."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        resp = self.client.get(f"{self.url.rstrip('/')}/{quote(idempotency_key, safe='')}", headers=headers)
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        tracking = resp.json().get("tracking_id")
+        return str(tracking) if tracking else None
 
     def close(self) -> None:
         self.client.close()

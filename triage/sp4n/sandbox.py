@@ -86,6 +86,11 @@ class SandboxStore:
                     fh.write(json.dumps(line, ensure_ascii=False) + "\n")
             return tracking, False
 
+    def tracking(self, key: str) -> str | None:
+        with self.lock:
+            row = self.conn.execute("SELECT tracking_id FROM records WHERE idempotency_key = ?", [key]).fetchone()
+        return row[0] if row else None
+
     def records(self) -> list[dict[str, Any]]:
         with self.lock:
             rows = self.conn.execute(
@@ -193,6 +198,16 @@ def create_app(
         key = request.headers.get("idempotency-key") or record["id_laporan_asal"]
         status, tracking, detail = await receive(key, "xml", record)
         return Response(xml_reply(tracking, None if tracking else detail), status_code=status, media_type=xml)
+
+    @app.get("/api/laporan/{key}")
+    async def held(key: str, request: Request) -> Response:
+        """Whether a record is held for this idempotency key: what a sender asks before it gives up."""
+        if token and request.headers.get("authorization") != f"Bearer {token}":
+            return JSONResponse({"error": "bad or missing bearer token"}, status_code=401)
+        tracking = store.tracking(key)
+        if tracking is None:
+            return JSONResponse({"error": "no record for this key"}, status_code=404)
+        return JSONResponse({"tracking_id": tracking, "id_laporan_asal": key})
 
     @app.get("/api/laporan")
     async def listing() -> dict[str, Any]:
