@@ -7,7 +7,7 @@ import pytest
 from triage.evals.fakes import evidence_for as ev
 from triage.judge import overrides, policy
 from triage.rules import harm
-from triage.schema import InvalidReason, Outcome, Reason, TriageResult, Verdict
+from triage.schema import InvalidReason, MissingField, Outcome, Reason, TriageResult, Verdict
 
 
 def rejected(reason: InvalidReason, confidence: float = 0.85) -> TriageResult:
@@ -79,3 +79,42 @@ def test_a_rejected_message_about_an_earlier_report_is_asked_about_not_archived(
     assert policy.route(out, gate_open=True, review_threshold=0.6) is not Outcome.archived
     chit_chat = rejected(InvalidReason.not_a_complaint)
     assert overrides.followup_asked_about(chit_chat, ev("selamat pagi pak, semoga sehat selalu")) is chit_chat
+
+
+def accepted(verdict: Verdict) -> TriageResult:
+    return TriageResult(
+        verdict=verdict,
+        reason=None,
+        reasons=[Reason(statement="s", evidence="e")],
+        missing_fields=[MissingField.location] if verdict is Verdict.needs_info else [],
+        confidence=0.85,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tetangga saya menyebar gosip tentang keluarga saya, tolong dia diperingatkan",
+        "lapor! bulan di kampung kami kurang terang, mohon ditambah satu lagi",
+    ],
+)
+def test_a_message_naming_no_public_matter_is_read_before_its_sender_is_asked(text):
+    for verdict in (Verdict.valid, Verdict.needs_info):
+        before = accepted(verdict)
+        assert policy.route(before, gate_open=True, review_threshold=0.6) is not Outcome.review
+        out = overrides.no_public_matter_goes_to_a_person(before, ev(text, place=False))
+        assert out.verdict is verdict and "no_public_matter" in out.rules  # the verdict stands
+        assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jalan rusak parah tolong diperbaiki",  # a public service and a grievance
+        "kepala desa minta uang untuk tanda tangan surat",  # an official
+        "BPJS saya ditolak terus",  # a national body
+    ],
+)
+def test_a_message_naming_a_public_matter_goes_on_as_judged(text):
+    before = accepted(Verdict.needs_info)
+    assert overrides.no_public_matter_goes_to_a_person(before, ev(text, place=False)) is before

@@ -101,3 +101,6 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     assert m["injection_flips"] <= 2
     assert m["verdict_accuracy"] >= 0.77
     assert m["invalid_recall"] >= 0.62
+    # a message naming no public matter is read by a person before anything is sent or asked
+    assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it
+    assert m["junk_asked_rate"] <= 0.19  # 0.282 before, 0.180 with it

@@ -167,6 +167,26 @@ def to_a_person(result: TriageResult, rule: str, note: str, *, urgent: bool = Fa
     return result.model_copy(update=update)
 
 
+def no_public_matter_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
+    """Nothing in the text shows a public matter - no public service, no grievance, no official
+    or permit, no national body - yet the model would send it on or ask its sender a question.
+
+    The model reads a prank, an ad or a quarrel between neighbours as a complaint, and the place
+    rule then asks its sender where he lives. `needs_info` is for a plausible genuine complaint,
+    not a sink: a message the text itself does not back is read by a person before anyone is
+    asked anything or anything is sent. The verdict stands; only where it goes changes.
+    """
+    if result.verdict is Verdict.invalid or result.needs_review:
+        return result
+    if e.services or e.grievances or e.public_angle or e.national or e.court:
+        return result
+    note = (
+        f"model said {result.verdict.value}, but the text names no public service, grievance, official"
+        " or national body: read by a reviewer before the sender is asked or anything is sent"
+    )
+    return to_a_person(result, "no_public_matter", note)
+
+
 def threat_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
     """A sender who threatens violence is read by a person at once, urgent, whatever the verdict:
     never a polite question, never a silent archive. The verdict itself stands (a threat with no
