@@ -44,13 +44,17 @@ def auc(positives: list[float], negatives: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("predictions", type=Path)
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.predictions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in args.predictions.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     asked = [(r, scores_of(r)) for r in rows]
     asked = [(r, s) for r, s in asked if s]
-    for r, s in asked:
+    for _r, s in asked:
         s["mean"] = sum(s.values()) / len(s)
     print(f"{len(rows)} cases, {len(asked)} asked")
     names = list(asked[0][1]) if asked else []

@@ -95,7 +95,14 @@ def test_the_one_word_answer_is_read_strictly(raw, said):
 
 
 def test_the_share_of_ya_adds_up_every_token_that_begins_an_answer():
-    top = [("Ya", lp(0.6)), (" ya", lp(0.1)), ("T", lp(0.1)), ("tid", lp(0.1)), ("b", lp(0.05)), ("**", lp(0.05))]
+    top = [
+        ("Ya", lp(0.6)),
+        (" ya", lp(0.1)),
+        ("T", lp(0.1)),
+        ("tid", lp(0.1)),
+        ("b", lp(0.05)),
+        ("**", lp(0.05)),
+    ]
     assert checks.yes_share(top) == pytest.approx(0.7 / 0.9)  # "b" begins benar and bukan: neither
     assert checks.yes_share([("**", lp(0.9))]) is None
     assert checks.p_yes("tidak", []) == 0.0 and checks.p_yes("ya", []) == 1.0  # no logprobs: the word

@@ -68,3 +68,27 @@ def test_a_quote_cannot_wander_off_the_message_and_run_to_the_length_limit(live_
     for reason in d.result.reasons:
         assert fold_for_quote(reason.evidence) in fold_for_quote(text)
         assert not re.search(r"\s{3}", reason.evidence)
+
+
+def test_the_embedded_server_gives_a_one_token_answers_logprobs_and_refuses_more(live_llm):
+    """What the yes/no checks read: the first token's distribution, served without logits_all."""
+    import math
+
+    import openai
+
+    from triage.judge import checks
+    from triage.judge.llm import AttemptRecorder
+
+    question = [
+        {"role": "user", "content": "Apakah Jakarta ibu kota Indonesia? Jawab satu kata: ya atau tidak."}
+    ]
+    recorder = AttemptRecorder(report_id="live", model=live_llm.model, prompt_hash="q")
+    raw, top = live_llm.ask(question, recorder)
+    assert len(top) == 20 and [lp for _, lp in top] == sorted((lp for _, lp in top), reverse=True)
+    assert 0.5 < sum(math.exp(lp) for _, lp in top) <= 1.0 + 1e-6
+    share = checks.p_yes(raw, top)
+    assert share is not None and 0.0 <= share <= 1.0
+    with pytest.raises(openai.APIStatusError, match="one-token answer only"):
+        live_llm.client.chat.completions.create(
+            model=live_llm.model, messages=question, max_tokens=3, logprobs=True, top_logprobs=5
+        )

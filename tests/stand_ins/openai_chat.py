@@ -15,7 +15,11 @@ def reply(
     top: list[tuple[str, float]] | None = None,
 ) -> None:
     """`top`: the first token's top log-probabilities, as a server that gives them writes them."""
-    choice: dict = {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
+    choice: dict = {
+        "index": 0,
+        "finish_reason": finish_reason,
+        "message": {"role": "assistant", "content": content},
+    }
     if top is not None:
         entries = [{"token": t, "logprob": lp, "bytes": None} for t, lp in top]
         choice["logprobs"] = {"content": [{**entries[0], "top_logprobs": entries}]}

@@ -239,7 +239,12 @@ def relay_once(
             if held is not None:
                 _finish_sent(db, row, transport, held, ms)
                 stats.sent += 1
-                log.info("outbox %s sent (found held by the destination after: %s): %s", row["report_id"], exc, held)
+                log.info(
+                    "outbox %s sent (found held by the destination after: %s): %s",
+                    row["report_id"],
+                    exc,
+                    held,
+                )
                 if on_sent is not None:
                     on_sent(row["report_id"], held)
                 continue

@@ -88,7 +88,9 @@ class SandboxStore:
 
     def tracking(self, key: str) -> str | None:
         with self.lock:
-            row = self.conn.execute("SELECT tracking_id FROM records WHERE idempotency_key = ?", [key]).fetchone()
+            row = self.conn.execute(
+                "SELECT tracking_id FROM records WHERE idempotency_key = ?", [key]
+            ).fetchone()
         return row[0] if row else None
 
     def records(self) -> list[dict[str, Any]]:
