@@ -183,3 +183,39 @@ def test_a_rotating_forwarded_for_does_not_dodge_the_login_lock(tmp_path: Path) 
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_a_stalled_webhook_body_is_answered_408_and_its_connection_freed(tmp_path: Path) -> None:
+    """A sender that declares a body and stops sending holds a connection and a worker; the served
+    webhook gives it a deadline (TRIAGE_WEBHOOK_BODY_TIMEOUT_S) and answers 408 (issue 20)."""
+    import socket
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TRIAGE_DB": str(tmp_path / "stall.db"),
+        "TRIAGE_LLM_BASE_URL": "http://127.0.0.1:9/v1",
+        "TRIAGE_WEBHOOK_BODY_TIMEOUT_S": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from triage.cli import main; main()", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _ready(f"http://127.0.0.1:{port}/healthz")
+        with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+            head = (
+                f"POST /webhooks/whatsapp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+            )
+            sock.sendall(head.encode() + b'{"object": "whatsapp_business_account", ')
+            started = time.monotonic()
+            answer = sock.recv(4096).decode("latin-1")
+            waited = time.monotonic() - started
+        assert answer.startswith("HTTP/1.1 408"), answer[:200]
+        assert waited < 10  # the deadline, not the client's patience, ended it
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
