@@ -174,6 +174,7 @@ def test_health_and_metrics_endpoints(tmp_path: Path) -> None:
             return False
         seen["health"] = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
         seen["metrics"] = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        seen["ready"] = httpx.get(f"http://127.0.0.1:{port}/readyz")
         return True
 
     _run_until(worker, probe, 20)
@@ -182,6 +183,12 @@ def test_health_and_metrics_endpoints(tmp_path: Path) -> None:
     assert 'triage_reports_total{outcome="archived",reason="not_a_complaint",verdict="invalid"}' in text
     assert "triage_queue_depth 0.0" in text
     assert "triage_review_queue_size" in text
+    # the model endpoint is a closed port: alive, but not ready, and the gauge says the model is down
+    ready = seen["ready"]
+    assert ready.status_code == 503  # type: ignore[attr-defined]
+    checks = ready.json()["checks"]  # type: ignore[attr-defined]
+    assert not checks["model"]["ok"] and checks["database"]["ok"] and checks["queue"]["ok"]
+    assert "triage_model_up 0.0" in text
 
 
 def test_json_logs_are_masked(caplog: pytest.LogCaptureFixture) -> None:

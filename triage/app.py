@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from triage.config import Settings, get_settings
 
@@ -23,6 +24,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """Database with every migration, queue and model endpoint answering; 503 naming what is not."""
+        from triage.worker import readiness
+
+        found = readiness.check(settings)
+        return JSONResponse(found.body(), status_code=200 if found.ready else 503)
 
     # Routers from other modules are included here, one line each.
     from triage import metrics
@@ -66,3 +75,7 @@ def _bind_shared_gauges(settings: Settings) -> None:
             queue.close()
 
     metrics.bind_gauges(depth, dead, review_size)
+
+    from triage.worker import readiness
+
+    metrics.bind_model_up(lambda: readiness.probe_model(settings).ok)

@@ -44,6 +44,19 @@ IN_FLIGHT = Gauge("triage_worker_in_flight", "Reports being processed now")
 QUEUE_DEPTH = Gauge("triage_queue_depth", "Items waiting or in flight in the work queue")
 DEAD_LETTERS = Gauge("triage_dead_letter_queue_size", "Items in the dead letters")
 REVIEW_QUEUE = Gauge("triage_review_queue_size", "Decided reports waiting for a human reviewer")
+MODEL_UP = Gauge("triage_model_up", "1 when the model endpoint answers, 0 when not (probed at scrape time)")
+
+
+def bind_model_up(probe: Callable[[], bool]) -> None:
+    """The model endpoint's state, asked when scraped (a down model must be visible as such)."""
+
+    def up() -> float:
+        try:
+            return 1.0 if probe() else 0.0
+        except Exception:  # noqa: BLE001 - a probe that fails means the model is not answering
+            return 0.0
+
+    MODEL_UP.set_function(up)
 
 
 def bind_gauges(depth: Callable[[], float], dead: Callable[[], float], review: Callable[[], float]) -> None:
@@ -75,8 +88,11 @@ def metrics() -> Response:
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
-def serve(host: str, port: int, health: Callable[[], tuple[bool, dict[str, object]]]) -> object:
-    """The worker's own small HTTP server for /healthz and /metrics (a thread; no event loop).
+Check = Callable[[], tuple[bool, dict[str, object]]]
+
+
+def serve(host: str, port: int, health: Check, ready: Check | None = None) -> object:
+    """The worker's own small HTTP server for /healthz, /readyz and /metrics (a thread; no event loop).
 
     A WSGI server in a daemon thread rather than uvicorn: uvicorn would take over the worker's
     SIGTERM handling, which must stay with the worker so it can finish or release its leases.
@@ -95,8 +111,9 @@ def serve(host: str, port: int, health: Callable[[], tuple[bool, dict[str, objec
 
     def app(environ: dict[str, object], start_response: Callable[..., object]) -> list[bytes]:
         path = environ.get("PATH_INFO")
-        if path == "/healthz":
-            ok, body = health()
+        probe = {"/healthz": health, "/readyz": ready}.get(str(path))
+        if probe is not None:
+            ok, body = probe()
             start_response(
                 "200 OK" if ok else "503 Service Unavailable", [("Content-Type", "application/json")]
             )

@@ -72,6 +72,26 @@ def _is_current(db: sqlite_utils.Database) -> bool:
     return all(fn.__name__ in done for fn in MIGRATIONS)
 
 
+def schema_status(path: Path | str) -> tuple[bool, str]:
+    """Whether the database is reachable and every migration is applied, read-only: a readiness
+    probe must not create or migrate the file it is asked about."""
+    if str(path) != ":memory:" and not Path(path).exists():
+        return False, f"no database at {path}"
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=2.0)
+    except sqlite3.Error as exc:
+        return False, f"cannot open: {exc}"
+    try:
+        db = sqlite_utils.Database(conn)
+        if _is_current(db):
+            return True, f"{len(MIGRATIONS)} migrations applied"
+        return False, "migrations not applied"
+    except sqlite3.Error as exc:
+        return False, f"cannot read: {exc}"
+    finally:
+        conn.close()
+
+
 def connect(path: Path | str, *, shared: bool = False) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate; WAL so the web page reads while the worker writes.
 

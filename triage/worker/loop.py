@@ -50,6 +50,7 @@ from triage.schema import utcnow
 from triage.sp4n.outbox import start_relay_thread
 from triage.store.database import connect
 from triage.store.reports import Store
+from triage.worker import readiness
 from triage.worker.service import Processed, process_report
 
 log = logging.getLogger(__name__)
@@ -358,9 +359,16 @@ class Worker:
     def _start_metrics(self) -> None:
         port = self.settings.worker_metrics_port
         metrics.bind_gauges(self.queue.depth, lambda: len(self.queue.dead_letters()), self._review_size)
+        metrics.bind_model_up(lambda: readiness.probe_model(self.settings, self.llm_base_url).ok)
         if not port:
             return
-        self._metrics_server = metrics.serve(self.settings.worker_metrics_host, port, self.health)
+        self._metrics_server = metrics.serve(self.settings.worker_metrics_host, port, self.health, self.ready)
+
+    def ready(self) -> tuple[bool, dict[str, Any]]:
+        """Alive (`health`) and able to work: database, queue and model endpoint all answering."""
+        alive, _ = self.health()
+        found = readiness.check(self.settings, self.llm_base_url)
+        return alive and found.ready, {**found.body(), "worker": self.name, "alive": alive}
 
     def _stop_metrics(self) -> None:
         if self._metrics_server is not None:
