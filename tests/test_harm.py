@@ -118,3 +118,21 @@ def test_a_message_naming_no_public_matter_is_read_before_its_sender_is_asked(te
 def test_a_message_naming_a_public_matter_goes_on_as_judged(text):
     before = accepted(Verdict.needs_info)
     assert overrides.no_public_matter_goes_to_a_person(before, ev(text, place=False)) is before
+
+
+def test_a_rejection_naming_a_public_programme_is_read_by_a_person_not_archived():
+    text = "mau tanya aja pak klo dana desa untuk bangunannya kaya gini apa sesuai ya pak"
+    before = rejected(InvalidReason.not_a_complaint).model_copy(update={"decided_by": "model"})
+    assert policy.route(before, gate_open=True, review_threshold=0.6) is Outcome.archived
+    out = overrides.a_public_service_is_not_archived_unseen(before, ev(text))
+    assert "public_service_not_archived" in out.rules and out.verdict is Verdict.invalid
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_spam_and_texts_naming_no_public_service_keep_their_archive():
+    spam = rejected(InvalidReason.spam).model_copy(update={"decided_by": "model"})
+    ad = "promo KTP cepat jadi, hubungi kami"
+    assert overrides.a_public_service_is_not_archived_unseen(spam, ev(ad)) is spam
+    chat = rejected(InvalidReason.not_a_complaint).model_copy(update={"decided_by": "model"})
+    greeting = ev("selamat pagi pak, sehat selalu")
+    assert overrides.a_public_service_is_not_archived_unseen(chat, greeting) is chat

@@ -10,6 +10,7 @@ model change makes the recorded answers stale: re-record them with the command i
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -61,6 +62,10 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     m = json.loads((out / "metrics.json").read_text())
     assert m["errors"] == 0, RERECORD
+    # the run says the model's answers came from the recording, not "0 from cache" (issue 23)
+    said = re.search(r"(\d+) judged from cached or recorded model answers", result.output)
+    by_model = m["n"] - m["decided_by"].get("prefilter", 0)
+    assert said is not None and int(said.group(1)) == by_model, result.output
     # floors a little under what this logic measured on these answers (recorded live on main
     # ac9f9bb on 2026-12-04, and on an earlier recording before the last quote-guard fix: accuracy
     # 0.863 / 0.851, FRR 0.004 / 0.009 (1 / 2 of 225, sent to a reviewer), invalid recall 0.869 /

@@ -333,3 +333,20 @@ def test_worker_heals_a_result_without_status(tmp_path: Path) -> None:
         connect(s.db).execute("SELECT outcome FROM reports WHERE report_id = ?", [rid]).fetchone()[0]
         == "archived"
     )
+
+
+def test_a_report_held_long_is_visible_in_health_and_metrics(tmp_path: Path) -> None:
+    """A model call that hangs shows as the age of the oldest report in hand (issue 21, point 4)."""
+    import time as clock
+
+    from prometheus_client import generate_latest
+
+    from triage import metrics
+
+    worker = Worker(_settings(tmp_path), NO_MODEL, name="m")
+    assert worker.health()[1]["oldest_in_flight_s"] == 0.0
+    worker.slots[0].since = clock.monotonic() - 42
+    assert worker.health()[1]["oldest_in_flight_s"] >= 42
+    metrics.OLDEST_REPORT.set_function(worker.oldest_in_flight)
+    line = next(x for x in generate_latest().decode().splitlines() if x.startswith("triage_worker_oldest"))
+    assert float(line.split()[-1]) >= 42

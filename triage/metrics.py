@@ -41,6 +41,9 @@ OUTBOUND = Counter(
     "triage_whatsapp_outbound_total", "Replies to citizens by kind and result", ["kind", "result"]
 )
 IN_FLIGHT = Gauge("triage_worker_in_flight", "Reports being processed now")
+OLDEST_REPORT = Gauge(
+    "triage_worker_oldest_report_seconds", "How long the worker's longest-running report has been in hand"
+)
 QUEUE_DEPTH = Gauge("triage_queue_depth", "Items waiting or in flight in the work queue")
 DEAD_LETTERS = Gauge("triage_dead_letter_queue_size", "Items in the dead letters")
 REVIEW_QUEUE = Gauge("triage_review_queue_size", "Decided reports waiting for a human reviewer")

@@ -274,7 +274,8 @@ def run_eval(
     if comparison is not None:
         console.print(compare_mod.render_text(comparison), highlight=False)
     console.print(
-        f"run {run_info['run_id']}: {len(cases)} case(s), {runner.stats.cache_hits} from cache, "
+        f"run {run_info['run_id']}: {len(cases)} case(s), {runner.stats.cache_hits} results from cache, "
+        f"{runner.stats.answers_replayed} judged from cached or recorded model answers, "
         f"{run_info['seconds']:.1f} s; report {html}"
     )
     return metrics, ds

@@ -194,7 +194,8 @@ def prediction_row(
 @dataclass
 class RunStats:
     judged: int = 0
-    cache_hits: int = 0
+    cache_hits: int = 0  # whole results reused from the eval cache
+    answers_replayed: int = 0  # judged afresh from the model's cached or recorded answer
     errors: int = 0
     seconds: float = 0.0
 
@@ -233,6 +234,8 @@ class Runner:
             self.stats.errors += 1
             elapsed = (time.perf_counter() - started) * 1000
             return prediction_row(case, None, latency_ms=elapsed, error=f"{type(exc).__name__}: {exc}"[:1000])
+        if decision.cached:
+            self.stats.answers_replayed += 1
         if write and self.cache is not None:
             self.cache.put(case.text, decision)
         return prediction_row(

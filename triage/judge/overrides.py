@@ -167,6 +167,27 @@ def to_a_person(result: TriageResult, rule: str, note: str, *, urgent: bool = Fa
     return result.model_copy(update=update)
 
 
+def a_public_service_is_not_archived_unseen(result: TriageResult, e: Evidence) -> TriageResult:
+    """A text the model called "not a complaint" or a private matter, that names a public service
+    or programme (dana desa, KTP, a puskesmas), is read by a person instead of the archive.
+
+    Real citizens ask about a public programme when they suspect it is misused ("dana desa for a
+    building like this, is that right?"); with no grievance word the second look does not reopen
+    it, and the archive would silence it. On the tuning split no junk the model archived named a
+    public service; on 120 handled LaporGub complaints outside the eval sets it kept 1 of 3
+    archived ones from the archive. The verdict stands.
+    """
+    if result.verdict is not Verdict.invalid or result.decided_by != "model" or result.needs_review:
+        return result
+    if result.reason not in (InvalidReason.not_a_complaint, InvalidReason.out_of_scope) or e.court:
+        return result
+    if not e.services:
+        return result
+    named = list(e.services[:3])
+    note = f"model said invalid/{result.reason.value}, but the text names a public service {named}"
+    return to_a_person(result, "public_service_not_archived", note)
+
+
 def no_public_matter_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
     """Nothing in the text shows a public matter - no public service, no grievance, no official
     or permit, no national body - yet the model would send it on or ask its sender a question.

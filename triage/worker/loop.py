@@ -72,6 +72,7 @@ class Slot:
         self.db_path = db_path
         self._db: sqlite_utils.Database | None = None
         self.lease: Lease | None = None
+        self.since: float | None = None  # monotonic time the current report was taken
 
     def db(self) -> sqlite_utils.Database:
         if self._db is None:
@@ -176,11 +177,11 @@ class Worker:
             if lease is None:
                 await self._sleep(s.worker_poll_s)
                 continue
-            slot.lease = lease
+            slot.lease, slot.since = lease, time.monotonic()
             try:
                 await self._handle(slot, lease)
             finally:
-                slot.lease = None
+                slot.lease, slot.since = None, None
 
     async def _handle(self, slot: Slot, lease: Lease) -> None:
         s = self.settings
@@ -345,6 +346,8 @@ class Worker:
             "status": "ok" if ok else "unhealthy",
             "worker": self.name,
             "in_flight": sum(1 for s in self.slots if s.lease is not None),
+            # a model call that hangs shows here (and in triage_worker_oldest_report_seconds)
+            "oldest_in_flight_s": round(self.oldest_in_flight(), 1),
             "processed": self.processed,
             "stopping": self.stopping.is_set(),
         }
@@ -360,9 +363,15 @@ class Worker:
         port = self.settings.worker_metrics_port
         metrics.bind_gauges(self.queue.depth, lambda: len(self.queue.dead_letters()), self._review_size)
         metrics.bind_model_up(lambda: readiness.probe_model(self.settings, self.llm_base_url).ok)
+        metrics.OLDEST_REPORT.set_function(self.oldest_in_flight)
         if not port:
             return
         self._metrics_server = metrics.serve(self.settings.worker_metrics_host, port, self.health, self.ready)
+
+    def oldest_in_flight(self) -> float:
+        """Seconds the longest-running report of this worker has been in hand (0 when idle)."""
+        now = time.monotonic()
+        return max((now - s.since for s in self.slots if s.since is not None), default=0.0)
 
     def ready(self) -> tuple[bool, dict[str, Any]]:
         """Alive (`health`) and able to work: database, queue and model endpoint all answering."""
