@@ -6,11 +6,13 @@ stand-in child (`sleep`) behind the same EmbeddedServer interface and checks no 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,25 @@ def _ready(url: str, deadline_s: float = 30.0) -> None:
     raise AssertionError(f"{url} never answered")
 
 
+@contextlib.contextmanager
+def _served(db_path: Path, **env: str) -> Iterator[int]:
+    """The real `triage serve` (uvicorn) on a free port, ready, stopped with SIGTERM afterwards."""
+    port = _free_port()
+    full = {**os.environ, "TRIAGE_DB": str(db_path), "TRIAGE_LLM_BASE_URL": "http://127.0.0.1:9/v1", **env}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from triage.cli import main; main()", "serve", "--port", str(port)],
+        env=full,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _ready(f"http://127.0.0.1:{port}/healthz")
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
 @pytest.mark.parametrize("command", ["serve", "worker", "relay", "sp4n-sandbox"])
 def test_every_long_running_command_stops_on_sigterm_and_leaves_nothing(tmp_path: Path, command: str) -> None:
     import uuid
@@ -157,32 +178,18 @@ def test_a_rotating_forwarded_for_does_not_dodge_the_login_lock(tmp_path: Path) 
 
     db_path = tmp_path / "lock.db"
     add_user(connect(db_path), "ana", "rahasia-123", "admin")
-    port = _free_port()
-    env = {**os.environ, "TRIAGE_DB": str(db_path), "TRIAGE_LLM_BASE_URL": "http://127.0.0.1:9/v1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from triage.cli import main; main()", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _ready(base + "/healthz")
-        with httpx.Client(base_url=base) as client:
-            token = re.search(r'name="csrf" value="([^"]+)"', client.get("/review/login").text)
-            assert token is not None
-            codes = []
-            for i in range(12):
-                r = client.post(
-                    "/review/login",
-                    data={"username": "ana", "password": "salah-sekali", "csrf": token.group(1)},
-                    headers={"X-Forwarded-For": f"203.0.113.{i + 1}"},
-                )
-                codes.append(r.status_code)
-        assert 429 in codes, codes
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+    with _served(db_path) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/review/login").text)
+        assert token is not None
+        codes = []
+        for i in range(12):
+            r = client.post(
+                "/review/login",
+                data={"username": "ana", "password": "salah-sekali", "csrf": token.group(1)},
+                headers={"X-Forwarded-For": f"203.0.113.{i + 1}"},
+            )
+            codes.append(r.status_code)
+    assert 429 in codes, codes
 
 
 def test_a_stalled_webhook_body_is_answered_408_and_its_connection_freed(tmp_path: Path) -> None:
@@ -190,32 +197,17 @@ def test_a_stalled_webhook_body_is_answered_408_and_its_connection_freed(tmp_pat
     webhook gives it a deadline (TRIAGE_WEBHOOK_BODY_TIMEOUT_S) and answers 408 (issue 20)."""
     import socket
 
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TRIAGE_DB": str(tmp_path / "stall.db"),
-        "TRIAGE_LLM_BASE_URL": "http://127.0.0.1:9/v1",
-        "TRIAGE_WEBHOOK_BODY_TIMEOUT_S": "1",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from triage.cli import main; main()", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _ready(f"http://127.0.0.1:{port}/healthz")
-        with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
-            head = (
-                f"POST /webhooks/whatsapp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
-            )
-            sock.sendall(head.encode() + b'{"object": "whatsapp_business_account", ')
-            started = time.monotonic()
-            answer = sock.recv(4096).decode("latin-1")
-            waited = time.monotonic() - started
-        assert answer.startswith("HTTP/1.1 408"), answer[:200]
-        assert waited < 10  # the deadline, not the client's patience, ended it
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+    with (
+        _served(tmp_path / "stall.db", TRIAGE_WEBHOOK_BODY_TIMEOUT_S="1") as port,
+        socket.create_connection(("127.0.0.1", port), timeout=15) as sock,
+    ):
+        head = (
+            f"POST /webhooks/whatsapp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        )
+        sock.sendall(head.encode() + b'{"object": "whatsapp_business_account", ')
+        started = time.monotonic()
+        answer = sock.recv(4096).decode("latin-1")
+        waited = time.monotonic() - started
+    assert answer.startswith("HTTP/1.1 408"), answer[:200]
+    assert waited < 10  # the deadline, not the client's patience, ended it
