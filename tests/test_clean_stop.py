@@ -136,7 +136,8 @@ def test_every_long_running_command_stops_on_sigterm_and_leaves_nothing(tmp_path
     }
     args = {
         "serve": ["serve", "--port", str(port)],
-        "worker": ["worker", "--metrics-port", "0"],
+        # its metrics server starts after its signal handlers: answering means ready for SIGTERM
+        "worker": ["worker", "--metrics-port", str(port)],
         "relay": ["relay", "--interval", "0.2"],
         "sp4n-sandbox": ["sp4n-sandbox", "--port", str(port)],
     }[command]
@@ -151,9 +152,15 @@ def test_every_long_running_command_stops_on_sigterm_and_leaves_nothing(tmp_path
             _ready(f"http://127.0.0.1:{port}/healthz")
         elif command == "sp4n-sandbox":
             _ready(f"http://127.0.0.1:{port}/health")
-        else:
-            time.sleep(3)
-            assert proc.poll() is None, f"{command} exited before the signal"
+        elif command == "worker":
+            _ready(f"http://127.0.0.1:{port}/healthz")
+        elif command == "relay":  # its handler is set before it opens (and migrates) the database
+            from triage.store.database import schema_status
+
+            deadline = time.monotonic() + 30
+            while not schema_status(tmp_path / "stop.db")[0]:
+                assert time.monotonic() < deadline and proc.poll() is None, "the relay never started"
+                time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=40)
     finally:

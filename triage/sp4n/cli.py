@@ -25,13 +25,13 @@ def relay(once: bool, interval_s: float) -> None:
     Safe to kill at any time and to run beside the worker: a row is marked sent only after the
     destination confirmed it, and the report id as idempotency key prevents a second LAPOR! report.
     """
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it like Ctrl-C: exit 0
     from triage.sp4n.outbox import run_relay
     from triage.store.database import connect
 
     settings = get_settings()
-    db = connect(settings.db)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it like Ctrl-C: exit 0
     try:
+        db = connect(settings.db)
         stats = run_relay(db, settings, once=once, interval_s=interval_s)
     except KeyboardInterrupt:
         return
