@@ -362,6 +362,36 @@ def test_overturning_a_rejection_routes_it_to_the_place_the_text_named(env):
     assert payload["lokasi"]["kabupaten_kota"] == {"nama": "Kabupaten Demak", "kode": "33.21"}
 
 
+def test_an_overturned_rejection_carries_the_category_and_agency_a_decision_would(env):
+    """Issue 22, point 1: "Jalan rusak ... Kabupaten Bogor" overturned to valid was queued for SP4N
+    with no category and no agency; it now gets what the decision gives a complaint it accepts."""
+    client, path, ids = env
+    rid = ids["jalan_rusak"]
+    db = connect(path)
+    assert TriageResult.model_validate_json(db["results"].get(rid)["result"]).complaint is None
+    actions.overturn(db, rid, ANA, actions.Overturn(Verdict.valid, "keluhan jalan yang jelas"))
+    payload = json.loads(outbox_rows(path, rid)[0]["payload"])
+    assert payload["kategori"] == "PEKERJAAN UMUM DAN PENATAAN RUANG"
+    assert payload["lokasi"]["kabupaten_kota"]["nama"] == "Kabupaten Bogor"
+    assert payload["instansi_tujuan"] and payload["tingkat_instansi"]
+    assert "3201011234567890" not in payload["judul"]  # the title stays masked
+
+
+def test_a_reviewers_corrected_place_and_category_are_routed_again(env):
+    client, path, ids = env
+    rid = ids["jalan_rusak"]
+    db = connect(path)
+    change = actions.Overturn(
+        Verdict.valid, "salah kabupaten", category="KESEHATAN", regency="Kabupaten Demak"
+    )
+    actions.overturn(db, rid, ANA, change)
+    after = TriageResult.model_validate_json(db["results"].get(rid)["result"])
+    assert after.complaint is not None and after.complaint.category == "KESEHATAN"
+    assert after.complaint.location.regency is not None
+    assert after.complaint.location.regency.name == "Kabupaten Demak"
+    assert after.complaint.agency and "Demak" in after.complaint.agency  # routed to the new place
+
+
 def test_export_since_a_word_is_a_clear_usage_error(tmp_path, monkeypatch):
     from click.testing import CliRunner
 

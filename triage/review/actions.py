@@ -9,6 +9,7 @@ does not open the gate for the model.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterator
@@ -22,7 +23,9 @@ import sqlite_utils
 from triage import reference
 from triage.config import Settings
 from triage.identity import NIK, mask_text
+from triage.judge import decision, evidence
 from triage.review.auth import User
+from triage.rules import routing
 from triage.schema import (
     Complaint,
     InvalidReason,
@@ -183,14 +186,29 @@ def _title(text: str, limit: int = 90) -> str:
     return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _drafted(before: TriageResult, text: str) -> Complaint:
+    """What a decision would attach to this text: places, category (keywords, then the learned
+    signal), agency and level, anonymity, the reporter. A rejection carries no complaint, and an
+    overturn that started from nothing sent SP4N a record with no category and no agency."""
+    e = evidence.gather(text)
+    if before.location is not None and before.location.province is not None:
+        e = dataclasses.replace(e, location=before.location)  # the place the reviewer was shown
+    accepted = TriageResult(
+        verdict=Verdict.valid,
+        reason=None,
+        reasons=[Reason(statement="Keputusan peninjau", evidence="-")],
+        missing_fields=[],
+        confidence=1.0,
+    )
+    complaint = decision.with_complaint(accepted, None, e).complaint
+    assert complaint is not None  # a non-rejection always gets one
+    return complaint.model_copy(update={"title": mask_text(_title(text))})
+
+
 def _complaint(before: TriageResult, text: str, change: Overturn) -> Complaint | None:
     if change.verdict is Verdict.invalid:
         return None
-    c = before.complaint or Complaint(
-        title=mask_text(_title(text)),
-        summary=mask_text(" ".join(text.split())[:300]),
-        location=before.location or Location(),
-    )
+    c = before.complaint or _drafted(before, text)
     update: dict[str, Any] = {}
     if change.category:
         if change.category not in reference.category_names():
@@ -209,6 +227,9 @@ def _complaint(before: TriageResult, text: str, change: Overturn) -> Complaint |
             mention=change.regency,
             source="resolver",
         )
+    if update:  # a corrected category or place goes to the agency that category and place name
+        moved = c.model_copy(update=update)
+        update["agency"], update["agency_level"] = routing.route(moved.category, moved.location, text)
     return c.model_copy(update=update)
 
 
