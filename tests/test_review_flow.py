@@ -375,6 +375,9 @@ def test_an_overturned_rejection_carries_the_category_and_agency_a_decision_woul
     assert payload["lokasi"]["kabupaten_kota"]["nama"] == "Kabupaten Bogor"
     assert payload["instansi_tujuan"] and payload["tingkat_instansi"]
     assert "3201011234567890" not in payload["judul"]  # the title stays masked
+    detail = json.loads(db.execute("SELECT detail FROM audit_log WHERE report_id = ?", [rid]).fetchone()[0])
+    changed = detail["routing_changed"]  # the audit log says what SP4N is told that it was not before
+    assert changed["category"] == [None, "PEKERJAAN UMUM DAN PENATAAN RUANG"] and changed["agency"][0] is None
 
 
 def test_a_reviewers_corrected_place_and_category_are_routed_again(env):
@@ -402,3 +405,16 @@ def test_export_since_a_word_is_a_clear_usage_error(tmp_path, monkeypatch):
         cli, ["review", "export", "--out", str(tmp_path / "x.jsonl"), "--since", "yesterday"]
     )
     assert result.exit_code == 2 and "days back" in result.output and "Traceback" not in result.output
+
+
+def test_the_prefilled_category_and_place_sent_back_unchanged_are_no_correction(env):
+    _, path, ids = env
+    db = connect(path)
+    rid = ids["pkh"]  # valid, with a complaint
+    c = TriageResult.model_validate_json(db["results"].get(rid)["result"]).complaint
+    assert c is not None and c.category
+    regency = c.location.regency.name if c.location.regency else None
+    same = actions.Overturn(Verdict.valid, "tidak berubah", category=c.category, regency=regency)
+    with pytest.raises(actions.ActionError, match="sama"):
+        actions.overturn(db, rid, ANA, same)
+    assert db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 0

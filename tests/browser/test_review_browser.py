@@ -136,8 +136,10 @@ def test_overturn_flow(server, browser):
     page.on("dialog", lambda d: d.accept())
     form = page.locator("#overturn-form")
     form.get_by_label("Valid").check()
-    form.get_by_label("Kategori (opsional)").select_option("PEKERJAAN UMUM DAN PENATAAN RUANG")
-    form.get_by_label("Kabupaten/kota (opsional)").fill("Kabupaten Bogor")
+    # the place, category and agency a decision would give it come prefilled, to correct if wrong
+    expect(form.get_by_label("Kategori")).to_have_value("PEKERJAAN UMUM DAN PENATAAN RUANG")
+    expect(form.get_by_label(re.compile("Kabupaten/kota"))).to_have_value("Kabupaten Bogor")
+    expect(form.locator("#proposed-routing")).to_contain_text("Bogor")
     form.get_by_label(re.compile("Catatan")).fill("Keluhan jalan rusak yang jelas; 'tes tes' hanya pembuka.")
     form.get_by_role("button", name="Batalkan keputusan").click()
     page.wait_for_url(re.compile(r"ok=sp4n"))

@@ -156,10 +156,31 @@ def _write(
             after.reason.value if after.reason else None,
             outcome.value,
             note,
-            dumps({"result_before": before.model_dump(mode="json"), "decided_by_before": before.decided_by}),
+            dumps(
+                {
+                    "result_before": before.model_dump(mode="json"),
+                    "decided_by_before": before.decided_by,
+                    "routing_changed": _routing_changes(before.complaint, after.complaint),
+                }
+            ),
             now_iso(),
         ],
     )
+
+
+def _routing_changes(before: Complaint | None, after: Complaint | None) -> dict[str, list[str | None]]:
+    """What SP4N will be told differently: category, place and agency, as [before, after]."""
+
+    def fields(c: Complaint | None) -> dict[str, str | None]:
+        regency = c.location.regency.name if c and c.location.regency else None
+        return {
+            "category": c.category if c else None,
+            "regency": regency,
+            "agency": c.agency if c else None,
+        }
+
+    old, new = fields(before), fields(after)
+    return {k: [old[k], new[k]] for k in old if old[k] != new[k]}
 
 
 def confirm(
@@ -186,7 +207,7 @@ def _title(text: str, limit: int = 90) -> str:
     return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _drafted(before: TriageResult, text: str) -> Complaint:
+def proposed_complaint(before: TriageResult, text: str) -> Complaint:
     """What a decision would attach to this text: places, category (keywords, then the learned
     signal), agency and level, anonymity, the reporter. A rejection carries no complaint, and an
     overturn that started from nothing sent SP4N a record with no category and no agency."""
@@ -208,7 +229,7 @@ def _drafted(before: TriageResult, text: str) -> Complaint:
 def _complaint(before: TriageResult, text: str, change: Overturn) -> Complaint | None:
     if change.verdict is Verdict.invalid:
         return None
-    c = before.complaint or _drafted(before, text)
+    c = before.complaint or proposed_complaint(before, text)
     update: dict[str, Any] = {}
     if change.category:
         if change.category not in reference.category_names():
@@ -233,6 +254,19 @@ def _complaint(before: TriageResult, text: str, change: Overturn) -> Complaint |
     return c.model_copy(update=update)
 
 
+def _without_unchanged_fields(change: Overturn, complaint: Complaint | None) -> Overturn:
+    """The form comes prefilled with the current category and place: sent back as they were,
+    they are no correction (and an overturn that changes nothing else is refused as such)."""
+    if complaint is None:
+        return change
+    regency = complaint.location.regency.name if complaint.location.regency else None
+    return dataclasses.replace(
+        change,
+        category=None if change.category == complaint.category else change.category,
+        regency=None if change.regency == regency else change.regency,
+    )
+
+
 def overturn(
     db: sqlite_utils.Database, report_id: str, user: User, change: Overturn, version: int | None = None
 ) -> Outcome:
@@ -247,6 +281,7 @@ def overturn(
     with immediate(db):
         row, _ = _load(db, report_id, version)
         before = TriageResult.model_validate_json(row["result"])
+        change = _without_unchanged_fields(change, before.complaint)
         if (
             change.verdict is before.verdict
             and change.reason is before.reason

@@ -265,6 +265,9 @@ def detail_context(db: sqlite_utils.Database, d: queries.Detail) -> dict[str, An
         "found": found,
         "attempts": attempts,
         "categories": reference.category_names(),
+        # what an overturn to valid would send: the current complaint, or the one a decision drafts
+        "proposed": d.result.complaint or actions.proposed_complaint(d.result, report.text),
+        "regencies": sorted(r.name for r in reference.regions().regencies.values()),
         "version": d.version,
     }
 
