@@ -228,3 +228,51 @@ def test_user_add_validates(tmp_path):
         add_user(db, "x", "long-enough", "superuser")
     add_user(db, "x", "long-enough", "reviewer")
     assert db["users"].get("x")["password_hash"].startswith("$argon2")
+
+
+def _cli(path: Path, *args: str, input: str | None = None):
+    from click.testing import CliRunner
+
+    from triage.cli import cli
+
+    return CliRunner().invoke(cli, ["user", *args], env={"TRIAGE_DB": str(path)}, input=input)
+
+
+def test_a_disabled_account_is_logged_out_at_once_and_can_be_enabled_again(env):
+    client, path, _ = env
+    login(client, "budi")
+    assert client.get("/review/", follow_redirects=False).status_code == 200
+    result = _cli(path, "disable", "budi")
+    assert result.exit_code == 0, result.output
+    assert client.get("/review/", follow_redirects=False).status_code == 303  # its session ended
+    page = client.get("/review/login")
+    r = client.post(
+        "/review/login",
+        data={"username": "budi", "password": PASSWORD, "csrf": csrf_of(page.text), "next": "/review/"},
+        follow_redirects=False,
+    )
+    assert r.status_code != 303  # refused
+    assert _cli(path, "enable", "budi").exit_code == 0
+    login(client, "budi")
+
+
+def test_passwd_changes_the_password_keeps_the_role_and_ends_sessions(env):
+    client, path, _ = env
+    login(client, "budi")
+    result = _cli(path, "passwd", "budi", input="baru-sekali-9\nbaru-sekali-9\n")
+    assert result.exit_code == 0, result.output
+    assert client.get("/review/", follow_redirects=False).status_code == 303
+    login(client, "budi", "baru-sekali-9")
+    assert connect(path)["users"].get("budi")["role"] == "reviewer"
+    assert _cli(path, "passwd", "budi", "--password", "short").exit_code == 2
+
+
+def test_user_list_shows_accounts_without_secrets_and_unknown_names_are_clear_errors(env):
+    client, path, _ = env
+    login(client, "ana")
+    _cli(path, "disable", "budi")
+    result = _cli(path, "list")
+    assert result.exit_code == 0 and "ana" in result.output and "admin" in result.output
+    assert "disabled" in result.output and "argon2" not in result.output
+    missing = _cli(path, "disable", "siapa")
+    assert missing.exit_code == 2 and "no account named 'siapa'" in missing.output

@@ -80,6 +80,42 @@ def add_user(db: sqlite_utils.Database, username: str, password: str, role: str)
         db.execute("DELETE FROM sessions WHERE username = ?", [username])
 
 
+def list_users(db: sqlite_utils.Database) -> list[dict[str, object]]:
+    """Every account with its role, state, creation and last successful login (no hashes)."""
+    return list(
+        db.query(
+            "SELECT u.username, u.role, u.disabled, u.created_at, "
+            "(SELECT max(ts) FROM login_attempts a WHERE a.username = u.username AND a.ok = 1) AS last_login "
+            "FROM users u ORDER BY u.username"
+        )
+    )
+
+
+def set_disabled(db: sqlite_utils.Database, username: str, disabled: bool) -> None:
+    """Disable (its sessions end at once: they are checked against the account) or enable again."""
+    with db.atomic():
+        changed = db.execute(
+            "UPDATE users SET disabled = ? WHERE username = ?", [int(disabled), username]
+        ).rowcount
+        if not changed:
+            raise ValueError(f"no account named {username!r}")
+        if disabled:
+            db.execute("DELETE FROM sessions WHERE username = ?", [username])
+
+
+def set_password(db: sqlite_utils.Database, username: str, password: str) -> None:
+    """A new password for an existing account (its sessions end); the role stays."""
+    if len(password) < 8:
+        raise ValueError("password must be at least 8 characters")
+    with db.atomic():
+        changed = db.execute(
+            "UPDATE users SET password_hash = ? WHERE username = ?", [_hasher.hash(password), username]
+        ).rowcount
+        if not changed:
+            raise ValueError(f"no account named {username!r}")
+        db.execute("DELETE FROM sessions WHERE username = ?", [username])
+
+
 def authenticate(db: sqlite_utils.Database, username: str, password: str) -> User | None:
     rows = list(db.query("SELECT * FROM users WHERE username = ? AND disabled = 0", [username]))
     stored = rows[0]["password_hash"] if rows else _DUMMY_HASH

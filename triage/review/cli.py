@@ -1,4 +1,5 @@
-"""`triage user add` and `triage review export|seed-sample`: accounts and the feedback loop."""
+"""`triage user add|list|disable|enable|passwd` and `triage review export|seed-sample`: accounts
+and the feedback loop."""
 
 from __future__ import annotations
 
@@ -35,6 +36,67 @@ def user_add(name: str, role: str, password: str) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     click.echo(f"user {name} ({role}) saved")
+
+
+@user_group.command("list")
+def user_list() -> None:
+    """Accounts with role, state and last login."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from triage.review.auth import list_users
+    from triage.store.database import connect
+
+    table = Table(title="accounts")
+    for col in ("user", "role", "state", "created", "last login"):
+        table.add_column(col)
+    for u in list_users(connect(get_settings().db)):
+        state = "disabled" if u["disabled"] else "active"
+        last = str(u["last_login"] or "-")
+        table.add_row(str(u["username"]), str(u["role"]), state, str(u["created_at"]), last)
+    Console().print(table)
+
+
+def _set_disabled(name: str, disabled: bool) -> None:
+    from triage.review.auth import set_disabled
+    from triage.store.database import connect
+
+    try:
+        set_disabled(connect(get_settings().db), name, disabled)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from exc
+    click.echo(f"user {name} {'disabled (sessions ended)' if disabled else 'enabled'}")
+
+
+@user_group.command("disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """Refuse the account's logins and end its sessions now."""
+    _set_disabled(name, True)
+
+
+@user_group.command("enable")
+@click.argument("name")
+def user_enable(name: str) -> None:
+    """Let a disabled account log in again."""
+    _set_disabled(name, False)
+
+
+@user_group.command("passwd")
+@click.argument("name")
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."
+)
+def user_passwd(name: str, password: str) -> None:
+    """A new password for an existing account (its sessions end; the role stays)."""
+    from triage.review.auth import set_password
+    from triage.store.database import connect
+
+    try:
+        set_password(connect(get_settings().db), name, password)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    click.echo(f"user {name}: password changed, sessions ended")
 
 
 @click.group("review")
