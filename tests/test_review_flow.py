@@ -151,11 +151,11 @@ def test_overturn_valid_to_invalid_and_audit_row(env):
 def test_confirm_leaves_review_queue(env):
     client, path, ids = env
     db = connect(path)
-    assert ids["pinjol"] in [r["report_id"] for r in queries.queue(db, "tinjau")]
+    assert ids["pinjol"] in [r["report_id"] for r in queries.queue(db, "tinjau").rows]
     token, version = csrf_of(client, ids["pinjol"])
     r = client.post(f"/review/r/{ids['pinjol']}/confirm", data={"csrf": token, "version": version})
     assert r.status_code == 200 and "Keputusan dikonfirmasi" in r.text
-    assert ids["pinjol"] not in [r["report_id"] for r in queries.queue(db, "tinjau")]
+    assert ids["pinjol"] not in [r["report_id"] for r in queries.queue(db, "tinjau").rows]
     assert db["results"].get(ids["pinjol"])["outcome"] == "archived"
     # The citizen, who heard nothing while the report waited for a person, now gets the reply.
     replies = list(db.query("SELECT kind, state FROM wa_outbound WHERE report_id = ?", [ids["pinjol"]]))
@@ -251,10 +251,10 @@ def test_highlight_ignores_case_and_spacing():
 def test_queue_filters_and_order(env):
     client, path, ids = env
     db = connect(path)
-    rows = queries.queue(db, "ditolak")
+    rows = queries.queue(db, "ditolak").rows
     confs = [r["confidence"] for r in rows]
     assert confs == sorted(confs) and len(rows) == 5
-    only_spam = queries.queue(db, "ditolak", queries.QueueFilter(reason="spam"))
+    only_spam = queries.queue(db, "ditolak", queries.QueueFilter(reason="spam")).rows
     assert [r["report_id"] for r in only_spam] == [ids["pinjol"]]
     page = client.get("/review/q/ditolak?alasan=prank&min=0.3&max=0.5").text
     assert ids["jalan_rusak"] in page and ids["pinjol"] not in page
@@ -418,3 +418,49 @@ def test_the_prefilled_category_and_place_sent_back_unchanged_are_no_correction(
     with pytest.raises(actions.ActionError, match="sama"):
         actions.overturn(db, rid, ANA, same)
     assert db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("typed", ["Bogor", "bógor", "jalan RUSAK bog", 'bogor" OR "x', "NEAR(bogor) AND ("])
+def test_search_finds_the_citizens_words_whatever_is_typed(env, typed):
+    client, path, ids = env
+    page = client.get("/review/q/ditolak", params={"q": typed})
+    assert page.status_code == 200
+    expected = typed in ("Bogor", "bógor", "jalan RUSAK bog")
+    assert (ids["jalan_rusak"] in page.text) is expected
+    assert ids["pinjol"] not in page.text  # the loan spam says nothing of Bogor
+
+
+def test_search_combines_with_filters_and_the_total_is_shown(env):
+    client, path, ids = env
+    page = client.get("/review/q/ditolak", params={"q": "jalan", "alasan": "spam"}).text
+    assert ids["jalan_rusak"] not in page and "(0)" in page
+    page = client.get("/review/q/ditolak", params={"q": "jalan", "alasan": "prank"}).text
+    assert ids["jalan_rusak"] in page and "1-1 dari 1" in page
+
+
+def test_pages_cover_the_queue_once_in_a_stable_order(env):
+    _, path, ids = env
+    db = connect(path)
+    everything = queries.queue(db, "ditolak")
+    seen: list[str] = []
+    for n in range(1, 4):
+        page = queries.queue(db, "ditolak", page=n, per_page=2)
+        assert page.total == everything.total == 5 and page.pages == 3
+        seen += [r["report_id"] for r in page.rows]
+    assert seen == [r["report_id"] for r in everything.rows]
+    last = queries.queue(db, "ditolak", page=3, per_page=2)
+    assert (last.first, last.last) == (5, 5)
+    assert queries.queue(db, "ditolak", page=9, per_page=2).rows == []
+
+
+def test_the_pager_keeps_the_filters_and_sort_order(env, monkeypatch):
+    client, path, ids = env
+    monkeypatch.setattr(queries, "PER_PAGE", 2)
+    first = client.get("/review/q/ditolak", params={"urut": "new", "min": "0"}).text
+    assert "1-2 dari 5" in first and "Halaman 1 dari 3" in first
+    link = re.search(r'href="([^"]+)" rel="next"', first)
+    assert link is not None
+    url = link.group(1).replace("&amp;", "&")
+    assert "urut=new" in url and "min=0" in url and url.endswith("hal=2")
+    second = client.get(url).text
+    assert "3-4 dari 5" in second and 'rel="prev"' in second

@@ -7,6 +7,7 @@ confirm or overturn for the report, so the audit log is the only record of revie
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ import sqlite_utils
 from triage.schema import TriageResult
 
 DECISION_ACTIONS = ("confirm", "overturn")
+PER_PAGE = 50
 REVIEWED = (
     "EXISTS (SELECT 1 FROM audit_log a WHERE a.report_id = r.report_id "
     "AND a.action IN ('confirm', 'overturn'))"
@@ -48,10 +50,15 @@ class QueueFilter:
     conf_max: float | None = None
     unreviewed: bool = False
     order: str = "conf"  # conf (lowest first) | new
+    text: str = ""  # words the citizen's text must contain (full-text, accents and case folded)
 
     def where(self) -> tuple[list[str], list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
+        match = search_expression(self.text)
+        if match:
+            clauses.append("p.rowid IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)")
+            params.append(match)
         if self.reason:
             clauses.append("r.reason = ?")
             params.append(self.reason)
@@ -72,6 +79,20 @@ class QueueFilter:
         return clauses, params
 
 
+def search_expression(text: str) -> str:
+    """An FTS5 query from what a reviewer typed: every word must occur, the last as a prefix.
+
+    Each word is quoted (FTS5 syntax - AND, NEAR, column filters, stray quotes - is never
+    interpreted), so any input is a valid query and none is an error.
+    """
+    words = re.findall(r"\w+", text, flags=re.UNICODE)[:12]
+    if not words:
+        return ""
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
 def counts(db: sqlite_utils.Database) -> dict[str, int]:
     out = {}
     for name, (_, where, _) in QUEUES.items():
@@ -79,21 +100,52 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
     return out
 
 
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    total: int  # every row the queue and filters match
+    page: int  # 1-based
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
 def queue(
-    db: sqlite_utils.Database, name: str, filt: QueueFilter | None = None, limit: int = 200
-) -> list[dict[str, Any]]:
+    db: sqlite_utils.Database,
+    name: str,
+    filt: QueueFilter | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+) -> Page:
+    """One page of a queue under the filters, with the total they match (PER_PAGE a page)."""
+    per_page = per_page or PER_PAGE
     _, where, order = QUEUES[name]
     filt = filt or QueueFilter()
     clauses, params = filt.where()
     if filt.order == "new":
         order = "r.created_at DESC"
+    joined = "FROM results r JOIN reports p ON p.report_id = r.report_id WHERE " + " AND ".join(
+        [where, *clauses]
+    )
+    total = int(db.execute(f"SELECT COUNT(*) {joined}", params).fetchone()[0])
+    page = max(1, page)
     sql = (
         "SELECT r.report_id, r.verdict, r.reason, r.category, r.province, r.regency, r.confidence, "
-        "r.decided_by, r.outcome, r.created_at, p.text, "
-        f"{REVIEWED} AS reviewed FROM results r JOIN reports p ON p.report_id = r.report_id "
-        f"WHERE {' AND '.join([where, *clauses])} ORDER BY {order} LIMIT ?"
+        f"r.decided_by, r.outcome, r.created_at, p.text, {REVIEWED} AS reviewed {joined} "
+        f"ORDER BY {order}, r.report_id LIMIT ? OFFSET ?"
     )
-    return list(db.query(sql, [*params, limit]))
+    rows = list(db.query(sql, [*params, per_page, (page - 1) * per_page]))
+    return Page(rows, total, page, per_page)
 
 
 @dataclass

@@ -16,7 +16,7 @@ import json
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import sqlite_utils
 from fastapi import APIRouter, FastAPI, Form, Query, Request
@@ -181,6 +181,8 @@ def queue_page(
     conf_max: Annotated[str | None, Query(alias="max")] = None,
     belum: str | None = None,
     urut: str = "conf",
+    q: Annotated[str, Query(max_length=200)] = "",
+    hal: str | None = None,
 ) -> Response:
     with open_db(request) as db:
         session = require_session(request, db)
@@ -194,8 +196,10 @@ def queue_page(
             conf_max=as_float(conf_max),
             unreviewed=bool(belum),
             order="new" if urut == "new" else "conf",
+            text=q,
         )
-        rows = queries.queue(db, name, filt)
+        found = queries.queue(db, name, filt, page=int(hal) if hal and hal.isdigit() else 1)
+        rows = found.rows
         for r in rows:
             r["preview"] = mask(" ".join((r["text"] or "").split())[:160])
         return render(
@@ -205,6 +209,7 @@ def queue_page(
                 "name": name,
                 "title": queries.QUEUES[name][0],
                 "rows": rows,
+                "found": found,
                 "counts": queries.counts(db),
                 "f": {
                     "alasan": filt.reason or "",
@@ -214,7 +219,25 @@ def queue_page(
                     "max": conf_max or "",
                     "belum": bool(belum),
                     "urut": filt.order,
+                    "q": q,
                 },
+                # the filters as a query string, for the pager's links (sort order kept)
+                "kept": urlencode(
+                    {
+                        k: v
+                        for k, v in {
+                            "alasan": filt.reason or "",
+                            "dari": dari or "",
+                            "sampai": sampai or "",
+                            "min": conf_min or "",
+                            "max": conf_max or "",
+                            "belum": "1" if belum else "",
+                            "urut": filt.order,
+                            "q": q,
+                        }.items()
+                        if v
+                    }
+                ),
             },
             session=session,
         )

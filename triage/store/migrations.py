@@ -309,3 +309,31 @@ def m007_llm_cache(db: sqlite_utils.Database) -> None:
 def m008_report_text_index(db: sqlite_utils.Database) -> None:
     """Counting how many senders sent the very same text (the flood rule of the prefilter)."""
     db.table("reports").create_index(["text", "created_at"], if_not_exists=True)
+
+
+@migration
+def m009_report_search(db: sqlite_utils.Database) -> None:
+    """Full-text search over what citizens wrote, for the reviewers' queues (SQLite FTS5).
+
+    External content (the text stays in `reports` alone), kept in step by triggers; accents folded
+    so "Bogor" finds "bógor" and case does not matter. Reports are only ever inserted (INSERT OR
+    IGNORE), but an update or delete is followed too so the index can never disagree.
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE reports_fts USING fts5(text, content='reports', content_rowid='rowid', "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute(
+        "CREATE TRIGGER reports_fts_insert AFTER INSERT ON reports BEGIN "
+        "INSERT INTO reports_fts(rowid, text) VALUES (new.rowid, new.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER reports_fts_delete AFTER DELETE ON reports BEGIN "
+        "INSERT INTO reports_fts(reports_fts, rowid, text) VALUES ('delete', old.rowid, old.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER reports_fts_update AFTER UPDATE OF text ON reports BEGIN "
+        "INSERT INTO reports_fts(reports_fts, rowid, text) VALUES ('delete', old.rowid, old.text); "
+        "INSERT INTO reports_fts(rowid, text) VALUES (new.rowid, new.text); END"
+    )
+    db.execute("INSERT INTO reports_fts(reports_fts) VALUES ('rebuild')")
