@@ -122,7 +122,7 @@ def test_overturn_flow(server, browser):
     expect(rows).to_have_count(1)
     rows.first.locator("a.open").click()
     rid = ids["jalan_rusak"]
-    page.wait_for_url(f"{base}/review/r/{rid}")
+    page.wait_for_url(f"{base}/review/r/{rid}?antrean=ditolak")  # opened from its queue
 
     # The model's quoted evidence is highlighted where it occurs; identities are masked.
     mark = page.locator(".bubble mark.bukti")
@@ -144,6 +144,9 @@ def test_overturn_flow(server, browser):
     form.get_by_role("button", name="Batalkan keputusan").click()
     page.wait_for_url(re.compile(r"ok=sp4n"))
     expect(page.locator(".alert.ok")).to_contain_text("SP4N-LAPOR!")
+    expect(page.locator(".alert.ok")).to_contain_text(rid)  # said of the report just decided
+    assert f"/review/r/{rid}?" not in page.url  # the queue's next report opened
+    page.goto(f"{base}/review/r/{rid}")
     expect(page.locator("#verdict")).to_have_text("Valid")
     expect(page.locator("#outbox")).to_contain_text("pending")
     expect(page.locator("#history")).to_contain_text("Pembatalan")
@@ -217,4 +220,57 @@ def test_reviewer_cannot_reveal_nik(server, browser):
         .fetchone()
     )
     assert tuple(row) == ("budi", "reveal_denied")
+    ctx.close()
+
+
+def test_a_reviewer_works_a_queue_with_the_keyboard_alone(server, browser):
+    """Issue 22, point 3: open, move, confirm, overturn and see the keys, without a mouse; after
+    an action the queue's next report opens."""
+    from playwright.sync_api import expect
+
+    from triage.review import queries
+
+    base, path, ids = server
+    order = [r["report_id"] for r in queries.queue(connect(path), "ditolak").rows]
+    assert len(order) >= 3
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    ctx.set_default_timeout(10_000)
+    page = ctx.new_page()
+    _login(page, base, "ana")
+    page.goto(f"{base}/review/q/ditolak")
+
+    page.keyboard.press("j")
+    expect(page.locator("tr.item a.open").first).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/review/r/{order[0]}?antrean=ditolak")
+
+    page.keyboard.press("?")
+    expect(page.locator("#help")).to_be_visible()
+    expect(page.locator("#help")).to_contain_text("konfirmasi")
+    page.keyboard.press("Escape")
+    expect(page.locator("#help")).to_be_hidden()
+
+    page.keyboard.press("j")
+    page.wait_for_url(f"{base}/review/r/{order[1]}?antrean=ditolak")
+    page.keyboard.press("k")
+    page.wait_for_url(f"{base}/review/r/{order[0]}?antrean=ditolak")
+
+    page.keyboard.press("c")  # confirm: the next report of the queue opens
+    page.wait_for_url(re.compile(rf"/review/r/{order[1]}\?antrean=ditolak&ok=confirm&selesai={order[0]}"))
+    expect(page.locator(".alert.ok")).to_contain_text(order[0])
+
+    page.keyboard.press("v")  # overturn to valid: the choice is made and the note has the focus
+    expect(page.locator("#overturn-form input[name=verdict][value=valid]")).to_be_checked()
+    expect(page.locator("#overturn-note")).to_be_focused()
+    page.keyboard.type("ada keluhan nyata di sini")
+    page.on("dialog", lambda d: d.accept())
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(re.compile(rf"ok=sp4n&selesai={order[1]}"))
+
+    db = connect(path)
+    done = {
+        r["report_id"]: r["action"]
+        for r in db.query("SELECT report_id, action FROM audit_log WHERE actor = 'ana' ORDER BY id")
+    }
+    assert done[order[0]] == "confirm" and done[order[1]] == "overturn"
     ctx.close()

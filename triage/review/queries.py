@@ -18,6 +18,7 @@ from triage.schema import TriageResult
 
 DECISION_ACTIONS = ("confirm", "overturn")
 PER_PAGE = 50
+NEIGHBOURHOOD = 1000  # how far along a queue next/previous look
 REVIEWED = (
     "EXISTS (SELECT 1 FROM audit_log a WHERE a.report_id = r.report_id "
     "AND a.action IN ('confirm', 'overturn'))"
@@ -162,6 +163,16 @@ class Detail:
     def version(self) -> int:
         """Decision actions so far; a form carries it so two reviewers cannot both act on one view."""
         return sum(1 for a in self.audit if a["action"] in DECISION_ACTIONS)
+
+
+def neighbours(db: sqlite_utils.Database, queue_name: str, report_id: str) -> tuple[str | None, str | None]:
+    """The reports before and after this one in a queue's order (None at either end, or when the
+    report is not in the queue: then the first item is "after")."""
+    ids = [r["report_id"] for r in queue(db, queue_name, per_page=NEIGHBOURHOOD).rows]
+    if report_id not in ids:
+        return None, ids[0] if ids else None
+    at = ids.index(report_id)
+    return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
 
 
 def detail(db: sqlite_utils.Database, report_id: str) -> Detail | None:

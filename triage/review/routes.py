@@ -183,6 +183,8 @@ def queue_page(
     urut: str = "conf",
     q: Annotated[str, Query(max_length=200)] = "",
     hal: str | None = None,
+    ok: str | None = None,
+    selesai: str | None = None,
 ) -> Response:
     with open_db(request) as db:
         session = require_session(request, db)
@@ -211,6 +213,8 @@ def queue_page(
                 "rows": rows,
                 "found": found,
                 "counts": queries.counts(db),
+                "flash": FLASH.get(ok or ""),
+                "done_id": selesai,
                 "f": {
                     "alasan": filt.reason or "",
                     "dari": dari or "",
@@ -302,26 +306,68 @@ def _pretty(text: str) -> str:
         return text
 
 
+def _queue_of(name: str | None) -> str | None:
+    return name if name in queries.QUEUES else None
+
+
+def _in_queue(db: sqlite_utils.Database, ctx: dict[str, Any], antrean: str | None, report_id: str) -> None:
+    """The queue the reviewer came from, and the reports before and after this one in it."""
+    queue = _queue_of(antrean)
+    prev_id, next_id = queries.neighbours(db, queue, report_id) if queue else (None, None)
+    ctx.update(antrean=queue, prev_id=prev_id, next_id=next_id)
+
+
 @router.get("/r/{report_id}", response_class=HTMLResponse)
-def detail_page(request: Request, report_id: str, ok: str | None = None) -> Response:
+def detail_page(
+    request: Request,
+    report_id: str,
+    ok: str | None = None,
+    antrean: str | None = None,
+    selesai: str | None = None,
+) -> Response:
     with open_db(request) as db:
         session = require_session(request, db)
         d = queries.detail(db, report_id)
         if d is None:
             return error_page(request, session, 404, "Laporan tidak ditemukan.")
         ctx = detail_context(db, d)
-        ctx.update(counts=queries.counts(db), flash=FLASH.get(ok or ""), error=None)
+        ctx.update(counts=queries.counts(db), flash=FLASH.get(ok or ""), error=None, done_id=selesai)
+        _in_queue(db, ctx, antrean, report_id)
         return render(request, "detail.html", ctx, session=session)
 
 
+def _next_in(db: sqlite_utils.Database, antrean: str | None, report_id: str) -> str | None:
+    """Looked up before the action: an action can move the report out of its queue."""
+    queue = _queue_of(antrean)
+    return queries.neighbours(db, queue, report_id)[1] if queue else None
+
+
+def _onwards(antrean: str | None, report_id: str, next_id: str | None, flash: str) -> RedirectResponse:
+    """After an action: the next report of the queue the reviewer came from, else the queue (at
+    its end), else this report again (opened from elsewhere)."""
+    queue = _queue_of(antrean)
+    if queue:
+        after = f"ok={flash}&selesai={quote(report_id)}"
+        if next_id:
+            return RedirectResponse(f"/review/r/{quote(next_id)}?antrean={queue}&{after}", 303)
+        return RedirectResponse(f"/review/q/{queue}?{after}", 303)
+    return RedirectResponse(f"/review/r/{quote(report_id)}?ok={flash}", 303)
+
+
 def _after_action(
-    request: Request, db: sqlite_utils.Database, session: Session, report_id: str, exc: actions.ActionError
+    request: Request,
+    db: sqlite_utils.Database,
+    session: Session,
+    report_id: str,
+    exc: actions.ActionError,
+    antrean: str = "",
 ) -> HTMLResponse:
     d = queries.detail(db, report_id)
     if d is None:
         return error_page(request, session, exc.status, exc.message)
     ctx = detail_context(db, d)
     ctx.update(counts=queries.counts(db), flash=None, error=exc.message)
+    _in_queue(db, ctx, antrean, report_id)
     return render(request, "detail.html", ctx, exc.status, session)
 
 
@@ -332,15 +378,17 @@ def confirm(
     csrf: Annotated[str, Form()] = "",
     version: Annotated[int | None, Form()] = None,
     note: Annotated[str, Form()] = "",
+    antrean: Annotated[str, Form()] = "",
 ) -> Response:
     with open_db(request) as db:
         session = require_post(request, db, csrf)
+        next_id = _next_in(db, antrean, report_id)
         try:
             actions.confirm(db, report_id, session.user, note, version)
         except actions.ActionError as exc:
-            return _after_action(request, db, session, report_id, exc)
+            return _after_action(request, db, session, report_id, exc, antrean)
         actions.tell_citizen(db, request.app.state.settings, report_id)
-    return RedirectResponse(f"/review/r/{quote(report_id)}?ok=confirm", 303)
+    return _onwards(antrean, report_id, next_id, "confirm")
 
 
 @router.post("/r/{report_id}/overturn")
@@ -355,9 +403,11 @@ def overturn(
     category: Annotated[str, Form()] = "",
     regency: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    antrean: Annotated[str, Form()] = "",
 ) -> Response:
     with open_db(request) as db:
         session = require_post(request, db, csrf)
+        next_id = _next_in(db, antrean, report_id)
         try:
             if verdict not in VERDICT_LABELS:
                 raise actions.ActionError("Pilih keputusan baru.")
@@ -371,10 +421,10 @@ def overturn(
             )
             outcome = actions.overturn(db, report_id, session.user, change, version)
         except actions.ActionError as exc:
-            return _after_action(request, db, session, report_id, exc)
+            return _after_action(request, db, session, report_id, exc, antrean)
         actions.tell_citizen(db, request.app.state.settings, report_id)
     flash = "sp4n" if outcome.value == "sp4n" else "overturn"
-    return RedirectResponse(f"/review/r/{quote(report_id)}?ok={flash}", 303)
+    return _onwards(antrean, report_id, next_id, flash)
 
 
 @router.post("/r/{report_id}/reveal", response_class=HTMLResponse)
