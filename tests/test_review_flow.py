@@ -464,3 +464,40 @@ def test_the_pager_keeps_the_filters_and_sort_order(env, monkeypatch):
     assert "urut=new" in url and "min=0" in url and url.endswith("hal=2")
     second = client.get(url).text
     assert "3-4 dari 5" in second and 'rel="prev"' in second
+
+
+def _bulk(client, ids_versions: list[str], note: str = ""):
+    page = client.get("/review/q/ditolak").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = {"csrf": token, "ids": ids_versions, "note": note}
+    return client.post("/review/q/ditolak/confirm", data=form, follow_redirects=True)
+
+
+def test_bulk_confirm_of_one_reason_audits_each_report(env):
+    client, path, ids = env
+    db = connect(path)
+    # two rejections of one reason (the sample has one of each: make the debt one "not a complaint")
+    before = TriageResult.model_validate_json(db["results"].get(ids["utang"])["result"])
+    same = before.model_copy(update={"reason": InvalidReason.not_a_complaint})
+    db["results"].update(ids["utang"], {"result": same.model_dump_json(), "reason": "not_a_complaint"})
+    rows = {r["report_id"]: r for r in queries.queue(db, "ditolak").rows}
+    picked = [ids["utang"], ids["salam"]]
+    assert {rows[i]["reason"] for i in picked} == {"not_a_complaint"}
+    page = _bulk(client, [f"{i}:{rows[i]['version']}" for i in picked], "jelas bukan laporan")
+    assert "(2 laporan)" in page.text
+    audit = list(db.query("SELECT report_id, action, note FROM audit_log ORDER BY id"))
+    assert [(a["report_id"], a["action"]) for a in audit] == [(i, "confirm") for i in picked]
+    assert all(a["note"] == "jelas bukan laporan" for a in audit)
+
+
+def test_bulk_confirm_refuses_mixed_reasons_and_stale_lists_and_changes_nothing(env):
+    client, path, ids = env
+    db = connect(path)
+    rows = {r["report_id"]: r for r in queries.queue(db, "ditolak").rows}
+    mixed = [ids["pinjol"], ids["salam"]]  # spam and not a complaint
+    assert rows[ids["pinjol"]]["reason"] != rows[ids["salam"]]["reason"]
+    page = _bulk(client, [f"{i}:{rows[i]['version']}" for i in mixed])
+    assert "alasan sama" in page.text
+    stale = _bulk(client, [f"{ids['salam']}:{rows[ids['salam']]['version'] + 1}"])
+    assert "ditinjau orang lain" in stale.text
+    assert db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 0

@@ -201,6 +201,35 @@ def confirm(
     return outcome
 
 
+BULK_MAX = 100
+
+
+def confirm_many(
+    db: sqlite_utils.Database, items: list[tuple[str, int]], user: User, note: str = ""
+) -> list[str]:
+    """Confirm several rejections of one reason in one action, each with its own audit row.
+
+    All are checked first (each still a rejection, all of one reason, none reviewed by someone
+    else since the list was shown), so a refusal leaves every one of them as it was.
+    """
+    if not items:
+        raise ActionError("Pilih laporan yang akan dikonfirmasi.")
+    if len(items) > BULK_MAX:
+        raise ActionError(f"Paling banyak {BULK_MAX} laporan sekaligus.")
+    reasons = set()
+    for report_id, version in items:
+        row, _ = _load(db, report_id, version)
+        result = TriageResult.model_validate_json(row["result"])
+        if result.verdict is not Verdict.invalid:
+            raise ActionError(f"Laporan {report_id} bukan penolakan; konfirmasi massal hanya untuk itu.")
+        reasons.add(result.reason)
+    if len(reasons) > 1:
+        raise ActionError("Konfirmasi massal hanya untuk penolakan beralasan sama; saring per alasan.")
+    for report_id, version in items:
+        confirm(db, report_id, user, note, version)
+    return [report_id for report_id, _ in items]
+
+
 def _title(text: str, limit: int = 90) -> str:
     """The longest message line: "P", "tes" and greetings come first but say the least."""
     line = max((ln.strip() for ln in text.splitlines()), key=len, default="") or "Laporan warga"

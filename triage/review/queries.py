@@ -18,6 +18,11 @@ from triage.schema import TriageResult
 
 DECISION_ACTIONS = ("confirm", "overturn")
 PER_PAGE = 50
+# decision actions so far (`Detail.version`): a form carries it so two reviewers cannot both act
+VERSION = (
+    "(SELECT COUNT(*) FROM audit_log v "
+    "WHERE v.report_id = r.report_id AND v.action IN ('confirm', 'overturn'))"
+)
 NEIGHBOURHOOD = 1000  # how far along a queue next/previous look
 REVIEWED = (
     "EXISTS (SELECT 1 FROM audit_log a WHERE a.report_id = r.report_id "
@@ -142,7 +147,8 @@ def queue(
     page = max(1, page)
     sql = (
         "SELECT r.report_id, r.verdict, r.reason, r.category, r.province, r.regency, r.confidence, "
-        f"r.decided_by, r.outcome, r.created_at, p.text, {REVIEWED} AS reviewed {joined} "
+        "r.decided_by, r.outcome, r.created_at, p.text, "
+        f"{REVIEWED} AS reviewed, {VERSION} AS version {joined} "
         f"ORDER BY {order}, r.report_id LIMIT ? OFFSET ?"
     )
     rows = list(db.query(sql, [*params, per_page, (page - 1) * per_page]))

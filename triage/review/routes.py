@@ -65,6 +65,7 @@ router = APIRouter(prefix="/review", tags=["review"])
 
 FLASH = {
     "confirm": "Keputusan dikonfirmasi.",
+    "bulk": "Penolakan yang dipilih dikonfirmasi (masing-masing tercatat di log audit).",
     "overturn": "Keputusan dibatalkan dan diganti.",
     "sp4n": "Keputusan dibatalkan; laporan masuk antrean kirim SP4N-LAPOR!.",
 }
@@ -170,6 +171,32 @@ def home(request: Request) -> Response:
     return queue_page(request, "ditolak")
 
 
+@router.post("/q/{name}/confirm")
+def confirm_selected(
+    request: Request,
+    name: str,
+    csrf: Annotated[str, Form()] = "",
+    ids: Annotated[list[str] | None, Form()] = None,
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Several rejections of one reason confirmed at once (each audited on its own)."""
+    with open_db(request) as db:
+        session = require_post(request, db, csrf)
+        queue = _queue_of(name) or "ditolak"
+        items: list[tuple[str, int]] = []
+        for raw in ids or []:
+            report_id, _, version = raw.rpartition(":")
+            if report_id and version.isdigit():
+                items.append((report_id, int(version)))
+        try:
+            done = actions.confirm_many(db, items, session.user, note.strip()[:2000])
+        except actions.ActionError as exc:
+            return RedirectResponse(f"/review/q/{queue}?galat={quote(exc.message)}", 303)
+        for report_id in done:
+            actions.tell_citizen(db, request.app.state.settings, report_id)
+    return RedirectResponse(f"/review/q/{queue}?ok=bulk&n={len(done)}", 303)
+
+
 @router.get("/q/{name}", response_class=HTMLResponse)
 def queue_page(
     request: Request,
@@ -185,6 +212,8 @@ def queue_page(
     hal: str | None = None,
     ok: str | None = None,
     selesai: str | None = None,
+    galat: Annotated[str, Query(max_length=300)] = "",
+    n: str | None = None,
 ) -> Response:
     with open_db(request) as db:
         session = require_session(request, db)
@@ -215,6 +244,8 @@ def queue_page(
                 "counts": queries.counts(db),
                 "flash": FLASH.get(ok or ""),
                 "done_id": selesai,
+                "done_n": int(n) if n and n.isdigit() else None,
+                "error": galat or None,
                 "f": {
                     "alasan": filt.reason or "",
                     "dari": dari or "",
