@@ -162,7 +162,7 @@ def test_overturn_flow(server, browser):
     audit = page.locator("#audit tbody tr").first
     expect(audit).to_contain_text(rid)
     expect(audit).to_contain_text("Pembatalan")
-    expect(audit).to_contain_text("invalid/prank → valid")
+    expect(audit).to_contain_text("Ditolak (Iseng / lelucon) → Valid")  # in Indonesian, not codes
 
     # A POST without the CSRF token is refused, even with a valid session cookie.
     refused = page.request.post(f"{base}/review/r/{ids['pinjol']}/confirm", form={"version": "0"})

@@ -73,6 +73,12 @@ OUTCOME_LABELS = {
     "review": "Perlu ditinjau",
     "error": "Galat",
 }
+DECIDED_BY_LABELS = {
+    "model": "model AI",
+    "prefilter": "aturan otomatis",
+    "reviewer": "peninjau",
+    "error": "galat",
+}
 ACTION_LABELS = {
     "confirm": "Konfirmasi",
     "overturn": "Pembatalan",
@@ -91,6 +97,7 @@ def render(
         "reason_labels": REASON_LABELS,
         "outcome_labels": OUTCOME_LABELS,
         "action_labels": ACTION_LABELS,
+        "decided_by_labels": DECIDED_BY_LABELS,
         "missing_labels": MISSING_LABELS,
         "queues": {k: v[0] for k, v in queries.QUEUES.items()},
     }
