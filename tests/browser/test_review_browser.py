@@ -244,6 +244,8 @@ def test_a_reviewer_works_a_queue_with_the_keyboard_alone(server, browser):
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/review/r/{order[0]}?antrean=ditolak")
 
+    expect(page.locator("#help")).to_have_count(1)
+    assert page.title().startswith("Laporan") and "Tombol" not in page.title()
     page.keyboard.press("?")
     expect(page.locator("#help")).to_be_visible()
     expect(page.locator("#help")).to_contain_text("konfirmasi")
