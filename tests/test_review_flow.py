@@ -497,7 +497,9 @@ def test_bulk_confirm_refuses_mixed_reasons_and_stale_lists_and_changes_nothing(
     mixed = [ids["pinjol"], ids["salam"]]  # spam and not a complaint
     assert rows[ids["pinjol"]]["reason"] != rows[ids["salam"]]["reason"]
     page = _bulk(client, [f"{i}:{rows[i]['version']}" for i in mixed])
-    assert "alasan sama" in page.text
+    assert page.status_code == 400 and "alasan sama" in page.text
     stale = _bulk(client, [f"{ids['salam']}:{rows[ids['salam']]['version'] + 1}"])
-    assert "ditinjau orang lain" in stale.text
+    assert stale.status_code == 409 and "ditinjau orang lain" in stale.text
+    # the refusal is rendered, never carried in a URL a stranger could forge into a link
+    assert "PALSU" not in client.get("/review/q/ditolak", params={"galat": "PALSU"}).text
     assert db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 0

@@ -191,7 +191,8 @@ def confirm_selected(
         try:
             done = actions.confirm_many(db, items, session.user, note.strip()[:2000])
         except actions.ActionError as exc:
-            return RedirectResponse(f"/review/q/{queue}?galat={quote(exc.message)}", 303)
+            # shown on the queue itself: a message in the URL could be forged into a link
+            return _queue_view(request, queue, error=exc)
         for report_id in done:
             actions.tell_citizen(db, request.app.state.settings, report_id)
     return RedirectResponse(f"/review/q/{queue}?ok=bulk&n={len(done)}", 303)
@@ -212,8 +213,28 @@ def queue_page(
     hal: str | None = None,
     ok: str | None = None,
     selesai: str | None = None,
-    galat: Annotated[str, Query(max_length=300)] = "",
     n: str | None = None,
+) -> Response:
+    filters = (alasan, dari, sampai, conf_min, conf_max, belum, urut, q, hal)
+    return _queue_view(request, name, *filters, ok, selesai, n)
+
+
+def _queue_view(
+    request: Request,
+    name: str,
+    alasan: str | None = None,
+    dari: str | None = None,
+    sampai: str | None = None,
+    conf_min: str | None = None,
+    conf_max: str | None = None,
+    belum: str | None = None,
+    urut: str = "conf",
+    q: str = "",
+    hal: str | None = None,
+    ok: str | None = None,
+    selesai: str | None = None,
+    n: str | None = None,
+    error: actions.ActionError | None = None,
 ) -> Response:
     with open_db(request) as db:
         session = require_session(request, db)
@@ -245,7 +266,7 @@ def queue_page(
                 "flash": FLASH.get(ok or ""),
                 "done_id": selesai,
                 "done_n": int(n) if n and n.isdigit() else None,
-                "error": galat or None,
+                "error": error.message if error else None,
                 "f": {
                     "alasan": filt.reason or "",
                     "dari": dari or "",
@@ -274,6 +295,7 @@ def queue_page(
                     }
                 ),
             },
+            error.status if error else 200,
             session=session,
         )
 
