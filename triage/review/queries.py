@@ -171,6 +171,11 @@ class Detail:
         return sum(1 for a in self.audit if a["action"] in DECISION_ACTIONS)
 
 
+def known_queue(name: str | None) -> str | None:
+    """The queue's name when it is one, else None (names come from URLs and forms)."""
+    return name if name in QUEUES else None
+
+
 def neighbours(db: sqlite_utils.Database, queue_name: str, report_id: str) -> tuple[str | None, str | None]:
     """The reports before and after this one in a queue's order (None at either end, or when the
     report is not in the queue: then the first item is "after")."""

@@ -79,6 +79,13 @@ DECIDED_BY_LABELS = {
     "reviewer": "peninjau",
     "error": "galat",
 }
+# what a page says after an action (its `ok` parameter)
+FLASH = {
+    "confirm": "Keputusan dikonfirmasi.",
+    "bulk": "Penolakan yang dipilih dikonfirmasi (masing-masing tercatat di log audit).",
+    "overturn": "Keputusan dibatalkan dan diganti.",
+    "sp4n": "Keputusan dibatalkan; laporan masuk antrean kirim SP4N-LAPOR!.",
+}
 ACTION_LABELS = {
     "confirm": "Konfirmasi",
     "overturn": "Pembatalan",

@@ -16,10 +16,10 @@ import json
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import sqlite_utils
-from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -39,8 +39,6 @@ from triage.review.highlight import highlight, mask, mask_sender
 from triage.review.per_request import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
-    as_date,
-    as_float,
     client_ip,
     open_db,
     require_post,
@@ -49,6 +47,7 @@ from triage.review.per_request import (
     secure_cookies,
 )
 from triage.review.rendering import (
+    FLASH,
     MISSING_LABELS,
     REASON_LABELS,
     VERDICT_LABELS,
@@ -63,18 +62,14 @@ HERE = Path(__file__).parent
 
 router = APIRouter(prefix="/review", tags=["review"])
 
-FLASH = {
-    "confirm": "Keputusan dikonfirmasi.",
-    "bulk": "Penolakan yang dipilih dikonfirmasi (masing-masing tercatat di log audit).",
-    "overturn": "Keputusan dibatalkan dan diganti.",
-    "sp4n": "Keputusan dibatalkan; laporan masuk antrean kirim SP4N-LAPOR!.",
-}
-
 
 def install(app: FastAPI) -> None:
     """Add the review page to an app (called from `triage.app.create_app`)."""
     connect(app.state.settings.db).close()  # create/migrate once, before the first request
+    from triage.review import queue_pages
+
     app.include_router(router)
+    app.include_router(queue_pages.router)
     app.include_router(downloads.router)
     app.mount("/review/static", StaticFiles(directory=HERE / "static"), name="review-static")
 
@@ -166,140 +161,6 @@ def root_noslash() -> Response:
     return RedirectResponse("/review/", 307)
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
-    return queue_page(request, "ditolak")
-
-
-@router.post("/q/{name}/confirm")
-def confirm_selected(
-    request: Request,
-    name: str,
-    csrf: Annotated[str, Form()] = "",
-    ids: Annotated[list[str] | None, Form()] = None,
-    note: Annotated[str, Form()] = "",
-) -> Response:
-    """Several rejections of one reason confirmed at once (each audited on its own)."""
-    with open_db(request) as db:
-        session = require_post(request, db, csrf)
-        queue = _queue_of(name) or "ditolak"
-        items: list[tuple[str, int]] = []
-        for raw in ids or []:
-            report_id, _, version = raw.rpartition(":")
-            if report_id and version.isdigit():
-                items.append((report_id, int(version)))
-        try:
-            done = actions.confirm_many(db, items, session.user, note.strip()[:2000])
-        except actions.ActionError as exc:
-            # shown on the queue itself: a message in the URL could be forged into a link
-            return _queue_view(request, queue, error=exc)
-        for report_id in done:
-            actions.tell_citizen(db, request.app.state.settings, report_id)
-    return RedirectResponse(f"/review/q/{queue}?ok=bulk&n={len(done)}", 303)
-
-
-@router.get("/q/{name}", response_class=HTMLResponse)
-def queue_page(
-    request: Request,
-    name: str,
-    alasan: str | None = None,
-    dari: str | None = None,
-    sampai: str | None = None,
-    conf_min: Annotated[str | None, Query(alias="min")] = None,
-    conf_max: Annotated[str | None, Query(alias="max")] = None,
-    belum: str | None = None,
-    urut: str = "conf",
-    q: Annotated[str, Query(max_length=200)] = "",
-    hal: str | None = None,
-    ok: str | None = None,
-    selesai: str | None = None,
-    n: str | None = None,
-) -> Response:
-    filters = (alasan, dari, sampai, conf_min, conf_max, belum, urut, q, hal)
-    return _queue_view(request, name, *filters, ok, selesai, n)
-
-
-def _queue_view(
-    request: Request,
-    name: str,
-    alasan: str | None = None,
-    dari: str | None = None,
-    sampai: str | None = None,
-    conf_min: str | None = None,
-    conf_max: str | None = None,
-    belum: str | None = None,
-    urut: str = "conf",
-    q: str = "",
-    hal: str | None = None,
-    ok: str | None = None,
-    selesai: str | None = None,
-    n: str | None = None,
-    error: actions.ActionError | None = None,
-) -> Response:
-    with open_db(request) as db:
-        session = require_session(request, db)
-        if name not in queries.QUEUES:
-            return error_page(request, session, 404, "Antrean tidak dikenal.")
-        filt = queries.QueueFilter(
-            reason=alasan if alasan in REASON_LABELS else None,
-            date_from=as_date(dari),
-            date_to=as_date(sampai),
-            conf_min=as_float(conf_min),
-            conf_max=as_float(conf_max),
-            unreviewed=bool(belum),
-            order="new" if urut == "new" else "conf",
-            text=q,
-        )
-        found = queries.queue(db, name, filt, page=int(hal) if hal and hal.isdigit() else 1)
-        rows = found.rows
-        for r in rows:
-            r["preview"] = mask(" ".join((r["text"] or "").split())[:160])
-        return render(
-            request,
-            "queue.html",
-            {
-                "name": name,
-                "title": queries.QUEUES[name][0],
-                "rows": rows,
-                "found": found,
-                "counts": queries.counts(db),
-                "flash": FLASH.get(ok or ""),
-                "done_id": selesai,
-                "done_n": int(n) if n and n.isdigit() else None,
-                "error": error.message if error else None,
-                "f": {
-                    "alasan": filt.reason or "",
-                    "dari": dari or "",
-                    "sampai": sampai or "",
-                    "min": conf_min or "",
-                    "max": conf_max or "",
-                    "belum": bool(belum),
-                    "urut": filt.order,
-                    "q": q,
-                },
-                # the filters as a query string, for the pager's links (sort order kept)
-                "kept": urlencode(
-                    {
-                        k: v
-                        for k, v in {
-                            "alasan": filt.reason or "",
-                            "dari": dari or "",
-                            "sampai": sampai or "",
-                            "min": conf_min or "",
-                            "max": conf_max or "",
-                            "belum": "1" if belum else "",
-                            "urut": filt.order,
-                            "q": q,
-                        }.items()
-                        if v
-                    }
-                ),
-            },
-            error.status if error else 200,
-            session=session,
-        )
-
-
 # ------------------------------------------------------------------ detail
 
 
@@ -359,13 +220,9 @@ def _pretty(text: str) -> str:
         return text
 
 
-def _queue_of(name: str | None) -> str | None:
-    return name if name in queries.QUEUES else None
-
-
 def _in_queue(db: sqlite_utils.Database, ctx: dict[str, Any], antrean: str | None, report_id: str) -> None:
     """The queue the reviewer came from, and the reports before and after this one in it."""
-    queue = _queue_of(antrean)
+    queue = queries.known_queue(antrean)
     prev_id, next_id = queries.neighbours(db, queue, report_id) if queue else (None, None)
     ctx.update(antrean=queue, prev_id=prev_id, next_id=next_id)
 
@@ -391,14 +248,14 @@ def detail_page(
 
 def _next_in(db: sqlite_utils.Database, antrean: str | None, report_id: str) -> str | None:
     """Looked up before the action: an action can move the report out of its queue."""
-    queue = _queue_of(antrean)
+    queue = queries.known_queue(antrean)
     return queries.neighbours(db, queue, report_id)[1] if queue else None
 
 
 def _onwards(antrean: str | None, report_id: str, next_id: str | None, flash: str) -> RedirectResponse:
     """After an action: the next report of the queue the reviewer came from, else the queue (at
     its end), else this report again (opened from elsewhere)."""
-    queue = _queue_of(antrean)
+    queue = queries.known_queue(antrean)
     if queue:
         after = f"ok={flash}&selesai={quote(report_id)}"
         if next_id:
