@@ -51,14 +51,7 @@ def _bind_shared_gauges(settings: Settings) -> None:
     the worker reports them: a serving process that showed 0 misled whoever watched it."""
     from triage import metrics
     from triage.intake.queue import open_queue
-    from triage.store.database import connect
-
-    def review_size() -> int:
-        db = connect(settings.db)
-        try:
-            return int(db.execute("SELECT count(*) FROM results WHERE outcome = 'review'").fetchone()[0])
-        finally:
-            db.close()
+    from triage.store.reports import review_backlog
 
     def depth() -> int:
         queue = open_queue(settings.queue_url, str(settings.db))
@@ -74,7 +67,7 @@ def _bind_shared_gauges(settings: Settings) -> None:
         finally:
             queue.close()
 
-    metrics.bind_gauges(depth, dead, review_size)
+    metrics.bind_gauges(depth, dead, lambda: review_backlog(settings.db))
 
     from triage.worker import readiness
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from triage.schema import LLMAttempt, Outcome, RawMessage, Report, TriageResult
-from triage.store.database import dumps, now_iso, writing
+from triage.store.database import connect, dumps, now_iso, writing
 
 
 class Store:
@@ -258,3 +259,13 @@ class Store:
                 [now_iso(), report_id] if report_id else [now_iso()],
             )
         return cur.rowcount
+
+
+def review_backlog(path: Path | str) -> int:
+    """Decided reports waiting for a person, read from the store at scrape time (its own
+    connection: a metrics gauge runs in the metrics server's thread, whichever process asks)."""
+    db = connect(path)
+    try:
+        return int(db.execute("SELECT count(*) FROM results WHERE outcome = 'review'").fetchone()[0])
+    finally:
+        db.close()

@@ -49,7 +49,7 @@ from triage.judge.prompt import Prompt, load_prompt
 from triage.schema import utcnow
 from triage.sp4n.outbox import start_relay_thread
 from triage.store.database import connect
-from triage.store.reports import Store
+from triage.store.reports import Store, review_backlog
 from triage.worker import readiness
 from triage.worker.service import Processed, process_report
 
@@ -352,16 +352,11 @@ class Worker:
             "stopping": self.stopping.is_set(),
         }
 
-    def _review_size(self) -> int:
-        db = connect(self.settings.db)
-        try:
-            return int(db.execute("SELECT count(*) FROM results WHERE outcome = 'review'").fetchone()[0])
-        finally:
-            db.close()
-
     def _start_metrics(self) -> None:
         port = self.settings.worker_metrics_port
-        metrics.bind_gauges(self.queue.depth, lambda: len(self.queue.dead_letters()), self._review_size)
+        metrics.bind_gauges(
+            self.queue.depth, lambda: len(self.queue.dead_letters()), lambda: review_backlog(self.settings.db)
+        )
         metrics.bind_model_up(lambda: readiness.probe_model(self.settings, self.llm_base_url).ok)
         metrics.OLDEST_REPORT.set_function(self.oldest_in_flight)
         if not port:
