@@ -24,10 +24,12 @@ setup: $(STAMP)
 demo: setup
 	$(VENV)/bin/triage demo
 
-## Run the test suite (starts one embedded model server for the live tests and reuses it).
+## Run the test suite (starts one embedded model server for the live tests and reuses it), then
+## the tests that reach the store through a fixture again on PostgreSQL.
 test: setup
 	bash scripts/test-deps.sh
 	$(PY) -m pytest --record-mode=none
+	$(PY) -m pytest --record-mode=none --store=postgresql -m "not live and not browser" -q
 
 lint: setup
 	$(VENV)/bin/ruff check triage tests benchmarks

@@ -17,7 +17,6 @@ import hmac
 import json
 import os
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from triage.store.database import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "load-test-secret"
@@ -107,7 +108,7 @@ def server_histogram(port: int) -> dict[str, float]:
     return out
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(db: str, port: int, logdir: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
     env.update(
         TRIAGE_DB=str(db),
@@ -121,7 +122,7 @@ def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=(db.parent / "serve.log").open("ab"),
+        stderr=(logdir / "serve.log").open("ab"),
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -161,14 +162,16 @@ async def post_all(url: str, bodies: list[bytes], concurrency: int) -> tuple[lis
     return latencies, statuses
 
 
-def run(n: int = 10_000, concurrency: int = 20, workdir: Path | None = None) -> dict[str, Any]:
+def run(
+    n: int = 10_000, concurrency: int = 20, workdir: Path | None = None, db_url: str | None = None
+) -> dict[str, Any]:
     """Run the load test; returns the figures (and raises AssertionError if anything was lost)."""
     tmp = Path(workdir or tempfile.mkdtemp(prefix="webhook-load-"))
     tmp.mkdir(parents=True, exist_ok=True)
-    db = tmp / "load.db"
+    db = db_url or str(tmp / "load.db")
     port = free_port()
     run_id = uuid.uuid4().hex[:8]
-    server = start_server(db, port)
+    server = start_server(db, port, tmp)
     try:
         url = f"http://127.0.0.1:{port}/webhooks/whatsapp"
         bodies = [payload(run_id, i) for i in range(n)]
@@ -183,7 +186,7 @@ def run(n: int = 10_000, concurrency: int = 20, workdir: Path | None = None) -> 
     finally:
         server.terminate()
         server.wait(timeout=15)
-    conn = sqlite3.connect(db)
+    conn = connect(db)
     stored = conn.execute(
         "SELECT count(*) FROM messages WHERE message_id LIKE ?", [f"wamid.{run_id}.%"]
     ).fetchone()[0]
@@ -217,8 +220,11 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=20)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument(
+        "--db", default=None, help="the store (default: a fresh SQLite file; or postgresql://...)"
+    )
     args = ap.parse_args()
-    figures = run(args.n, args.concurrency, args.workdir)
+    figures = run(args.n, args.concurrency, args.workdir, args.db)
     print(
         f"{figures['n']} posts, {figures['concurrency']} in flight: stored {figures['stored']} once each; "
         f"p50 {figures['latency_ms_p50']} ms, p95 {figures['latency_ms_p95']} ms, "

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -27,7 +26,6 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from services import unavailable
 
 from triage.schema import RawMessage, utcnow
 from triage.store.database import connect
@@ -297,41 +295,6 @@ def test_model_outage_60s_mid_batch(
 
 
 # ---------------------------------------------------------------- Redis restart and two workers
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[Callable[[], None]]:
-    """A Redis of our own (restarting the shared one would hit other tests); yields restart()."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        unavailable("redis-server not installed")
-    port = _free_port()
-    cmd = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    state: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start() -> None:
-        state["p"] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
-        import redis
-
-        for _ in range(50):
-            try:
-                if redis.Redis(port=port).ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError("redis-server did not start")
-
-    def restart() -> None:
-        state["p"].terminate()
-        state["p"].wait(timeout=10)
-        time.sleep(2)
-        start()
-
-    start()
-    restart.url = f"redis://127.0.0.1:{port}/0"  # type: ignore[attr-defined]
-    yield restart
-    state["p"].terminate()
-    state["p"].wait(timeout=10)
 
 
 @pytest.mark.redis

@@ -102,7 +102,7 @@ def test_refusal_is_dead_at_once(db: Any) -> None:
 def test_one_failing_destination_does_not_touch_another(db: Any, tmp_path: Path) -> None:
     """FixMyStreet #3168: each destination has its own state."""
     rid = save_valid(db, 1)
-    with db.conn:
+    with db.atomic():
         Store(db).enqueue_outbox(rid, {"x": 1}, "other")
     relay_once(db, Failing(DeliveryError("down")), tuning=FAST, destination="other")
     assert row(db, rid, "other")["state"] == "failed"

@@ -18,7 +18,7 @@ from prometheus_client import generate_latest
 from triage import metrics
 from triage.app import create_app
 from triage.config import Settings
-from triage.store.database import connect, schema_status
+from triage.store.database import connect, head_revision, schema_status
 from triage.worker import readiness
 
 DEAD = "http://127.0.0.1:9/v1"
@@ -70,7 +70,7 @@ def test_the_probe_neither_creates_nor_migrates_a_database(tmp_path: Path, model
     assert not probe.ok and "no database" in probe.detail and not missing.exists()
     bare = tmp_path / "bare.db"
     sqlite3.connect(bare).execute("CREATE TABLE x (a)").connection.commit()
-    assert schema_status(bare) == (False, "migrations not applied")
+    assert schema_status(bare) == (False, f"migrations not applied (at none, head {head_revision()})")
     connect(bare)
     assert schema_status(bare)[0]
 

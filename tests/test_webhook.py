@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from stand_ins.payloads import dumps, envelope, text_message, text_payload
 from triage.app import create_app
 from triage.config import Settings
 from triage.intake.webhook import sign
-from triage.store.database import connect
+from triage.store.database import connect, now_iso
 
 SECRET = "app-secret-for-tests"
 VERIFY = "verify-me"
@@ -334,3 +335,27 @@ def test_served_metrics_read_the_queue_and_review_backlog_from_the_store(tmp_pat
         queue.put(rid)
     text = client.get("/metrics").text
     assert "triage_queue_depth 3.0" in text, [line for line in text.splitlines() if "queue_depth" in line]
+
+
+def test_served_metrics_show_the_review_and_sp4n_backlogs_of_the_shared_store(store_url: str) -> None:
+    """Every replica reads the same rows: the oldest review item's age (for the 3-working-day SLA)
+    and the SP4N records still undelivered or given up on."""
+    db = connect(store_url)
+    three_days_ago = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="milliseconds")
+    for rid, outcome, at in (
+        ("R1", "review", three_days_ago),
+        ("R2", "review", now_iso()),
+        ("R3", "sp4n", now_iso()),
+    ):
+        db.table("results").insert({"report_id": rid, "outcome": outcome, "created_at": at})
+    for rid, state in (("R3", "pending"), ("R4", "failed"), ("R5", "dead"), ("R6", "sent")):
+        db.table("outbox").insert({"report_id": rid, "destination": "sp4n", "state": state})
+    s = Settings(db=store_url, whatsapp_app_secret=SECRET, public_metrics=True)
+    text = TestClient(create_app(s)).get("/metrics").text
+    values = {
+        line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.startswith("triage_")
+    }
+    assert values["triage_review_queue_size"] == 2
+    assert 3 * 86400 <= values["triage_review_oldest_seconds"] < 3 * 86400 + 600
+    assert values["triage_outbox_backlog"] == 2  # pending and failed (retrying)
+    assert values["triage_outbox_dead"] == 1

@@ -92,10 +92,8 @@ def test_retries_on_server_errors(tmp_path: Path) -> None:
         api.fail_next = 2
         assert deliver_due(db, s) == 0
         db.execute("UPDATE wa_outbound SET next_attempt_at = 0")  # skip the backoff wait
-        db.conn.commit()
         assert deliver_due(db, s) == 0
         db.execute("UPDATE wa_outbound SET next_attempt_at = 0")
-        db.conn.commit()
         assert deliver_due(db, s) == 1
         assert deliver_due(db, s) == 0
         (row,) = db.query("SELECT state, attempts, wamid FROM wa_outbound")

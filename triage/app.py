@@ -51,7 +51,7 @@ def _bind_shared_gauges(settings: Settings) -> None:
     the worker reports them: a serving process that showed 0 misled whoever watched it."""
     from triage import metrics
     from triage.intake.queue import open_queue
-    from triage.store.reports import review_backlog
+    from triage.store.reports import backlogs
 
     def depth() -> int:
         queue = open_queue(settings.queue_url, str(settings.db))
@@ -67,7 +67,7 @@ def _bind_shared_gauges(settings: Settings) -> None:
         finally:
             queue.close()
 
-    metrics.bind_gauges(depth, dead, lambda: review_backlog(settings.db))
+    metrics.bind_gauges(depth, dead, lambda: backlogs(settings.db))
 
     from triage.worker import readiness
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path.home() / ".cache" / "lapor-triage"
@@ -33,8 +34,10 @@ class Sp4nTuning(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRIAGE_", extra="ignore")
 
-    db: Path = Field(
-        default=Path("triage.db"), description="the SQLite database file (created and migrated on first use)"
+    db: Annotated[str, BeforeValidator(str)] = Field(
+        default="triage.db",
+        description="the store: a SQLite file (default; created and migrated on first use) or "
+        "postgresql://user:pass@host/db, the store several machines share",
     )
     home: Path = Field(default=DEFAULT_HOME, description="where the assembled embedded model file is kept")
 

@@ -6,7 +6,6 @@ import json
 import time
 from datetime import timedelta
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -20,7 +19,7 @@ from triage.judge.prompt import Prompt, load_prompt
 from triage.model.embedded import llm_endpoint
 from triage.schema import RawMessage
 from triage.sp4n.outbox import RelayStats, run_relay
-from triage.store.database import connect
+from triage.store.database import connect, local_dir, sqlite_path
 from triage.store.reports import Store
 from triage.worker.service import process_report
 
@@ -95,7 +94,7 @@ def ensure_gate(db: Any, settings: Settings, prompt: Prompt, base_url: str, cons
         f"The eval gate is closed for {status.pair}; running the gate set {dataset.name} first "
         "(once per prompt+model; valid reports wait in awaiting_gate unless it passes)."
     )
-    out = Path(settings.db).resolve().parent / "runs" / f"gate-{prompt.hash[:12]}"
+    out = local_dir(settings.db) / "runs" / f"gate-{prompt.hash[:12]}"
     run_eval(local, prompt, (dataset,), out, console=console, err=console)
 
 
@@ -150,7 +149,12 @@ def deliver_sp4n(db: Any, settings: Settings, console: Console) -> tuple[RelaySt
         return run_relay(db, settings, once=True), settings.sp4n_url
     from triage.sp4n.sandbox import SandboxProcess
 
-    store = settings.db.with_name(settings.db.name + ".sp4n-sandbox.db")
+    path = sqlite_path(settings.db)  # the sandbox's own store sits beside ours, or beside its JSONL
+    store = (
+        path.with_name(path.name + ".sp4n-sandbox.db")
+        if path
+        else settings.outbox_jsonl.with_name("sp4n-sandbox.db")
+    )
     args = ("--db", str(store), "--jsonl", str(settings.outbox_jsonl))
     with SandboxProcess(None, *args) as sandbox:
         console.print(f"SP4N-LAPOR! sandbox started at {sandbox.url} (set TRIAGE_SP4N_URL for a real one)")

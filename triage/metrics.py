@@ -2,13 +2,16 @@
 
 Each process exposes its own registry (the web app on its port, the worker on
 `TRIAGE_WORKER_METRICS_PORT`); Prometheus sums across processes. Gauges that describe shared
-state (queue depth, dead letters, review queue) are computed when scraped, so they are right
+state (queue depth, dead letters, review queue and its oldest item, SP4N outbox backlog) are
+computed when scraped, so they are right
 even after a restart and whichever process is asked.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
@@ -47,6 +50,14 @@ OLDEST_REPORT = Gauge(
 QUEUE_DEPTH = Gauge("triage_queue_depth", "Items waiting or in flight in the work queue")
 DEAD_LETTERS = Gauge("triage_dead_letter_queue_size", "Items in the dead letters")
 REVIEW_QUEUE = Gauge("triage_review_queue_size", "Decided reports waiting for a human reviewer")
+REVIEW_OLDEST = Gauge(
+    "triage_review_oldest_seconds",
+    "Age of the oldest report waiting for a reviewer (the SLA is 3 working days)",
+)
+OUTBOX_BACKLOG = Gauge(
+    "triage_outbox_backlog", "SP4N records not yet delivered (pending or failed, retrying)"
+)
+OUTBOX_DEAD = Gauge("triage_outbox_dead", "SP4N records given up on, waiting for `triage outbox retry`")
 MODEL_UP = Gauge("triage_model_up", "1 when the model endpoint answers, 0 when not (probed at scrape time)")
 
 
@@ -62,8 +73,11 @@ def bind_model_up(probe: Callable[[], bool]) -> None:
     MODEL_UP.set_function(up)
 
 
-def bind_gauges(depth: Callable[[], float], dead: Callable[[], float], review: Callable[[], float]) -> None:
-    """Compute shared-state gauges at scrape time; a failing probe reports -1 rather than crash."""
+def bind_gauges(
+    depth: Callable[[], float], dead: Callable[[], float], store: Callable[[], dict[str, float]]
+) -> None:
+    """Compute shared-state gauges at scrape time; a failing probe reports -1 rather than crash.
+    `store` is read once per scrape for its four gauges (one query, not four)."""
 
     def safe(fn: Callable[[], float]) -> Callable[[], float]:
         def probe() -> float:
@@ -74,9 +88,23 @@ def bind_gauges(depth: Callable[[], float], dead: Callable[[], float], review: C
 
         return probe
 
+    read: dict[str, Any] = {"at": -1.0, "values": {}}
+
+    def from_store(key: str) -> Callable[[], float]:
+        def value() -> float:
+            if time.monotonic() - read["at"] > 1.0:  # one scrape reads the store once
+                read["values"] = store()
+                read["at"] = time.monotonic()
+            return float(read["values"][key])
+
+        return value
+
     QUEUE_DEPTH.set_function(safe(depth))
     DEAD_LETTERS.set_function(safe(dead))
-    REVIEW_QUEUE.set_function(safe(review))
+    REVIEW_QUEUE.set_function(safe(from_store("review")))
+    REVIEW_OLDEST.set_function(safe(from_store("review_oldest_s")))
+    OUTBOX_BACKLOG.set_function(safe(from_store("outbox_backlog")))
+    OUTBOX_DEAD.set_function(safe(from_store("outbox_dead")))
 
 
 def exposition() -> bytes:

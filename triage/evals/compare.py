@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from triage.evals.metrics import CONTRACT_KEYS, LOWER_IS_BETTER
+from triage.store.database import Database
 
 Prediction = dict[str, Any]
 
@@ -44,7 +43,7 @@ class Comparison:
         }
 
 
-def resolve(previous: str, db: sqlite_utils.Database | None) -> Path:
+def resolve(previous: str, db: Database | None) -> Path:
     """A run directory from a path or a recorded run id."""
     path = Path(previous)
     if path.is_dir():

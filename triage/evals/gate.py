@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from triage.config import Settings
 from triage.judge.prompt import Prompt
+from triage.store.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +113,7 @@ def counts_for_gate(run: dict[str, Any], dataset_hash: str) -> str | None:
     return None
 
 
-def gate_status(db: sqlite_utils.Database, settings: Settings, prompt: Prompt, model: str) -> GateStatus:
+def gate_status(db: Database, settings: Settings, prompt: Prompt, model: str) -> GateStatus:
     """Open or closed for this pair, the run that decided, and what is missing when closed."""
     from triage.evals import runs
     from triage.evals.dataset import dataset_hash
@@ -144,7 +143,7 @@ def gate_status(db: sqlite_utils.Database, settings: Settings, prompt: Prompt, m
     return status
 
 
-def gate_open(db: sqlite_utils.Database, settings: Settings, prompt: Prompt, model: str) -> bool:
+def gate_open(db: Database, settings: Settings, prompt: Prompt, model: str) -> bool:
     """True when valid reports from this pair may go to SP4N; says why not, once per pair."""
     status = gate_status(db, settings, prompt, model)
     key = (prompt.hash, model)
@@ -164,7 +163,7 @@ def gate_open(db: sqlite_utils.Database, settings: Settings, prompt: Prompt, mod
 # ---------------------------------------------------------------- release
 
 
-def release_awaiting(db: sqlite_utils.Database, settings: Settings, prompt: Prompt, model: str) -> int:
+def release_awaiting(db: Database, settings: Settings, prompt: Prompt, model: str) -> int:
     """Send this pair's awaiting_gate reports to SP4N once the gate is open; returns how many.
 
     Each report's outcome change and its outbox row commit together; the outcome is changed
@@ -172,18 +171,14 @@ def release_awaiting(db: sqlite_utils.Database, settings: Settings, prompt: Prom
     """
     from triage.schema import Outcome, TriageResult
     from triage.sp4n.outbox import sp4n_record
-    from triage.store.database import now_iso
+    from triage.store.database import now_iso, writing
     from triage.store.reports import Store
 
     if not gate_status(db, settings, prompt, model).open:
         return 0
     store = Store(db)
     moved = 0
-    conn = db.conn
-    own_tx = not conn.in_transaction
-    if own_tx:
-        conn.execute("BEGIN IMMEDIATE")  # take the write lock before reading what to move
-    try:
+    with writing(db):  # take the write lock before reading what to move
         rows = list(
             db.query(
                 "SELECT report_id, result FROM results WHERE outcome = ? AND prompt_hash = ? AND model = ? "
@@ -192,13 +187,13 @@ def release_awaiting(db: sqlite_utils.Database, settings: Settings, prompt: Prom
             )
         )
         for row in rows:
-            cur = conn.execute(
+            cur = db.execute(
                 "UPDATE results SET outcome = ? WHERE report_id = ? AND outcome = ?",
                 [Outcome.sp4n.value, row["report_id"], Outcome.awaiting_gate.value],
             )
             if cur.rowcount != 1:
                 continue
-            conn.execute(
+            db.execute(
                 "UPDATE reports SET outcome = ?, updated_at = ? WHERE report_id = ?",
                 [Outcome.sp4n.value, now_iso(), row["report_id"]],
             )
@@ -207,18 +202,12 @@ def release_awaiting(db: sqlite_utils.Database, settings: Settings, prompt: Prom
             payload = sp4n_record(report, result, model=model, prompt_version=prompt.version)
             store.enqueue_outbox(row["report_id"], payload, "sp4n")
             moved += 1
-    except BaseException:
-        if own_tx:
-            conn.rollback()
-        raise
-    if own_tx:
-        conn.commit()
     if moved:
         log.info("eval gate open for %s: released %d awaiting report(s) to SP4N", prompt.ident, moved)
     return moved
 
 
-def awaiting_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def awaiting_counts(db: Database) -> list[dict[str, Any]]:
     """Reports waiting for the gate, per prompt+model pair (for `triage gate status`)."""
     return list(
         db.query(

@@ -22,15 +22,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from triage.config import Settings
 from triage.evals import metrics as metrics_mod
 from triage.judge import policy
 from triage.judge.pipeline import Decision
 from triage.judge.prompt import Prompt
 from triage.schema import SCHEMA_VERSION, EvalCase, TriageResult
-from triage.store.database import now_iso
+from triage.store.database import Database, now_iso
 
 Judge = Callable[[str, str], Decision]
 JudgeFactory = Callable[[Settings, Prompt], contextlib.AbstractContextManager[Judge]]
@@ -106,7 +104,7 @@ class Cached:
 class EvalCache:
     """Rows of table `eval_cache`: a result with the latency and tokens it originally cost."""
 
-    def __init__(self, db: sqlite_utils.Database, model: str, prompt_hash: str) -> None:
+    def __init__(self, db: Database, model: str, prompt_hash: str) -> None:
         self.db = db
         self.model = model
         self.prompt_hash = prompt_hash

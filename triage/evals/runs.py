@@ -10,13 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
-
-from triage.store.database import dumps, now_iso
+from triage.store.database import Database, dumps, now_iso
 
 
 def record(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     paths: list[str],
     dataset_hash: str,
@@ -39,10 +37,10 @@ def record(
     }
     with db.atomic():
         cur = db.execute(
-            f"INSERT INTO eval_runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            f"INSERT INTO eval_runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) RETURNING id",
             list(row.values()),
         )
-    return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:
@@ -55,13 +53,13 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def get(db: sqlite_utils.Database, run_id: int) -> dict[str, Any] | None:
+def get(db: Database, run_id: int) -> dict[str, Any] | None:
     rows = list(db.query("SELECT * FROM eval_runs WHERE id = ?", [run_id]))
     return _row(rows[0]) if rows else None
 
 
 def for_pair(
-    db: sqlite_utils.Database, prompt_hash: str, model: str, dataset_hash: str | None = None, limit: int = 20
+    db: Database, prompt_hash: str, model: str, dataset_hash: str | None = None, limit: int = 20
 ) -> list[dict[str, Any]]:
     """Runs of one prompt+model pair, newest first, optionally on one dataset."""
     sql = "SELECT * FROM eval_runs WHERE prompt_hash = ? AND model = ?"

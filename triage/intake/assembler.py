@@ -55,8 +55,8 @@ def assemble(store: Store, window: timedelta, now: datetime | None = None) -> li
         report = Report(report_id=report_id_for(msgs[0]), sender=msgs[0].sender, messages=msgs)
         with store.db.atomic():
             store.db.execute(
-                "INSERT OR IGNORE INTO reports (report_id, sender, text, message_ids, "
-                "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO reports (report_id, sender, text, message_ids, "
+                "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 [
                     report.report_id,
                     report.sender,
@@ -97,8 +97,8 @@ def assemble_with_followups(
         report = Report(report_id=rid, sender=msgs[0].sender, messages=[*copies, *msgs])
         with store.db.atomic():
             inserted = store.db.execute(
-                "INSERT OR IGNORE INTO reports (report_id, sender, text, message_ids, "
-                "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO reports (report_id, sender, text, message_ids, "
+                "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 [
                     rid,
                     report.sender,
@@ -113,8 +113,9 @@ def assemble_with_followups(
             if inserted and parent:
                 for c in copies:
                     store.db.execute(
-                        "INSERT OR IGNORE INTO messages (message_id, sender, ts, type, text, media_id, "
-                        "caption, location, raw, received_at, report_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        "INSERT INTO messages (message_id, sender, ts, type, text, media_id, "
+                        "caption, location, raw, received_at, report_id) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+                        "ON CONFLICT DO NOTHING",
                         [
                             c.message_id,
                             c.sender,
@@ -130,7 +131,8 @@ def assemble_with_followups(
                         ],
                     )
                 store.db.execute(
-                    "INSERT OR IGNORE INTO report_links (report_id, parent_id, created_at) VALUES (?,?,?)",
+                    "INSERT INTO report_links (report_id, parent_id, created_at) VALUES (?,?,?) "
+                    "ON CONFLICT DO NOTHING",
                     [rid, parent, now_iso()],
                 )
             store.db.execute(

@@ -20,7 +20,6 @@ turn into a dead or judged report, only into a later one.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import threading
 import time
 import uuid
@@ -29,9 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlparse
 
-import sqlite_utils
-
-from triage.store.database import connect, now_iso
+from triage.store.database import Database, connect, now_iso
 
 DEFAULT_QUEUE = "triage"
 
@@ -104,22 +101,22 @@ class SqliteQueue:
         self._local = threading.local()
         self._conn()  # migrate now, not on the first get
 
-    def _conn(self) -> sqlite_utils.Database:
-        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+    def _conn(self) -> Database:
+        db: Database | None = getattr(self._local, "db", None)
         if db is None:
             db = connect(self.path)
             self._local.db = db
         return db
 
-    def _exec(self, sql: str, params: list[Any]) -> sqlite3.Cursor:
+    def _exec(self, sql: str, params: list[Any]) -> Any:
         db = self._conn()
         with db.atomic():
             return db.execute(sql, params)
 
     def put(self, item_id: str) -> bool:
         cur = self._exec(
-            "INSERT OR IGNORE INTO queue (name, item_id, state, available_at, deliveries, retries, "
-            "created_at, updated_at) VALUES (?, ?, 'ready', 0, 0, 0, ?, ?)",
+            "INSERT INTO queue (name, item_id, state, available_at, deliveries, retries, "
+            "created_at, updated_at) VALUES (?, ?, 'ready', 0, 0, 0, ?, ?) ON CONFLICT DO NOTHING",
             [self.name, item_id, now_iso(), now_iso()],
         )
         return cur.rowcount == 1
@@ -135,7 +132,7 @@ class SqliteQueue:
                 "WHERE name = ? AND item_id = ("
                 "  SELECT item_id FROM queue WHERE name = ? AND ("
                 "    (state = 'ready' AND available_at <= ?) OR (state = 'leased' AND lease_until <= ?))"
-                "  ORDER BY available_at, created_at LIMIT 1) "
+                f"  ORDER BY available_at, created_at LIMIT 1{db.for_update}) "
                 "RETURNING item_id, deliveries, retries, last_error",
                 [consumer, token, now + lease_s, now_iso(), self.name, self.name, now, now],
             ).fetchone()
@@ -210,7 +207,7 @@ class SqliteQueue:
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:
-            db.conn.close()
+            db.close()
             self._local.db = None
 
 

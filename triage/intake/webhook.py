@@ -23,10 +23,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import ValidationError
@@ -36,7 +34,7 @@ from triage.config import Settings
 from triage.identity import mask_text
 from triage.intake.whatsapp import record_status, sender_key
 from triage.schema import GeoPoint, MessageType, RawMessage
-from triage.store.database import connect, now_iso
+from triage.store.database import Database, connect, now_iso, sqlite_path
 from triage.store.reports import Store
 
 log = logging.getLogger(__name__)
@@ -185,9 +183,9 @@ def _inbound(m: Any, by_wa: dict[str, dict[str, Any]], contacts: list[dict[str, 
 _local = threading.local()
 
 
-def _db(settings: Settings) -> sqlite_utils.Database:
+def _db(settings: Settings) -> Database:
     """One connection per server thread (sqlite3 connections are not shared across threads)."""
-    cache: dict[str, sqlite_utils.Database] = getattr(_local, "dbs", None) or {}
+    cache: dict[str, Database] = getattr(_local, "dbs", None) or {}
     _local.dbs = cache
     key = str(settings.db)
     if key not in cache:
@@ -200,7 +198,7 @@ def store(settings: Settings, parsed: Parsed) -> tuple[int, int]:
     return store_many(_db(settings), [parsed])[0]
 
 
-def store_many(db: sqlite_utils.Database, batch: list[Parsed]) -> list[tuple[int, int]]:
+def store_many(db: Database, batch: list[Parsed]) -> list[tuple[int, int]]:
     """Several payloads in one transaction: one commit (one fsync) for all of them."""
     st = Store(db)
     out = []
@@ -243,7 +241,7 @@ class GroupWriter:
         return await fut
 
     def _run(self) -> None:
-        db: sqlite_utils.Database | None = None
+        db: Database | None = None
         while True:
             jobs = [self.q.get()]
             while len(jobs) < self.MAX_BATCH:
@@ -288,7 +286,8 @@ _writers_lock = threading.Lock()
 
 def writer_for(settings: Settings) -> GroupWriter:
     with _writers_lock:
-        key = str(Path(settings.db).resolve())
+        path = sqlite_path(settings.db)
+        key = str(path.resolve()) if path else settings.db
         if key not in _writers:
             _writers[key] = GroupWriter(settings)
         return _writers[key]

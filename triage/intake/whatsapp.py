@@ -18,12 +18,11 @@ import time
 from datetime import timedelta
 
 import httpx
-import sqlite_utils
 
 from triage import metrics
 from triage.config import Settings
 from triage.schema import utcnow
-from triage.store.database import dumps, now_iso
+from triage.store.database import Database, dumps, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ WHY = {
 # ---------------------------------------------------------------- senders
 
 
-def sender_key(db: sqlite_utils.Database, wa_id: str | None, user_id: str | None) -> str:
+def sender_key(db: Database, wa_id: str | None, user_id: str | None) -> str:
     """One key per citizen: the phone number (wa_id) when known, else the business-scoped user id.
 
     Seeing both together links them, so a later username-only message (no wa_id) from the same
@@ -81,20 +80,20 @@ def sender_key(db: sqlite_utils.Database, wa_id: str | None, user_id: str | None
         return str(row[0])
     key = BSUID_PREFIX + user_id
     db.execute(
-        "INSERT OR IGNORE INTO wa_contacts (sender, user_id, updated_at) VALUES (?,?,?)",
+        "INSERT INTO wa_contacts (sender, user_id, updated_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
         [key, user_id, now_iso()],
     )
     return key
 
 
-def record_status(db: sqlite_utils.Database, status: dict[str, object]) -> None:
+def record_status(db: Database, status: dict[str, object]) -> None:
     """A delivery status (sent/delivered/read/failed) of one of our outbound messages."""
     wamid = str(status.get("id") or "")
     if not wamid:
         raise ValueError("status without id")
     db.execute(
-        "INSERT OR IGNORE INTO wa_statuses (wamid, status, recipient, ts, errors, received_at) "
-        "VALUES (?,?,?,?,?,?)",
+        "INSERT INTO wa_statuses (wamid, status, recipient, ts, errors, received_at) "
+        "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
         [
             wamid,
             str(status.get("status") or "unknown"),
@@ -110,29 +109,33 @@ def record_status(db: sqlite_utils.Database, status: dict[str, object]) -> None:
     db.execute(
         "UPDATE wa_outbound SET delivery_status = ? WHERE wamid = ? AND ("
         "delivery_status IS NULL OR ? = 'failed' OR "
-        "instr('sent delivered read', delivery_status) < instr('sent delivered read', ?))",
+        f"{_STAGE.format('delivery_status')} < {_STAGE.format('?')})",
         [stage, wamid, stage, stage],
     )
     metrics.STATUSES_IN.labels(stage).inc()
 
 
+# the order of delivery stages; anything else ranks below them
+_STAGE = "(CASE {} WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 0 END)"
+
 # ---------------------------------------------------------------- outbox of replies
 
 
-def _queue(db: sqlite_utils.Database, report_id: str, kind: str, body: str) -> bool:
+def _queue(db: Database, report_id: str, kind: str, body: str) -> bool:
     head = db.execute("SELECT sender FROM reports WHERE report_id = ?", [report_id]).fetchone()
     if head is None:
         return False
     with db.atomic():
         cur = db.execute(
-            "INSERT OR IGNORE INTO wa_outbound (report_id, kind, sender, body, state, attempts, "
-            "next_attempt_at, created_at, updated_at) VALUES (?,?,?,?, 'pending', 0, 0, ?, ?)",
+            "INSERT INTO wa_outbound (report_id, kind, sender, body, state, attempts, "
+            "next_attempt_at, created_at, updated_at) VALUES (?,?,?,?, 'pending', 0, 0, ?, ?) "
+            "ON CONFLICT DO NOTHING",
             [report_id, kind, head[0], body, now_iso(), now_iso()],
         )
     return cur.rowcount == 1
 
 
-def queue_ack(db: sqlite_utils.Database, settings: Settings, report_id: str) -> bool:
+def queue_ack(db: Database, settings: Settings, report_id: str) -> bool:
     """The one acknowledgement of a new report, carrying its ticket number."""
     return _queue(db, report_id, "ack", ACK.format(ticket=report_id))
 
@@ -153,7 +156,7 @@ def verdict_text(report_id: str, result: dict[str, object]) -> str | None:
     )
 
 
-def queue_verdict_reply(db: sqlite_utils.Database, settings: Settings, report_id: str) -> bool:
+def queue_verdict_reply(db: Database, settings: Settings, report_id: str) -> bool:
     row = db.execute(
         "SELECT verdict, reason, outcome, result FROM results WHERE report_id = ?", [report_id]
     ).fetchone()
@@ -166,7 +169,7 @@ def queue_verdict_reply(db: sqlite_utils.Database, settings: Settings, report_id
     return text is not None and _queue(db, report_id, "verdict", text)
 
 
-def _in_window(db: sqlite_utils.Database, sender: str, hours: float) -> bool:
+def _in_window(db: Database, sender: str, hours: float) -> bool:
     row = db.execute("SELECT max(ts) FROM messages WHERE sender = ?", [sender]).fetchone()
     if not row or not row[0]:
         return False
@@ -210,9 +213,7 @@ def _retryable(exc: Exception) -> bool:
     return isinstance(exc, httpx.TransportError)
 
 
-def deliver_due(
-    db: sqlite_utils.Database, settings: Settings, sender: Sender | None = None, limit: int = 50
-) -> int:
+def deliver_due(db: Database, settings: Settings, sender: Sender | None = None, limit: int = 50) -> int:
     """Send the replies that are due; returns how many were sent. Safe with several workers:
     a row is claimed (its next attempt pushed forward) before it is sent."""
     if not settings.whatsapp_access_token:
@@ -265,7 +266,7 @@ def deliver_due(
 
 
 def _finish(
-    db: sqlite_utils.Database, row_id: int, state: str, *, wamid: str | None = None, error: str | None = None
+    db: Database, row_id: int, state: str, *, wamid: str | None = None, error: str | None = None
 ) -> None:
     with db.atomic():
         db.execute(

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import sqlite_utils
-
 from triage.schema import SCHEMA_VERSION, LLMAttempt, ModelJudgement
-from triage.store.database import dumps, now_iso
+from triage.store.database import Database, dumps, now_iso
 
 
 @cache
@@ -37,7 +35,7 @@ class CachedAnswer:
 
 
 class JudgementCache:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def get(self, key: str) -> CachedAnswer | None:
@@ -66,7 +64,7 @@ class JudgementCache:
             )
 
 
-def load_answers(db: sqlite_utils.Database, path: Path) -> int:
+def load_answers(db: Database, path: Path) -> int:
     """Add the answers recorded in a JSONL file (see `save_answers`) to the cache; returns how many.
 
     Keys hash the model, prompt, schema and text, so an answer recorded for another prompt or
@@ -83,13 +81,13 @@ def load_answers(db: sqlite_utils.Database, path: Path) -> int:
     return len(rows)
 
 
-def keys_since(db: sqlite_utils.Database, since_iso: str) -> list[str]:
+def keys_since(db: Database, since_iso: str) -> list[str]:
     """The answers cached since a moment: what a run asked the model, whatever the keys hash
     (the text the model read after injections were taken out, a check after an answer)."""
     return [r["key"] for r in db.query("SELECT key FROM llm_cache WHERE created_at >= ?", [since_iso])]
 
 
-def save_answers(db: sqlite_utils.Database, path: Path, keys: list[str]) -> int:
+def save_answers(db: Database, path: Path, keys: list[str]) -> int:
     """Write the cached answers for `keys` into a JSONL file, keeping the file's other rows.
 
     A committed answers file lets anyone re-score the system logic on the full dev set without

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
-import sqlite_utils
 
 from triage import reference
 from triage.config import Settings
@@ -38,7 +37,7 @@ from triage.schema import (
     Verdict,
 )
 from triage.sp4n.outbox import sp4n_record
-from triage.store.database import dumps, now_iso
+from triage.store.database import Database, dumps, now_iso, writing
 from triage.store.reports import Store
 
 log = logging.getLogger(__name__)
@@ -66,26 +65,22 @@ class Overturn:
 
 
 @contextmanager
-def immediate(db: sqlite_utils.Database) -> Iterator[None]:
-    """BEGIN IMMEDIATE: take the write lock before reading, so the check and the write agree."""
-    conn = db.conn
-    if conn.in_transaction:
-        conn.commit()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+def immediate(db: Database) -> Iterator[None]:
+    """Take the write lock before reading, so the check and the write agree (the result row is
+    read `FOR UPDATE` on PostgreSQL, see `_load`)."""
+    if db.in_transaction:
+        db.execute("COMMIT")
+    with writing(db):
         yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 def _outcome(verdict: Verdict) -> Outcome:
     return OUTCOME_FOR.get(verdict, Outcome.archived)
 
 
-def _load(db: sqlite_utils.Database, report_id: str, version: int | None) -> tuple[dict[str, Any], int]:
-    rows = list(db.query("SELECT * FROM results WHERE report_id = ?", [report_id]))
+def _load(db: Database, report_id: str, version: int | None) -> tuple[dict[str, Any], int]:
+    lock = " FOR UPDATE" if db.is_postgres else ""  # two reviewers of one report take turns
+    rows = list(db.query("SELECT * FROM results WHERE report_id = ?" + lock, [report_id]))
     if not rows:
         raise ActionError("Laporan tidak ditemukan.", 404)
     done = db.execute(
@@ -100,7 +95,7 @@ def _load(db: sqlite_utils.Database, report_id: str, version: int | None) -> tup
 
 
 def _write(
-    db: sqlite_utils.Database,
+    db: Database,
     report_id: str,
     before_row: dict[str, Any],
     after: TriageResult,
@@ -183,9 +178,7 @@ def _routing_changes(before: Complaint | None, after: Complaint | None) -> dict[
     return {k: [old[k], new[k]] for k in old if old[k] != new[k]}
 
 
-def confirm(
-    db: sqlite_utils.Database, report_id: str, user: User, note: str = "", version: int | None = None
-) -> Outcome:
+def confirm(db: Database, report_id: str, user: User, note: str = "", version: int | None = None) -> Outcome:
     """The decision stands; a confirmed result leaves the review queue and goes where it belongs."""
     with immediate(db):
         row, _ = _load(db, report_id, version)
@@ -204,9 +197,7 @@ def confirm(
 BULK_MAX = 100
 
 
-def confirm_many(
-    db: sqlite_utils.Database, items: list[tuple[str, int]], user: User, note: str = ""
-) -> list[str]:
+def confirm_many(db: Database, items: list[tuple[str, int]], user: User, note: str = "") -> list[str]:
     """Confirm several rejections of one reason in one action, each with its own audit row.
 
     All are checked first (each still a rejection, all of one reason, none reviewed by someone
@@ -297,7 +288,7 @@ def _without_unchanged_fields(change: Overturn, complaint: Complaint | None) -> 
 
 
 def overturn(
-    db: sqlite_utils.Database, report_id: str, user: User, change: Overturn, version: int | None = None
+    db: Database, report_id: str, user: User, change: Overturn, version: int | None = None
 ) -> Outcome:
     """Replace the verdict with the reviewer's; an overturn to valid is handed to SP4N at once."""
     note = change.note.strip()
@@ -339,7 +330,7 @@ def overturn(
     return outcome
 
 
-def tell_citizen(db: sqlite_utils.Database, settings: Settings, report_id: str) -> bool:
+def tell_citizen(db: Database, settings: Settings, report_id: str) -> bool:
     """Queue the verdict reply a report waiting for a person never got (once per report).
 
     Runs after the action's transaction (the reply outbox commits on its own); a report that
@@ -377,7 +368,7 @@ def identities(text: str) -> dict[str, list[str]]:
     }
 
 
-def reveal(db: sqlite_utils.Database, report_id: str, user: User, kind: str, why: str) -> list[str]:
+def reveal(db: Database, report_id: str, user: User, kind: str, why: str) -> list[str]:
     """Admin only: the clear values of one kind, with an audit row (which names only masked forms)."""
     if kind not in ("nik", "phone"):
         raise ActionError("Jenis data tidak dikenal.")

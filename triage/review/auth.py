@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-import sqlite_utils
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from triage.store.database import now_iso
+from triage.store.database import Database, now_iso
 
 Role = Literal["reviewer", "admin"]
 ROLES: tuple[Role, ...] = ("reviewer", "admin")
@@ -61,7 +60,7 @@ def _since(delta: timedelta) -> str:
 # ------------------------------------------------------------------ accounts
 
 
-def add_user(db: sqlite_utils.Database, username: str, password: str, role: str) -> None:
+def add_user(db: Database, username: str, password: str, role: str) -> None:
     """Create or replace an account (replacing resets the password and role, ends its sessions)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -80,7 +79,7 @@ def add_user(db: sqlite_utils.Database, username: str, password: str, role: str)
         db.execute("DELETE FROM sessions WHERE username = ?", [username])
 
 
-def list_users(db: sqlite_utils.Database) -> list[dict[str, object]]:
+def list_users(db: Database) -> list[dict[str, object]]:
     """Every account with its role, state, creation and last successful login (no hashes)."""
     return list(
         db.query(
@@ -91,7 +90,7 @@ def list_users(db: sqlite_utils.Database) -> list[dict[str, object]]:
     )
 
 
-def set_disabled(db: sqlite_utils.Database, username: str, disabled: bool) -> None:
+def set_disabled(db: Database, username: str, disabled: bool) -> None:
     """Disable (its sessions end at once: they are checked against the account) or enable again."""
     with db.atomic():
         changed = db.execute(
@@ -103,7 +102,7 @@ def set_disabled(db: sqlite_utils.Database, username: str, disabled: bool) -> No
             db.execute("DELETE FROM sessions WHERE username = ?", [username])
 
 
-def set_password(db: sqlite_utils.Database, username: str, password: str) -> None:
+def set_password(db: Database, username: str, password: str) -> None:
     """A new password for an existing account (its sessions end); the role stays."""
     if len(password) < 8:
         raise ValueError("password must be at least 8 characters")
@@ -116,7 +115,7 @@ def set_password(db: sqlite_utils.Database, username: str, password: str) -> Non
         db.execute("DELETE FROM sessions WHERE username = ?", [username])
 
 
-def authenticate(db: sqlite_utils.Database, username: str, password: str) -> User | None:
+def authenticate(db: Database, username: str, password: str) -> User | None:
     rows = list(db.query("SELECT * FROM users WHERE username = ? AND disabled = 0", [username]))
     stored = rows[0]["password_hash"] if rows else _DUMMY_HASH
     try:
@@ -136,7 +135,7 @@ def authenticate(db: sqlite_utils.Database, username: str, password: str) -> Use
 # ------------------------------------------------------------------ rate limit
 
 
-def too_many_failures(db: sqlite_utils.Database, username: str, ip: str) -> bool:
+def too_many_failures(db: Database, username: str, ip: str) -> bool:
     """5 failures per username+IP (or 30 per IP) in 15 minutes lock further tries from there."""
     since = _since(RATE_WINDOW)
     per_user = db.execute(
@@ -149,7 +148,7 @@ def too_many_failures(db: sqlite_utils.Database, username: str, ip: str) -> bool
     return per_user >= MAX_FAILURES_PER_USER_IP or per_ip >= MAX_FAILURES_PER_IP
 
 
-def record_attempt(db: sqlite_utils.Database, username: str, ip: str, ok: bool) -> None:
+def record_attempt(db: Database, username: str, ip: str, ok: bool) -> None:
     with db.atomic():
         db.execute(
             "INSERT INTO login_attempts (username, ip, ok, ts) VALUES (?,?,?,?)",
@@ -164,7 +163,7 @@ def record_attempt(db: sqlite_utils.Database, username: str, ip: str, ok: bool) 
 # ------------------------------------------------------------------ sessions
 
 
-def create_session(db: sqlite_utils.Database, user: User, ip: str) -> str:
+def create_session(db: Database, user: User, ip: str) -> str:
     """A new random session token (returned once, for the cookie); its CSRF token is stored with it."""
     token = secrets.token_urlsafe(32)
     expires = (datetime.now(UTC) + SESSION_TTL).isoformat(timespec="milliseconds")
@@ -178,7 +177,7 @@ def create_session(db: sqlite_utils.Database, user: User, ip: str) -> str:
     return token
 
 
-def load_session(db: sqlite_utils.Database, token: str | None) -> Session | None:
+def load_session(db: Database, token: str | None) -> Session | None:
     if not token:
         return None
     rows = list(
@@ -195,7 +194,7 @@ def load_session(db: sqlite_utils.Database, token: str | None) -> Session | None
     return Session(User(row["username"], row["role"]), row["csrf"], row["token_hash"])
 
 
-def end_session(db: sqlite_utils.Database, session: Session) -> None:
+def end_session(db: Database, session: Session) -> None:
     with db.atomic():
         db.execute("DELETE FROM sessions WHERE token_hash = ?", [session.token_hash])
 

@@ -14,10 +14,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from triage.identity import mask_text
 from triage.schema import EvalCase, TriageResult
+from triage.store.database import Database
 
 AUDIT_COLUMNS = [
     "id",
@@ -36,7 +35,7 @@ AUDIT_COLUMNS = [
 ]
 
 
-def eval_cases(db: sqlite_utils.Database, since: date | None = None) -> Iterator[dict[str, Any]]:
+def eval_cases(db: Database, since: date | None = None) -> Iterator[dict[str, Any]]:
     """One case per reviewed report: the latest decision is the label, the first one the original."""
     sql = (
         "SELECT a.report_id, MIN(a.id) AS first_id, MAX(a.id) AS last_id FROM audit_log a "
@@ -79,7 +78,7 @@ def eval_cases(db: sqlite_utils.Database, since: date | None = None) -> Iterator
         yield case
 
 
-def write_eval_cases(db: sqlite_utils.Database, out: Path, since: date | None = None) -> int:
+def write_eval_cases(db: Database, out: Path, since: date | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with out.open("w", encoding="utf-8") as fh:
@@ -89,7 +88,7 @@ def write_eval_cases(db: sqlite_utils.Database, out: Path, since: date | None = 
     return n
 
 
-def eval_cases_jsonl(db: sqlite_utils.Database, since: date | None = None) -> str:
+def eval_cases_jsonl(db: Database, since: date | None = None) -> str:
     return "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in eval_cases(db, since))
 
 

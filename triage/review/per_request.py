@@ -11,18 +11,17 @@ from contextlib import contextmanager
 from datetime import date
 from urllib.parse import quote
 
-import sqlite_utils
 from fastapi import HTTPException, Request
 
 from triage.review.auth import Session, csrf_ok, load_session
-from triage.store.database import connect
+from triage.store.database import Database, connect
 
 COOKIE = "triage_session"
 LOGIN_CSRF_COOKIE = "triage_login_csrf"
 
 
 @contextmanager
-def open_db(request: Request) -> Iterator[sqlite_utils.Database]:
+def open_db(request: Request) -> Iterator[Database]:
     """A connection per request; handlers run in a thread pool, so it must not be thread-bound."""
     db = connect(request.app.state.settings.db, shared=True)
     try:
@@ -45,14 +44,14 @@ def login_redirect(request: Request) -> HTTPException:
     return HTTPException(303, headers={"Location": "/review/login?next=" + quote(target, safe="")})
 
 
-def require_session(request: Request, db: sqlite_utils.Database) -> Session:
+def require_session(request: Request, db: Database) -> Session:
     session = load_session(db, request.cookies.get(COOKIE))
     if session is None:
         raise login_redirect(request)
     return session
 
 
-def require_post(request: Request, db: sqlite_utils.Database, csrf: str) -> Session:
+def require_post(request: Request, db: Database, csrf: str) -> Session:
     """Every POST: a live session and its CSRF token, or 403 (no redirect: a form post was forged)."""
     session = load_session(db, request.cookies.get(COOKIE))
     if session is None:

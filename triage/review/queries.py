@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import sqlite_utils
-
 from triage.schema import TriageResult
+from triage.store.database import Database
 
 DECISION_ACTIONS = ("confirm", "overturn")
 PER_PAGE = 50
@@ -58,11 +57,15 @@ class QueueFilter:
     order: str = "conf"  # conf (lowest first) | new
     text: str = ""  # words the citizen's text must contain (full-text, accents and case folded)
 
-    def where(self) -> tuple[list[str], list[Any]]:
+    def where(self, dialect: str = "sqlite") -> tuple[list[str], list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
-        match = search_expression(self.text)
-        if match:
+        match = search_expression(self.text, dialect)
+        if match and dialect == "postgresql":
+            # the expression of the GIN index `reports_text_search`, so the index is used
+            clauses.append("to_tsvector('simple', coalesce(p.text, '')) @@ to_tsquery('simple', ?)")
+            params.append(match)
+        elif match:
             clauses.append("p.rowid IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)")
             params.append(match)
         if self.reason:
@@ -85,21 +88,25 @@ class QueueFilter:
         return clauses, params
 
 
-def search_expression(text: str) -> str:
-    """An FTS5 query from what a reviewer typed: every word must occur, the last as a prefix.
+def search_expression(text: str, dialect: str = "sqlite") -> str:
+    """A full-text query from what a reviewer typed: every word must occur, the last as a prefix.
 
-    Each word is quoted (FTS5 syntax - AND, NEAR, column filters, stray quotes - is never
-    interpreted), so any input is a valid query and none is an error.
+    Each word is quoted (FTS5 or tsquery syntax - AND, NEAR, column filters, stray quotes - is
+    never interpreted), so any input is a valid query and none is an error.
     """
     words = re.findall(r"\w+", text, flags=re.UNICODE)[:12]
     if not words:
         return ""
+    if dialect == "postgresql":
+        terms = [f"'{w.lower()}'" for w in words]
+        terms[-1] += ":*"
+        return " & ".join(terms)
     quoted = [f'"{w}"' for w in words]
     quoted[-1] += "*"
     return " ".join(quoted)
 
 
-def counts(db: sqlite_utils.Database) -> dict[str, int]:
+def counts(db: Database) -> dict[str, int]:
     out = {}
     for name, (_, where, _) in QUEUES.items():
         out[name] = db.execute(f"SELECT COUNT(*) FROM results r WHERE {where}").fetchone()[0]
@@ -127,7 +134,7 @@ class Page:
 
 
 def queue(
-    db: sqlite_utils.Database,
+    db: Database,
     name: str,
     filt: QueueFilter | None = None,
     page: int = 1,
@@ -137,7 +144,7 @@ def queue(
     per_page = per_page or PER_PAGE
     _, where, order = QUEUES[name]
     filt = filt or QueueFilter()
-    clauses, params = filt.where()
+    clauses, params = filt.where(db.dialect)
     if filt.order == "new":
         order = "r.created_at DESC"
     joined = "FROM results r JOIN reports p ON p.report_id = r.report_id WHERE " + " AND ".join(
@@ -176,7 +183,7 @@ def known_queue(name: str | None) -> str | None:
     return name if name in QUEUES else None
 
 
-def neighbours(db: sqlite_utils.Database, queue_name: str, report_id: str) -> tuple[str | None, str | None]:
+def neighbours(db: Database, queue_name: str, report_id: str) -> tuple[str | None, str | None]:
     """The reports before and after this one in a queue's order (None at either end, or when the
     report is not in the queue: then the first item is "after")."""
     ids = [r["report_id"] for r in queue(db, queue_name, per_page=NEIGHBOURHOOD).rows]
@@ -186,7 +193,7 @@ def neighbours(db: sqlite_utils.Database, queue_name: str, report_id: str) -> tu
     return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
 
 
-def detail(db: sqlite_utils.Database, report_id: str) -> Detail | None:
+def detail(db: Database, report_id: str) -> Detail | None:
     rows = list(db.query("SELECT * FROM results WHERE report_id = ?", [report_id]))
     reports = list(db.query("SELECT * FROM reports WHERE report_id = ?", [report_id]))
     if not rows or not reports:
@@ -204,9 +211,7 @@ def detail(db: sqlite_utils.Database, report_id: str) -> Detail | None:
     )
 
 
-def audit_rows(
-    db: sqlite_utils.Database, report_id: str | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
+def audit_rows(db: Database, report_id: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     sql = "SELECT * FROM audit_log"
     params: list[Any] = []
     if report_id is not None:
@@ -229,7 +234,7 @@ def _days(n: int, today: date | None = None) -> list[str]:
     return [(today - timedelta(days=n - 1 - i)).isoformat() for i in range(n)]
 
 
-def verdict_per_day(db: sqlite_utils.Database, days: int = 14) -> tuple[list[str], dict[str, list[int]]]:
+def verdict_per_day(db: Database, days: int = 14) -> tuple[list[str], dict[str, list[int]]]:
     labels = _days(days)
     series: dict[str, list[int]] = {v: [0] * days for v in ("valid", "needs_info", "invalid")}
     index = {d: i for i, d in enumerate(labels)}
@@ -243,7 +248,7 @@ def verdict_per_day(db: sqlite_utils.Database, days: int = 14) -> tuple[list[str
     return labels, series
 
 
-def overturn_rate(db: sqlite_utils.Database) -> list[tuple[str, int, int]]:
+def overturn_rate(db: Database) -> list[tuple[str, int, int]]:
     """(model's reason or verdict, reviewed, overturned) from each report's first decision action."""
     sql = (
         "SELECT COALESCE(a.from_reason, a.from_verdict) AS k, COUNT(*) AS n, "
@@ -254,7 +259,7 @@ def overturn_rate(db: sqlite_utils.Database) -> list[tuple[str, int, int]]:
     return [(r["k"] or "?", r["n"], r["o"] or 0) for r in db.query(sql)]
 
 
-def review_queue_over_time(db: sqlite_utils.Database, days: int = 14) -> tuple[list[str], list[int]]:
+def review_queue_over_time(db: Database, days: int = 14) -> tuple[list[str], list[int]]:
     """Size of the review queue at the end of each day.
 
     A report enters when its result is written with outcome review and leaves with its first

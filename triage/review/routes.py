@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import sqlite_utils
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -55,7 +54,7 @@ from triage.review.rendering import (
     render,
 )
 from triage.schema import InvalidReason, MissingField, TriageResult, Verdict
-from triage.store.database import connect
+from triage.store.database import Database, connect
 from triage.store.reports import Store
 
 HERE = Path(__file__).parent
@@ -172,7 +171,7 @@ def _original(d: queries.Detail) -> TriageResult:
     return d.result
 
 
-def detail_context(db: sqlite_utils.Database, d: queries.Detail) -> dict[str, Any]:
+def detail_context(db: Database, d: queries.Detail) -> dict[str, Any]:
     original = _original(d)
     evidences: list[str] = []
     for r in [*original.reasons, *d.result.reasons]:
@@ -220,7 +219,7 @@ def _pretty(text: str) -> str:
         return text
 
 
-def _in_queue(db: sqlite_utils.Database, ctx: dict[str, Any], antrean: str | None, report_id: str) -> None:
+def _in_queue(db: Database, ctx: dict[str, Any], antrean: str | None, report_id: str) -> None:
     """The queue the reviewer came from, and the reports before and after this one in it."""
     queue = queries.known_queue(antrean)
     prev_id, next_id = queries.neighbours(db, queue, report_id) if queue else (None, None)
@@ -246,7 +245,7 @@ def detail_page(
         return render(request, "detail.html", ctx, session=session)
 
 
-def _next_in(db: sqlite_utils.Database, antrean: str | None, report_id: str) -> str | None:
+def _next_in(db: Database, antrean: str | None, report_id: str) -> str | None:
     """Looked up before the action: an action can move the report out of its queue."""
     queue = queries.known_queue(antrean)
     return queries.neighbours(db, queue, report_id)[1] if queue else None
@@ -266,7 +265,7 @@ def _onwards(antrean: str | None, report_id: str, next_id: str | None, flash: st
 
 def _after_action(
     request: Request,
-    db: sqlite_utils.Database,
+    db: Database,
     session: Session,
     report_id: str,
     exc: actions.ActionError,

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
 from triage.intake import assembler
 from triage.schema import (
     LLMAttempt,
@@ -22,6 +20,7 @@ from triage.schema import (
     TriageResult,
 )
 from triage.sp4n.outbox import sp4n_record
+from triage.store.database import Database
 from triage.store.reports import Store
 
 MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -233,7 +232,7 @@ SAMPLES: list[Sample] = [
 ]
 
 
-def seed(db: sqlite_utils.Database, now: datetime | None = None) -> dict[str, str]:
+def seed(db: Database, now: datetime | None = None) -> dict[str, str]:
     """Write the samples; returns sample key -> report id."""
     now = now or datetime.now(UTC)
     store = Store(db)

@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-import sqlite_utils
 from tenacity import wait_exponential_jitter
 
 from triage.config import Settings, Sp4nTuning, get_settings
@@ -40,6 +39,7 @@ from triage.sp4n.record import (
     destination_from_settings,
     lookup,
 )
+from triage.store.database import Database, writing
 
 __all__ = [
     "DeliveryError",
@@ -102,44 +102,36 @@ class RelayStats:
 
 
 def claim_due(
-    db: sqlite_utils.Database, tuning: Sp4nTuning, destination: str = SP4N, limit: int | None = None
+    db: Database, tuning: Sp4nTuning, destination: str = SP4N, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Lease due rows and log the attempt before any request leaves, so a crash still counts it."""
     now = _now()
     lease = _iso(now + timedelta(seconds=tuning.lease))
     claimed: list[dict[str, Any]] = []
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with writing(db):
         rows = list(
             db.query(
                 "SELECT * FROM outbox WHERE destination = ? AND state IN ('pending', 'failed') "
                 "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-                "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
+                "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?" + db.for_update,
                 [destination, _iso(now), _iso(now), limit or tuning.claim_size],
             )
         )
         for row in rows:
             attempt = (row["attempts"] or 0) + 1
-            conn.execute(
+            db.execute(
                 "UPDATE outbox SET attempts = ?, lease_until = ?, updated_at = ? WHERE id = ?",
                 [attempt, lease, _iso(now), row["id"]],
             )
-            cur = conn.execute(
-                "INSERT INTO outbox_attempts (outbox_id, attempt, started_at) VALUES (?, ?, ?)",
+            attempt_id = db.execute(
+                "INSERT INTO outbox_attempts (outbox_id, attempt, started_at) VALUES (?, ?, ?) RETURNING id",
                 [row["id"], attempt, _iso(now)],
-            )
-            claimed.append({**row, "attempts": attempt, "attempt_id": cur.lastrowid})
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+            ).fetchone()[0]
+            claimed.append({**row, "attempts": attempt, "attempt_id": attempt_id})
     return claimed
 
 
-def _finish_sent(
-    db: sqlite_utils.Database, row: dict[str, Any], transport: str, tracking: str, ms: float
-) -> None:
+def _finish_sent(db: Database, row: dict[str, Any], transport: str, tracking: str, ms: float) -> None:
     now = _iso(_now())
     with db.atomic():
         db.execute(
@@ -156,7 +148,7 @@ def _finish_sent(
 
 
 def _finish_failed(
-    db: sqlite_utils.Database,
+    db: Database,
     row: dict[str, Any],
     transport: str,
     exc: BaseException,
@@ -203,7 +195,7 @@ def _deliver(dest: Destination, row: dict[str, Any]) -> tuple[str | None, BaseEx
 
 
 def relay_once(
-    db: sqlite_utils.Database,
+    db: Database,
     dest: Destination,
     max_attempts: int | None = None,
     limit: int | None = None,
@@ -271,7 +263,7 @@ def notify_tracking(
     report_id: str,
     tracking_id: str,
     *,
-    db: sqlite_utils.Database | None = None,
+    db: Database | None = None,
     settings: Settings | None = None,
 ) -> bool:
     """Queue the citizen's tracking number as a WhatsApp reply. True when it is queued (now or before).
@@ -288,12 +280,12 @@ def notify_tracking(
         from triage.intake import whatsapp
     except ImportError:
         return False
-    # whatsapp._queue: INSERT OR IGNORE on (report_id, kind); a report unknown here is a no-op
+    # whatsapp._queue: ON CONFLICT DO NOTHING on (report_id, kind); a report unknown here is a no-op
     whatsapp._queue(db, report_id, "tracking", tracking_message(tracking_id))
     return True
 
 
-def notify_pending(db: sqlite_utils.Database, settings: Settings) -> int:
+def notify_pending(db: Database, settings: Settings) -> int:
     """Send tracking ids not yet told to the citizen; each is marked once it went out."""
     if not settings.whatsapp_access_token:
         return 0
@@ -318,7 +310,7 @@ def notify_pending(db: sqlite_utils.Database, settings: Settings) -> int:
 
 
 def run_relay(
-    db: sqlite_utils.Database,
+    db: Database,
     settings: Settings,
     *,
     once: bool = False,
@@ -375,7 +367,7 @@ def start_relay_thread(
 # ---------------------------------------------------------------- operators
 
 
-def list_rows(db: sqlite_utils.Database, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def list_rows(db: Database, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     sql = "SELECT * FROM outbox"
     params: list[Any] = []
     if state:
@@ -386,7 +378,7 @@ def list_rows(db: sqlite_utils.Database, state: str | None = None, limit: int = 
     return list(db.query(sql, params))
 
 
-def retry_rows(db: sqlite_utils.Database, ids: list[int] | None = None, *, all_dead: bool = False) -> int:
+def retry_rows(db: Database, ids: list[int] | None = None, *, all_dead: bool = False) -> int:
     """Put dead or failed rows back to pending, due now; sent rows are never touched."""
     if not ids and not all_dead:
         return 0
@@ -400,7 +392,7 @@ def retry_rows(db: sqlite_utils.Database, ids: list[int] | None = None, *, all_d
     return cur.rowcount
 
 
-def attempts_per_record(db: sqlite_utils.Database, destination: str = SP4N) -> dict[int, int]:
+def attempts_per_record(db: Database, destination: str = SP4N) -> dict[int, int]:
     """How many delivery attempts each record took: {attempts: number of records}."""
     rows = db.query(
         "SELECT o.id, count(a.id) AS n FROM outbox o LEFT JOIN outbox_attempts a ON a.outbox_id = o.id "

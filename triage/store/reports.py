@@ -13,14 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from triage.schema import LLMAttempt, Outcome, RawMessage, Report, TriageResult
-from triage.store.database import connect, dumps, now_iso, writing
+from triage.store.database import Database, connect, dumps, now_iso, writing
 
 
 class Store:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     # ------------------------------------------------------------ intake
@@ -147,8 +145,9 @@ class Store:
     def enqueue_outbox(self, report_id: str, payload: dict[str, Any], destination: str) -> None:
         """One row per (report, destination); the report id is the idempotency key."""
         self.db.execute(
-            "INSERT OR IGNORE INTO outbox (report_id, destination, idempotency_key, payload, "
-            "state, attempts, created_at, updated_at) VALUES (?,?,?,?,'pending',0,?,?)",
+            "INSERT INTO outbox (report_id, destination, idempotency_key, payload, "
+            "state, attempts, created_at, updated_at) VALUES (?,?,?,?,'pending',0,?,?) "
+            "ON CONFLICT DO NOTHING",
             [report_id, destination, report_id, dumps(payload), now_iso(), now_iso()],
         )
 
@@ -220,12 +219,12 @@ class Store:
 
     def add_messages_batch(self, items: Sequence[tuple[RawMessage, dict[str, Any] | None]]) -> list[bool]:
         """`add_message` for many messages in one transaction (one fsync): the webhook's group
-        commit. Same SQL and idempotency; the caller owns the transaction (`with db.conn`)."""
+        commit. Same SQL and idempotency; the caller owns the transaction (`with db.atomic()`)."""
         out = []
         for msg, raw in items:
             cur = self.db.execute(
-                "INSERT OR IGNORE INTO messages (message_id, sender, ts, type, text, media_id, "
-                "caption, location, raw, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO messages (message_id, sender, ts, type, text, media_id, "
+                "caption, location, raw, received_at) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 [
                     msg.message_id,
                     msg.sender,
@@ -261,11 +260,27 @@ class Store:
         return cur.rowcount
 
 
-def review_backlog(path: Path | str) -> int:
-    """Decided reports waiting for a person, read from the store at scrape time (its own
-    connection: a metrics gauge runs in the metrics server's thread, whichever process asks)."""
+def backlogs(path: Path | str) -> dict[str, float]:
+    """What waits on people and on SP4N, read from the store at scrape time: every replica reads
+    the same rows, so every replica reports the same figures (aggregate with max, not sum). Its
+    own connection: a metrics gauge runs in the metrics server's thread, whichever process asks."""
     db = connect(path)
     try:
-        return int(db.execute("SELECT count(*) FROM results WHERE outcome = 'review'").fetchone()[0])
+        review, oldest = db.execute(
+            "SELECT count(*), min(created_at) FROM results WHERE outcome = 'review'"
+        ).fetchone()
+        by_state = dict(
+            db.execute(
+                "SELECT state, count(*) FROM outbox WHERE state IN ('pending', 'failed', 'dead') "
+                "GROUP BY state"
+            ).fetchall()
+        )
     finally:
         db.close()
+    age = (datetime.now(UTC) - datetime.fromisoformat(oldest)).total_seconds() if oldest else 0.0
+    return {
+        "review": float(review),
+        "review_oldest_s": max(0.0, age),
+        "outbox_backlog": float(by_state.get("pending", 0) + by_state.get("failed", 0)),
+        "outbox_dead": float(by_state.get("dead", 0)),
+    }

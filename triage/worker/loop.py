@@ -37,8 +37,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-import sqlite_utils
-
 from triage import metrics
 from triage.config import Settings
 from triage.evals.gate import release_awaiting
@@ -48,8 +46,9 @@ from triage.judge.llm import LLM
 from triage.judge.prompt import Prompt, load_prompt
 from triage.schema import utcnow
 from triage.sp4n.outbox import start_relay_thread
-from triage.store.database import connect
-from triage.store.reports import Store, review_backlog
+from triage.store.database import Database, connect
+from triage.store.database import unavailable as store_unavailable
+from triage.store.reports import Store, backlogs
 from triage.worker import readiness
 from triage.worker.service import Processed, process_report
 
@@ -70,11 +69,11 @@ class Slot:
         self.index = index
         self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"slot{index}")
         self.db_path = db_path
-        self._db: sqlite_utils.Database | None = None
+        self._db: Database | None = None
         self.lease: Lease | None = None
         self.since: float | None = None  # monotonic time the current report was taken
 
-    def db(self) -> sqlite_utils.Database:
+    def db(self) -> Database:
         if self._db is None:
             self._db = connect(self.db_path)
         return self._db
@@ -199,6 +198,13 @@ class Worker:
             done: Processed = await slot.run(self._process, slot, rid)
         except Exception as exc:
             heartbeat.cancel()
+            if store_unavailable(exc):  # like a model outage: the report waits, uncounted
+                delay = backoff(lease.retries, s.worker_backoff_base_s, s.worker_backoff_max_s)
+                log.warning("store unavailable; retrying in %.1fs: %s", delay, exc, extra={"report_id": rid})
+                metrics.RETRIES.labels("store_unavailable").inc()
+                error = f"store unavailable: {type(exc).__name__}"
+                await self._queue_call(slot, lambda: self.queue.nack(lease, error, delay, count=False))
+                return
             delay = backoff(lease.deliveries, s.worker_backoff_base_s, s.worker_backoff_max_s)
             log.exception("processing failed; retrying in %.1fs", delay, extra={"report_id": rid})
             metrics.RETRIES.labels("error").inc()
@@ -355,7 +361,7 @@ class Worker:
     def _start_metrics(self) -> None:
         port = self.settings.worker_metrics_port
         metrics.bind_gauges(
-            self.queue.depth, lambda: len(self.queue.dead_letters()), lambda: review_backlog(self.settings.db)
+            self.queue.depth, lambda: len(self.queue.dead_letters()), lambda: backlogs(self.settings.db)
         )
         metrics.bind_model_up(lambda: readiness.probe_model(self.settings, self.llm_base_url).ok)
         metrics.OLDEST_REPORT.set_function(self.oldest_in_flight)

@@ -11,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
 from triage.config import Settings
 from triage.evals.gate import gate_open
 from triage.judge import pipeline, policy
@@ -20,6 +18,7 @@ from triage.judge.llm import LLM, LLMUnavailable
 from triage.judge.prompt import Prompt
 from triage.schema import Outcome
 from triage.sp4n.outbox import sp4n_record
+from triage.store.database import Database
 from triage.store.reports import Store
 
 log = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ class Processed:
 
 
 def process_report(
-    db: sqlite_utils.Database,
+    db: Database,
     settings: Settings,
     llm: LLM,
     prompt: Prompt,
