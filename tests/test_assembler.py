@@ -34,3 +34,55 @@ def test_an_open_run_waits_for_the_quiet_window():
 def test_report_id_is_stable_and_sender_specific():
     assert report_id_for(msg(1, "a", 0)) == report_id_for(msg(1, "a", 99))
     assert report_id_for(msg(1, "a", 0)) != report_id_for(msg(1, "b", 0))
+
+
+def test_assemblers_running_at_once_group_each_message_exactly_once(store_url: str) -> None:
+    """Several workers (here threads with their own connections) assemble while messages keep
+    arriving, some of them late (old WhatsApp timestamps): every message ends in exactly one
+    report, and every report holds exactly the messages its text and message list name."""
+    import json
+    import random
+    import threading
+
+    from triage.intake.assembler import assemble_with_followups
+    from triage.store.database import connect
+    from triage.store.reports import Store
+
+    connect(store_url).close()
+    rng = random.Random(7)
+    senders = [f"62815{i:07d}" for i in range(12)]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    now = T0 + timedelta(hours=1)
+
+    def assembler() -> None:
+        store = Store(connect(store_url))
+        try:
+            while not stop.is_set():
+                assemble_with_followups(store, WINDOW, now, timedelta(hours=72))
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=assembler) for _ in range(3)]
+    for t in threads:
+        t.start()
+    writer = Store(connect(store_url))
+    for i in range(150):
+        sender = rng.choice(senders)
+        seconds = rng.uniform(0, 3000)  # timestamps out of order: late deliveries included
+        writer.add_message(msg(i, sender, seconds, text=f"pesan {i}"))
+    stop.set()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assemble_with_followups(Store(connect(store_url)), WINDOW, now, timedelta(hours=72))
+    db = connect(store_url)
+    assert db.execute("SELECT count(*) FROM messages WHERE report_id IS NULL").fetchone()[0] == 0
+    for report in db.query("SELECT report_id, message_ids FROM reports"):
+        held = {
+            r["message_id"]
+            for r in db.query("SELECT message_id FROM messages WHERE report_id = ?", [report["report_id"]])
+        }
+        assert held == set(json.loads(report["message_ids"])), report["report_id"]
+    listed = [m for r in db.query("SELECT message_ids FROM reports") for m in json.loads(r["message_ids"])]
+    assert len(listed) == len(set(listed)) == 150

@@ -8,11 +8,12 @@ window with no message from that sender.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from triage.schema import RawMessage, Report
-from triage.store.database import dumps, now_iso
+from triage.store.database import Database, dumps, now_iso, writing
 from triage.store.reports import Store
 
 
@@ -48,13 +49,15 @@ def group(
 
 def assemble(store: Store, window: timedelta, now: datetime | None = None) -> list[Report]:
     """Turn quiet runs of unassigned messages into new pending reports."""
-    rows = store.db.query("SELECT * FROM messages WHERE report_id IS NULL")
-    closed, _ = group((store.message_from_row(r) for r in rows), window, now)
-    reports = []
-    for msgs in closed:
-        report = Report(report_id=report_id_for(msgs[0]), sender=msgs[0].sender, messages=msgs)
-        with store.db.atomic():
-            store.db.execute(
+    reports: list[Report] = []
+    with one_assembler(store.db) as mine:
+        if not mine:
+            return reports
+        rows = store.db.query("SELECT * FROM messages WHERE report_id IS NULL")
+        closed, _ = group((store.message_from_row(r) for r in rows), window, now)
+        for msgs in closed:
+            report = Report(report_id=report_id_for(msgs[0]), sender=msgs[0].sender, messages=msgs)
+            inserted = store.db.execute(
                 "INSERT INTO reports (report_id, sender, text, message_ids, "
                 "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 [
@@ -67,12 +70,10 @@ def assemble(store: Store, window: timedelta, now: datetime | None = None) -> li
                     0,
                     now_iso(),
                 ],
-            )
-            store.db.execute(
-                f"UPDATE messages SET report_id = ? WHERE message_id IN ({','.join('?' * len(msgs))})",
-                [report.report_id, *[m.message_id for m in msgs]],
-            )
-        reports.append(report)
+            ).rowcount
+            if inserted:  # a report made elsewhere already holds its own messages
+                _attach(store, report.report_id, msgs)
+                reports.append(report)
     return reports
 
 
@@ -86,6 +87,16 @@ def assemble_with_followups(
     so it is judged on the whole conversation; `report_links` records which report it answers.
     Returns (report, parent report id or None).
     """
+    out: list[tuple[Report, str | None]] = []
+    with one_assembler(store.db) as mine:
+        if mine:
+            out = _assemble_followups(store, window, now, followup_window)
+    return out
+
+
+def _assemble_followups(
+    store: Store, window: timedelta, now: datetime, followup_window: timedelta
+) -> list[tuple[Report, str | None]]:
     rows = store.db.query("SELECT * FROM messages WHERE report_id IS NULL")
     closed, _ = group((store.message_from_row(r) for r in rows), window, now)
     out: list[tuple[Report, str | None]] = []
@@ -95,49 +106,70 @@ def assemble_with_followups(
         context = store.report(parent).messages if parent else []
         copies = [m.model_copy(update={"message_id": f"{rid}~{m.message_id}"}) for m in context]
         report = Report(report_id=rid, sender=msgs[0].sender, messages=[*copies, *msgs])
-        with store.db.atomic():
-            inserted = store.db.execute(
-                "INSERT INTO reports (report_id, sender, text, message_ids, "
-                "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                [
-                    rid,
-                    report.sender,
-                    report.text,
-                    dumps([m.message_id for m in report.messages]),
-                    now_iso(),
-                    "pending",
-                    0,
-                    now_iso(),
-                ],
-            ).rowcount
-            if inserted and parent:
-                for c in copies:
-                    store.db.execute(
-                        "INSERT INTO messages (message_id, sender, ts, type, text, media_id, "
-                        "caption, location, raw, received_at, report_id) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-                        "ON CONFLICT DO NOTHING",
-                        [
-                            c.message_id,
-                            c.sender,
-                            c.timestamp.isoformat(),
-                            c.type.value,
-                            c.text,
-                            c.media_id,
-                            c.caption,
-                            c.location.model_dump_json() if c.location else None,
-                            dumps({"context_of": parent}),
-                            now_iso(),
-                            rid,
-                        ],
-                    )
+        inserted = store.db.execute(
+            "INSERT INTO reports (report_id, sender, text, message_ids, "
+            "created_at, status, attempts, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            [
+                rid,
+                report.sender,
+                report.text,
+                dumps([m.message_id for m in report.messages]),
+                now_iso(),
+                "pending",
+                0,
+                now_iso(),
+            ],
+        ).rowcount
+        if not inserted:  # a report made elsewhere already holds its own messages
+            continue
+        if parent:
+            for c in copies:
                 store.db.execute(
-                    "INSERT INTO report_links (report_id, parent_id, created_at) VALUES (?,?,?) "
+                    "INSERT INTO messages (message_id, sender, ts, type, text, media_id, "
+                    "caption, location, raw, received_at, report_id) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
                     "ON CONFLICT DO NOTHING",
-                    [rid, parent, now_iso()],
+                    [
+                        c.message_id,
+                        c.sender,
+                        c.timestamp.isoformat(),
+                        c.type.value,
+                        c.text,
+                        c.media_id,
+                        c.caption,
+                        c.location.model_dump_json() if c.location else None,
+                        dumps({"context_of": parent}),
+                        now_iso(),
+                        rid,
+                    ],
                 )
             store.db.execute(
-                f"UPDATE messages SET report_id = ? WHERE message_id IN ({','.join('?' * len(msgs))})",
-                [rid, *[m.message_id for m in msgs]],
+                "INSERT INTO report_links (report_id, parent_id, created_at) VALUES (?,?,?) "
+                "ON CONFLICT DO NOTHING",
+                [rid, parent, now_iso()],
             )
-        out.append((report, parent if inserted else None))
+        _attach(store, rid, msgs)
+        out.append((report, parent))
     return out
+
+
+def _attach(store: Store, report_id: str, msgs: list[RawMessage]) -> None:
+    store.db.execute(
+        f"UPDATE messages SET report_id = ? WHERE report_id IS NULL "
+        f"AND message_id IN ({','.join('?' * len(msgs))})",
+        [report_id, *[m.message_id for m in msgs]],
+    )
+
+
+@contextmanager
+def one_assembler(db: Database) -> Iterator[bool]:
+    """One assembler at a time across every worker and machine, so a sender's messages are
+    grouped in one place: two assemblers reading the unassigned messages a moment apart could
+    otherwise group them differently. SQLite: the transaction's write lock (BEGIN IMMEDIATE).
+    PostgreSQL: a transaction-level advisory lock, tried and not waited for (the assembler that
+    holds it is doing this round's work; the others skip it). Yields whether this one may."""
+    with writing(db):
+        if db.is_postgres:
+            row = db.execute("SELECT pg_try_advisory_xact_lock(hashtext('lapor-triage-assemble'))").fetchone()
+            yield bool(row[0])
+        else:
+            yield True

@@ -1,0 +1,88 @@
+"""How many messages one assembler round groups per second, on SQLite and PostgreSQL.
+
+Assembly runs one at a time across every worker (`triage.intake.assembler.one_assembler`: the
+store's lock), so this is the ceiling of the whole deployment's intake after the webhook: if it
+is far above what the webhook takes in, one assembler at a time costs nothing. Each run seeds N
+unassigned messages (three per sender, within the quiet window of each other, old enough to be
+closed) into a fresh store and times one `assemble_with_followups` round.
+
+    .venv/bin/python benchmarks/assembly.py --n 6000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from triage.intake.assembler import assemble_with_followups
+from triage.schema import RawMessage
+from triage.store.database import connect
+from triage.store.reports import Store
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+def run(db_url: str, n: int) -> dict[str, float]:
+    store = Store(connect(db_url))
+    items = [
+        (
+            RawMessage(
+                message_id=f"m{i}",
+                sender=f"62816{i // 3:08d}",
+                timestamp=T0 + timedelta(seconds=i % 3 * 20),
+                text=f"Jalan rusak di desa nomor {i}",
+            ),
+            None,
+        )
+        for i in range(n)
+    ]
+    with store.db.atomic():
+        store.add_messages_batch(items)
+    started = time.perf_counter()
+    made = assemble_with_followups(store, timedelta(minutes=2), T0 + timedelta(hours=1), timedelta(hours=72))
+    seconds = time.perf_counter() - started
+    assert len(made) == (n + 2) // 3
+    return {
+        "messages": n,
+        "reports": len(made),
+        "seconds": round(seconds, 3),
+        "messages_per_s": round(n / seconds),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=6000)
+    ap.add_argument(
+        "--pg",
+        default=os.environ.get("TRIAGE_TEST_PG", "postgresql://triage:triage@127.0.0.1:5432/triage_test"),
+    )
+    args = ap.parse_args()
+    import psycopg
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        out["sqlite"] = run(str(Path(tmp) / "assembly.db"), args.n)
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(args.pg, autocommit=True) as admin:
+            admin.execute(f"CREATE SCHEMA {schema}")
+            try:
+                out["postgresql"] = run(f"{args.pg}?options=-csearch_path%3D{schema}", args.n)
+            finally:
+                admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    for store, fig in out.items():
+        print(
+            f"{store:10} {fig['messages']} messages -> {fig['reports']} reports "
+            f"in {fig['seconds']} s: {fig['messages_per_s']} messages/s"
+        )
+    print(json.dumps({**out, "load_average_1m": os.getloadavg()[0]}))
+
+
+if __name__ == "__main__":
+    main()
