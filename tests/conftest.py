@@ -87,12 +87,16 @@ def live_llm(llm_base_url: str):
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+def store_path(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """The store of one test: a SQLite file, or with --store=postgresql a fresh schema."""
     if request.config.getoption("--store") == "postgresql":
-        db: str | Path = request.getfixturevalue("pg_url")
-    else:
-        db = tmp_path / "triage.db"
-    return Settings(db=db, outbox_jsonl=tmp_path / "outbox.jsonl")
+        return str(request.getfixturevalue("pg_url"))
+    return tmp_path / "triage.db"
+
+
+@pytest.fixture
+def settings(store_path: str | Path, tmp_path: Path) -> Settings:
+    return Settings(db=store_path, outbox_jsonl=tmp_path / "outbox.jsonl")
 
 
 @pytest.fixture
@@ -137,7 +141,7 @@ def redis_server(tmp_path: Path) -> Iterator[Callable[[], None]]:
     state["p"].wait(timeout=10)
 
 
-STORE_FIXTURES = {"settings", "db", "pg_url", "store_url"}
+STORE_FIXTURES = {"store_path", "pg_url", "store_url"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

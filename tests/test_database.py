@@ -185,3 +185,19 @@ def test_no_module_opens_a_database_by_hand() -> None:
         if str(p.relative_to(PKG)) not in allowed and by_hand.search(p.read_text())
     ]
     assert offenders == []
+
+
+def test_reviewer_search_on_postgresql_uses_its_index_and_folds_accents(pg_url: str) -> None:
+    """The queue's search expression must be the indexed one, or every search reads every report."""
+    from triage.review.queries import QueueFilter
+
+    db = connect(pg_url)
+    db.execute("INSERT INTO reports (report_id, text) VALUES ('r1', 'Jalan rusak di Bógor')")
+    clauses, params = QueueFilter(text="bogor jal").where("postgresql")
+    (clause,) = clauses
+    sql = f"SELECT report_id FROM reports p WHERE {clause}"
+    assert [r["report_id"] for r in db.query(sql, params)] == ["r1"]
+    with db.atomic():
+        db.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r[0] for r in db.execute("EXPLAIN " + sql, params).fetchall())
+    assert "reports_text_search" in plan

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from review_store import copy_of
 
 from triage.app import create_app
 from triage.config import Settings
@@ -31,10 +31,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 
 
 @pytest.fixture()
-def env(template, tmp_path: Path) -> tuple[TestClient, Path, dict[str, str]]:
-    path = tmp_path / "t.db"
-    shutil.copy(template[0], path)
-    return TestClient(create_app(Settings(db=path))), path, template[1]
+def env(template, store_path: str | Path) -> tuple[TestClient, str | Path, dict[str, str]]:
+    path, ids = copy_of(template, store_path, PASSWORD, ("ana", "admin"), ("budi", "reviewer"))
+    return TestClient(create_app(Settings(db=path))), path, ids
 
 
 def csrf_of(html: str) -> str:

@@ -10,9 +10,11 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from review_store import copy_of
 
 from triage.app import create_app
 from triage.cli import cli
@@ -41,10 +43,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 
 
 @pytest.fixture()
-def env(template, tmp_path: Path):
-    path = tmp_path / "t.db"
-    shutil.copy(template[0], path)
-    ids = template[1]
+def env(template, store_path: str | Path):
+    path, ids = copy_of(template, store_path, PASSWORD, ("ana", "admin"))
     client = TestClient(create_app(Settings(db=path)))
     page = client.get("/review/login")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
@@ -166,9 +166,10 @@ def test_audit_log_is_append_only(env):
     _, path, ids = env
     db = connect(path)
     actions.confirm(db, ids["pinjol"], ANA, "ok")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    refused = (sqlite3.IntegrityError, psycopg.errors.RaiseException)  # the trigger of each store
+    with pytest.raises(refused, match="append-only"):
         db.execute("UPDATE audit_log SET note = 'diubah'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(refused, match="append-only"):
         db.execute("DELETE FROM audit_log")
     assert db.execute("SELECT note FROM audit_log").fetchone()[0] == "ok"
 

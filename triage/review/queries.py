@@ -63,7 +63,7 @@ class QueueFilter:
         match = search_expression(self.text, dialect)
         if match and dialect == "postgresql":
             # the expression of the GIN index `reports_text_search`, so the index is used
-            clauses.append("to_tsvector('simple', coalesce(p.text, '')) @@ to_tsquery('simple', ?)")
+            clauses.append(f"{PG_SEARCHED.format('p.text')} @@ to_tsquery('simple', ?)")
             params.append(match)
         elif match:
             clauses.append("p.rowid IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)")
@@ -88,6 +88,23 @@ class QueueFilter:
         return clauses, params
 
 
+# PostgreSQL: the indexed expression of revision 0001's `reports_text_search` (accents folded by
+# translate(), which is immutable and needs no extension). The two must stay identical.
+_FOLD_FROM = (
+    "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝ"
+    "ĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſ"
+)
+_FOLD_TO = (
+    "AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGg"
+    "GgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzs"
+)
+PG_SEARCHED = "to_tsvector('simple', translate(coalesce({}, ''), '" + _FOLD_FROM + "', '" + _FOLD_TO + "'))"
+
+
+def fold_accents(word: str) -> str:
+    return word.translate(str.maketrans(_FOLD_FROM, _FOLD_TO))
+
+
 def search_expression(text: str, dialect: str = "sqlite") -> str:
     """A full-text query from what a reviewer typed: every word must occur, the last as a prefix.
 
@@ -97,8 +114,8 @@ def search_expression(text: str, dialect: str = "sqlite") -> str:
     words = re.findall(r"\w+", text, flags=re.UNICODE)[:12]
     if not words:
         return ""
-    if dialect == "postgresql":
-        terms = [f"'{w.lower()}'" for w in words]
+    if dialect == "postgresql":  # accents folded as the index folds them
+        terms = [f"'{fold_accents(w).lower()}'" for w in words]
         terms[-1] += ":*"
         return " & ".join(terms)
     quoted = [f'"{w}"' for w in words]
@@ -252,7 +269,7 @@ def overturn_rate(db: Database) -> list[tuple[str, int, int]]:
     """(model's reason or verdict, reviewed, overturned) from each report's first decision action."""
     sql = (
         "SELECT COALESCE(a.from_reason, a.from_verdict) AS k, COUNT(*) AS n, "
-        "SUM(a.action = 'overturn') AS o FROM audit_log a "
+        "SUM(CASE WHEN a.action = 'overturn' THEN 1 ELSE 0 END) AS o FROM audit_log a "
         "WHERE a.id IN (SELECT MIN(id) FROM audit_log WHERE action IN ('confirm', 'overturn') "
         "GROUP BY report_id) GROUP BY k ORDER BY n DESC"
     )

@@ -366,7 +366,19 @@ def _postgresql() -> None:
         "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
         "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()"
     )
-    # 'simple': no stemming or stop words (Indonesian has no built-in configuration)
+    # 'simple': no stemming or stop words (Indonesian has no built-in configuration); accents
+    # folded with translate() (immutable, no extension needed), as FTS5's remove_diacritics does
     op.execute(
-        "CREATE INDEX reports_text_search ON reports USING gin (to_tsvector('simple', coalesce(text, '')))"
+        "CREATE INDEX reports_text_search ON reports USING gin "
+        f"(to_tsvector('simple', translate(coalesce(text, ''), '{_FOLD_FROM}', '{_FOLD_TO}')))"
     )
+
+
+_FOLD_FROM = (
+    "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝ"
+    "ĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſ"
+)
+_FOLD_TO = (
+    "AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGg"
+    "GgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzs"
+)

@@ -1,0 +1,26 @@
+"""The review tests' seeded store, on SQLite or (with --store=postgresql) on PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from triage.review.auth import add_user
+from triage.review.sample import seed
+from triage.store.database import connect
+
+
+def copy_of(
+    template: tuple[Path, dict[str, str]], store_path: str | Path, password: str, *users: tuple[str, str]
+) -> tuple[str | Path, dict[str, str]]:
+    """SQLite: a copy of the module's template file (argon2 hashing is deliberately slow, so it is
+    seeded once). PostgreSQL: the same samples and accounts seeded in this test's own schema."""
+    if isinstance(store_path, Path):
+        shutil.copy(template[0], store_path)
+        return store_path, template[1]
+    db = connect(store_path)
+    ids = seed(db)
+    for name, role in users:
+        add_user(db, name, password, role)
+    db.close()
+    return store_path, ids
