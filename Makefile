@@ -29,7 +29,7 @@ demo: setup
 test: setup
 	bash scripts/test-deps.sh
 	$(PY) -m pytest --record-mode=none
-	$(PY) -m pytest --record-mode=none --store=postgresql -m "not live and not browser" -q
+	$(PY) -m pytest --record-mode=none --store=postgresql -m "not live and not browser and not slow" -q
 
 lint: setup
 	$(VENV)/bin/ruff check triage tests benchmarks

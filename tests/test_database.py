@@ -201,3 +201,23 @@ def test_reviewer_search_on_postgresql_uses_its_index_and_folds_accents(pg_url: 
         db.execute("SET LOCAL enable_seqscan = off")
         plan = "\n".join(r[0] for r in db.execute("EXPLAIN " + sql, params).fetchall())
     assert "reports_text_search" in plan
+
+
+@pytest.mark.slow
+def test_a_client_gone_quiet_mid_transaction_releases_its_locks(pg_url: str) -> None:
+    """A worker cut off mid-claim keeps its row locks for as long as the server believes it is
+    there (its TCP keepalive: two hours by default), and every other relay skips those rows. The
+    store's connections end a transaction idle for 30 s, so the rows come back."""
+    import time
+
+    gone = connect(pg_url)
+    gone.execute("INSERT INTO outbox (report_id, destination, state) VALUES ('r', 'sp4n', 'pending')")
+    gone.execute("BEGIN")
+    gone.execute("SELECT id FROM outbox FOR UPDATE")  # ... and then nothing: the client is gone
+    other = connect(pg_url)
+    assert other.execute("SELECT id FROM outbox FOR UPDATE SKIP LOCKED").fetchall() == []
+    time.sleep(32)
+    assert len(other.execute("SELECT id FROM outbox FOR UPDATE SKIP LOCKED").fetchall()) == 1
+    with pytest.raises(Exception, match="idle-in-transaction|terminat|closed"):
+        gone.execute("SELECT 1")
+    assert gone.execute("SELECT 1").fetchone()[0] == 1  # the next statement connects afresh

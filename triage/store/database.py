@@ -438,6 +438,11 @@ def _pg_connect(url: str, **kwargs: Any) -> Any:
         **options,
     )
     conn.adapters.register_loader("numeric", FloatLoader)  # sums and averages as floats, as SQLite
+    # A client that vanishes mid-transaction (a partition, a killed host) would keep its row locks
+    # until the server's own keepalive gave up on it, two hours by default: every claim of those
+    # rows skipped meanwhile. No transaction here waits on anything but the database, so one idle
+    # for 30 s is one whose client is gone.
+    conn.execute("SET idle_in_transaction_session_timeout = '30s'")
     return conn
 
 
