@@ -293,6 +293,18 @@ def test_overview_renders_svg_charts(env):
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
+def test_overview_shows_the_desks_pace_and_who_decided(env):
+    client, path, ids = env
+    before = client.get("/review/overview").text
+    assert "Belum ada keputusan peninjau." in before
+    actions.confirm(connect(path), ids["pinjol"], ANA, "benar spam")
+    page = client.get("/review/overview").text
+    desk = page[page.index('id="meja"') :]
+    assert "Laporan sudah ditinjau</th><td>1<" in desk
+    assert "<tr><td>ana</td><td>1</td><td>0</td></tr>" in desk
+    assert "Melewati SLA" in desk and "jam" in desk
+
+
 def test_review_queue_over_time(env):
     _, path, ids = env
     db = connect(path)

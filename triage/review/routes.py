@@ -34,6 +34,7 @@ from triage.review.auth import (
     record_attempt,
     too_many_failures,
 )
+from triage.review.desk_stats import SLA_WORKING_DAYS, desk_stats
 from triage.review.highlight import highlight, mask, mask_sender
 from triage.review.per_request import (
     COOKIE,
@@ -369,6 +370,7 @@ def overview(request: Request) -> Response:
         rates = queries.overturn_rate(db)
         q_labels, q_sizes = queries.review_queue_over_time(db)
         named = [(REASON_LABELS.get(k, VERDICT_LABELS.get(k, k)), n, o) for k, n, o in rates]
+        desk = desk_stats(db)
         return render(
             request,
             "overview.html",
@@ -380,6 +382,8 @@ def overview(request: Request) -> Response:
                 "rates": named,
                 "mix": list(zip(labels, *series.values(), strict=True)),
                 "queue_series": list(zip(q_labels, q_sizes, strict=True)),
+                "desk": desk,
+                "sla_days": SLA_WORKING_DAYS,
             },
             session=session,
         )
