@@ -23,7 +23,9 @@ from triage import reference
 from triage.config import Settings
 from triage.identity import NIK, mask_text
 from triage.judge import decision, evidence
+from triage.review import claims
 from triage.review.auth import User
+from triage.review.errors import ActionError
 from triage.rules import routing
 from triage.schema import (
     Complaint,
@@ -43,15 +45,6 @@ from triage.store.reports import Store
 log = logging.getLogger(__name__)
 
 OUTCOME_FOR = {Verdict.valid: Outcome.sp4n, Verdict.needs_info: Outcome.ask_reporter}
-
-
-class ActionError(Exception):
-    """A refused action; `status` is the HTTP status the page answers with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -104,6 +97,7 @@ def _write(
     action: str,
     note: str,
 ) -> None:
+    claims.guard(db, report_id, user)  # inside the transaction: a claim taken meanwhile counts
     before = TriageResult.model_validate_json(before_row["result"])
     c = after.complaint
     loc = c.location if c else None
@@ -161,6 +155,7 @@ def _write(
             now_iso(),
         ],
     )
+    claims.release(db, report_id)  # decided: nobody needs to hold it any more
 
 
 def _routing_changes(before: Complaint | None, after: Complaint | None) -> dict[str, list[str | None]]:
@@ -210,6 +205,7 @@ def confirm_many(db: Database, items: list[tuple[str, int]], user: User, note: s
     reasons = set()
     for report_id, version in items:
         row, _ = _load(db, report_id, version)
+        claims.guard(db, report_id, user)
         result = TriageResult.model_validate_json(row["result"])
         if result.verdict is not Verdict.invalid:
             raise ActionError(f"Laporan {report_id} bukan penolakan; konfirmasi massal hanya untuk itu.")

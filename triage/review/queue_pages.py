@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from triage.review import actions, queries
+from triage.review import actions, claims, queries
 from triage.review.highlight import mask
 from triage.review.per_request import as_date, as_float, open_db, require_post, require_session
 from triage.review.rendering import FLASH, REASON_LABELS, error_page, render
@@ -106,8 +106,10 @@ def _queue_view(
         )
         found = queries.queue(db, name, filt, page=int(hal) if hal and hal.isdigit() else 1)
         rows = found.rows
+        held = claims.current(db, [r["report_id"] for r in rows])
         for r in rows:
             r["preview"] = mask(" ".join((r["text"] or "").split())[:160])
+            r["held_by"] = held[r["report_id"]].username if r["report_id"] in held else None
         return render(
             request,
             "queue.html",

@@ -84,12 +84,16 @@ FLASH = {
     "confirm": "Keputusan dikonfirmasi.",
     "bulk": "Penolakan yang dipilih dikonfirmasi (masing-masing tercatat di log audit).",
     "overturn": "Keputusan dibatalkan dan diganti.",
+    "take": "Laporan ini Anda ambil selama 30 menit; peninjau lain tidak dapat memutuskannya.",
+    "assign": "Laporan ditugaskan.",
     "sp4n": "Keputusan dibatalkan; laporan masuk antrean kirim SP4N-LAPOR!.",
 }
 ACTION_LABELS = {
     "confirm": "Konfirmasi",
     "overturn": "Pembatalan",
     "reveal": "Buka data pribadi",
+    "claim": "Mengambil laporan",
+    "assign": "Menugaskan laporan",
     "reveal_denied": "Buka data ditolak",
 }
 

@@ -23,13 +23,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from triage import reference
-from triage.review import actions, charts, downloads, queries
+from triage.review import actions, charts, claims, downloads, queries
 from triage.review.auth import (
     Session,
     authenticate,
     create_session,
     csrf_ok,
     end_session,
+    list_users,
     load_session,
     record_attempt,
     too_many_failures,
@@ -194,7 +195,10 @@ def detail_context(db: Database, d: queries.Detail) -> dict[str, Any]:
         }
         for a in d.attempts
     ]
+    rid = d.row["report_id"]
     return {
+        "claim": claims.current(db, [rid]).get(rid),
+        "reviewers": [u["username"] for u in list_users(db) if not u["disabled"]],
         "d": d,
         "r": d.result,
         "row": d.row,
@@ -335,6 +339,40 @@ def overturn(
         actions.tell_citizen(db, request.app.state.settings, report_id)
     flash = "sp4n" if outcome.value == "sp4n" else "overturn"
     return _onwards(antrean, report_id, next_id, flash)
+
+
+@router.post("/r/{report_id}/take")
+def take(
+    request: Request, report_id: str, csrf: Annotated[str, Form()] = "", antrean: Annotated[str, Form()] = ""
+) -> Response:
+    """Take the report for a while, so nobody else reviews it meanwhile."""
+    with open_db(request) as db:
+        session = require_post(request, db, csrf)
+        try:
+            claims.take(db, report_id, session.user)
+        except actions.ActionError as exc:
+            return _after_action(request, db, session, report_id, exc, antrean)
+    back = f"?antrean={quote(antrean)}&ok=take" if queries.known_queue(antrean) else "?ok=take"
+    return RedirectResponse(f"/review/r/{quote(report_id)}{back}", 303)
+
+
+@router.post("/r/{report_id}/assign")
+def assign(
+    request: Request,
+    report_id: str,
+    csrf: Annotated[str, Form()] = "",
+    to: Annotated[str, Form()] = "",
+    antrean: Annotated[str, Form()] = "",
+) -> Response:
+    """An admin gives the report to a reviewer."""
+    with open_db(request) as db:
+        session = require_post(request, db, csrf)
+        try:
+            claims.assign(db, report_id, session.user, to.strip())
+        except actions.ActionError as exc:
+            return _after_action(request, db, session, report_id, exc, antrean)
+    back = f"?antrean={quote(antrean)}&ok=assign" if queries.known_queue(antrean) else "?ok=assign"
+    return RedirectResponse(f"/review/r/{quote(report_id)}{back}", 303)
 
 
 @router.post("/r/{report_id}/reveal", response_class=HTMLResponse)

@@ -221,5 +221,14 @@ llm_cache = Table(
 )
 
 
+claims = Table(
+    "claims",
+    metadata,
+    Column("report_id", Text, primary_key=True),
+    *_text("username", "assigned_by", "claimed_at", "expires_at"),
+    Index("idx_claims_username", "username"),
+)
+
+
 def primary_key(table: str) -> tuple[str, ...]:
     return tuple(c.name for c in metadata.tables[table].primary_key.columns)
