@@ -276,3 +276,33 @@ def test_a_reviewer_works_a_queue_with_the_keyboard_alone(server, browser):
     }
     assert done[order[0]] == "confirm" and done[order[1]] == "overturn"
     ctx.close()
+
+
+def test_taking_and_assigning_a_report_is_seen_by_the_others(server, browser):
+    """Budi takes a report with its button; Ana, the admin, sees who holds it in the queue and on
+    the page, and assigns it back to Budi for longer."""
+    from playwright.sync_api import expect
+
+    base, _, ids = server
+    rid = ids["pinjol"]
+    budi_ctx, ana_ctx = browser.new_context(), browser.new_context()
+    for ctx in (budi_ctx, ana_ctx):
+        ctx.set_default_timeout(10_000)
+    budi, ana = budi_ctx.new_page(), ana_ctx.new_page()
+    _login(budi, base, "budi")
+    _login(ana, base, "ana")
+    budi.goto(f"{base}/review/r/{rid}")
+    expect(budi.locator("#assign-form")).to_have_count(0)  # reviewers do not assign
+    budi.get_by_role("button", name="Ambil laporan ini").click()
+    expect(budi.locator("#claim")).to_contain_text("Diambil oleh budi")
+    expect(budi.get_by_role("button", name="Perpanjang")).to_be_visible()
+    ana.goto(f"{base}/review/q/ditolak")
+    expect(ana.locator(f'tr[data-report="{rid}"] .held')).to_have_text("diambil budi")
+    ana.goto(f"{base}/review/r/{rid}")
+    ana.locator("#assign-form select").select_option("budi")
+    ana.get_by_role("button", name="Tugaskan").click()
+    expect(ana.locator("#claim")).to_contain_text("(ditugaskan oleh ana)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ana.screenshot(path=str(SHOTS / "claim-assigned.png"), full_page=True)
+    budi_ctx.close()
+    ana_ctx.close()
