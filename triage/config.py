@@ -154,6 +154,12 @@ class Settings(BaseSettings):
         le=1,
         description="below this confidence a rejection goes to a reviewer, not the archive",
     )
+    review_second_share: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="share of reviewers' decisions reviewed again, blind, by another reviewer (agreement)",
+    )
     gate_config: Path = Field(
         default=Path("evals/gate.toml"),
         description="gate dataset and bars (relative paths: from the working directory)",

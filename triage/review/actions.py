@@ -20,10 +20,10 @@ from typing import Any
 import phonenumbers
 
 from triage import reference
-from triage.config import Settings
+from triage.config import Settings, get_settings
 from triage.identity import NIK, mask_text
 from triage.judge import decision, evidence
-from triage.review import claims
+from triage.review import claims, second_review
 from triage.review.auth import User
 from triage.review.errors import ActionError
 from triage.rules import routing
@@ -99,6 +99,18 @@ def _write(
 ) -> None:
     claims.guard(db, report_id, user)  # inside the transaction: a claim taken meanwhile counts
     before = TriageResult.model_validate_json(before_row["result"])
+    first = not db.execute(
+        "SELECT 1 FROM audit_log WHERE report_id = ? AND action IN ('confirm', 'overturn')", [report_id]
+    ).fetchone()
+    if first:  # the system's decision meets its first reviewer: perhaps a second, blind, later
+        second_review.on_first_decision(
+            db,
+            report_id,
+            user,
+            second_review.label(before.verdict.value, before.reason.value if before.reason else None),
+            second_review.label(after.verdict.value, after.reason.value if after.reason else None),
+            get_settings().review_second_share,
+        )
     c = after.complaint
     loc = c.location if c else None
     db.execute(

@@ -94,6 +94,7 @@ ACTION_LABELS = {
     "reveal": "Buka data pribadi",
     "claim": "Mengambil laporan",
     "assign": "Menugaskan laporan",
+    "second_review": "Tinjauan kedua (buta)",
     "reveal_denied": "Buka data ditolak",
 }
 

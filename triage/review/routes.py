@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from triage import reference
-from triage.review import actions, charts, claims, downloads, queries
+from triage.review import actions, charts, claims, downloads, queries, second_review
 from triage.review.auth import (
     Session,
     authenticate,
@@ -67,10 +67,11 @@ router = APIRouter(prefix="/review", tags=["review"])
 def install(app: FastAPI) -> None:
     """Add the review page to an app (called from `triage.app.create_app`)."""
     connect(app.state.settings.db).close()  # create/migrate once, before the first request
-    from triage.review import queue_pages
+    from triage.review import queue_pages, second_pages
 
     app.include_router(router)
     app.include_router(queue_pages.router)
+    app.include_router(second_pages.router)
     app.include_router(downloads.router)
     app.mount("/review/static", StaticFiles(directory=HERE / "static"), name="review-static")
 
@@ -409,6 +410,7 @@ def overview(request: Request) -> Response:
         q_labels, q_sizes = queries.review_queue_over_time(db)
         named = [(REASON_LABELS.get(k, VERDICT_LABELS.get(k, k)), n, o) for k, n, o in rates]
         desk = desk_stats(db)
+        agreement = [(_decision_label(a.system_label), a) for a in second_review.agreement(db)]
         return render(
             request,
             "overview.html",
@@ -421,10 +423,20 @@ def overview(request: Request) -> Response:
                 "mix": list(zip(labels, *series.values(), strict=True)),
                 "queue_series": list(zip(q_labels, q_sizes, strict=True)),
                 "desk": desk,
+                "agreement": agreement,
                 "sla_days": SLA_WORKING_DAYS,
             },
             session=session,
         )
+
+
+def _decision_label(code: str) -> str:
+    """ "invalid:prank" as a reviewer reads it: "Ditolak (Iseng / lelucon)"; "all" as "Semua"."""
+    if code == "all":
+        return "Semua"
+    verdict, _, reason = code.partition(":")
+    name = VERDICT_LABELS.get(verdict, verdict)
+    return f"{name} ({REASON_LABELS.get(reason, reason)})" if reason else name
 
 
 @router.get("/audit", response_class=HTMLResponse)

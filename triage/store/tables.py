@@ -230,5 +230,15 @@ claims = Table(
 )
 
 
+second_reviews = Table(
+    "second_reviews",
+    metadata,
+    Column("report_id", Text, primary_key=True),
+    *_text("system_label", "first_actor", "first_label", "created_at"),
+    *_text("second_actor", "second_label", "decided_at"),
+    Index("idx_second_reviews_second_actor", "second_actor"),
+)
+
+
 def primary_key(table: str) -> tuple[str, ...]:
     return tuple(c.name for c in metadata.tables[table].primary_key.columns)
