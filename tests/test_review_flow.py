@@ -516,3 +516,16 @@ def test_bulk_confirm_refuses_mixed_reasons_and_stale_lists_and_changes_nothing(
     # the refusal is rendered, never carried in a URL a stranger could forge into a link
     assert "PALSU" not in client.get("/review/q/ditolak", params={"galat": "PALSU"}).text
     assert db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 0
+
+
+def test_dates_are_typed_and_shown_as_indonesians_write_them(env):
+    client, _, _ = env
+    page = client.get("/review/q/ditolak?dari=01/01/2999").text
+    assert page.count('class="item"') == 0  # the filter applies
+    assert 'name="dari" value="01/01/2999"' in page and 'placeholder="hh/bb/tttt"' in page
+    iso = client.get("/review/q/ditolak?dari=2999-01-01").text
+    assert 'name="dari" value="01/01/2999"' in iso  # ISO still understood, shown the Indonesian way
+    assert (
+        client.get("/review/q/ditolak?dari=31/02/2026").text.count('class="item"') > 0
+    )  # no such day: no filter
+    assert 'type="date"' not in page

@@ -69,8 +69,19 @@ def as_float(value: str | None) -> float | None:
 
 
 def as_date(value: str | None) -> date | None:
+    """A date as Indonesians write it (hh/bb/tttt: 05/12/2026, also 5-12-2026) or ISO (2026-12-05);
+    anything else is no filter."""
+    text = (value or "").strip()
+    if not text:
+        return None
     try:
-        return date.fromisoformat(value) if value else None
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    parts = text.replace("-", "/").replace(".", "/").split("/")
+    try:
+        day, month, year = (int(p) for p in parts)
+        return date(year, month, day)
     except ValueError:
         return None
 

@@ -6,6 +6,7 @@ an action can open the next report of the same queue.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -18,6 +19,11 @@ from triage.review.per_request import as_date, as_float, open_db, require_post, 
 from triage.review.rendering import FLASH, REASON_LABELS, error_page, render
 
 router = APIRouter(prefix="/review", tags=["review"])
+
+
+def _id_date(value: date | None) -> str:
+    """Shown back as Indonesians write dates (the browser's date input follows its own locale)."""
+    return value.strftime("%d/%m/%Y") if value else ""
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -125,8 +131,8 @@ def _queue_view(
                 "error": error.message if error else None,
                 "f": {
                     "alasan": filt.reason or "",
-                    "dari": dari or "",
-                    "sampai": sampai or "",
+                    "dari": _id_date(filt.date_from),
+                    "sampai": _id_date(filt.date_to),
                     "min": conf_min or "",
                     "max": conf_max or "",
                     "belum": bool(belum),
