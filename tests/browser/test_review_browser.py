@@ -306,3 +306,30 @@ def test_taking_and_assigning_a_report_is_seen_by_the_others(server, browser):
     ana.screenshot(path=str(SHOTS / "claim-assigned.png"), full_page=True)
     budi_ctx.close()
     ana_ctx.close()
+
+
+def test_every_page_fits_a_phone_390_px_wide(server, browser):
+    """No page of the desk makes a reviewer on a phone scroll sideways."""
+    base, _, ids = server
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    phone.set_default_timeout(10_000)
+    page = phone.new_page()
+    _login(page, base, "ana")
+    pages = [
+        "/review/",
+        "/review/q/tinjau",
+        "/review/q/ditolak?q=jalan&dari=01/01/2020",
+        f"/review/r/{ids['pinjol']}",
+        f"/review/r/{ids['jalan_rusak']}",
+        "/review/overview",
+        "/review/audit",
+        "/review/kedua",
+    ]
+    too_wide = {}
+    for path in pages:
+        page.goto(base + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 392:
+            too_wide[path] = width
+    phone.close()
+    assert too_wide == {}
