@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,14 +51,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict[str, str]]]:
-    path = tmp_path_factory.mktemp("review") / "browser.db"
-    db = connect(path)
-    ids = seed(db)
-    add_user(db, "ana", PASSWORD, "admin")
-    add_user(db, "budi", PASSWORD, "reviewer")
-    db.close()
+@contextmanager
+def serving(path: Path) -> Iterator[str]:
+    """The review app on a free port, in a thread of this process."""
     port = _free_port()
     config = uvicorn.Config(create_app(Settings(db=path)), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -67,9 +63,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     while not srv.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", path, ids
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, dict[str, str]]]:
+    path = tmp_path_factory.mktemp("review") / "browser.db"
+    db = connect(path)
+    ids = seed(db)
+    add_user(db, "ana", PASSWORD, "admin")
+    add_user(db, "budi", PASSWORD, "reviewer")
+    db.close()
+    with serving(path) as base:
+        yield base, path, ids
 
 
 @pytest.fixture(scope="module")
@@ -333,3 +343,35 @@ def test_every_page_fits_a_phone_390_px_wide(server, browser):
             too_wide[path] = width
     phone.close()
     assert too_wide == {}
+
+
+def test_a_keyboard_alone_clears_ten_rejections(tmp_path: Path, browser):
+    """Issue 22, point 7: ten decisions in a row, each with one key, each opening the next."""
+    from triage.review.sample import seed_rejections
+
+    path = tmp_path / "ten.db"
+    db = connect(path)
+    ids = seed_rejections(db, 10)
+    add_user(db, "ana", PASSWORD, "admin")
+    db.close()
+    with serving(path) as base:
+        ctx = browser.new_context()
+        ctx.set_default_timeout(10_000)
+        page = ctx.new_page()
+        _login(page, base, "ana")
+        page.goto(f"{base}/review/q/ditolak")
+        page.keyboard.press("j")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/review/r/"))
+        for _ in range(10):
+            current = re.search(r"/review/r/([^?]+)", page.url)
+            assert current, page.url  # a report is open, not the queue: there is more to clear
+            page.keyboard.press("c")
+            page.wait_for_url(re.compile(rf"selesai={current.group(1)}"))
+        assert "/review/q/ditolak" in page.url  # the queue's end: back to the queue
+        ctx.close()
+    done = [
+        r[0]
+        for r in connect(path).execute("SELECT report_id FROM audit_log WHERE action = 'confirm'").fetchall()
+    ]
+    assert sorted(done) == sorted(ids)  # each of the ten once, none twice

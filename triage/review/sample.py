@@ -287,3 +287,50 @@ def seed(db: Database, now: datetime | None = None) -> dict[str, str]:
         with db.atomic():
             db.execute("UPDATE results SET created_at = ? WHERE report_id = ?", [created, rid])
     return ids
+
+
+def seed_rejections(db: Database, n: int, now: datetime | None = None) -> list[str]:
+    """`n` more rejected adverts (spam, prefilter-decided), for a desk to clear: the keyboard test
+    and the review-speed benchmark work through them. Returns their report ids, oldest first."""
+    now = now or datetime.now(UTC)
+    store = Store(db)
+    for i in range(n):
+        store.add_message(
+            RawMessage(
+                message_id=f"bulk-spam-{i}",
+                sender=f"6281990{i:06d}",
+                timestamp=now - timedelta(hours=2, minutes=i),
+                text=f"PROMO pinjaman cair {i} juta tanpa agunan, hubungi admin sekarang",
+            )
+        )
+    assembler.assemble(store, timedelta(minutes=2), now=None)
+    ids = []
+    for i in range(n):
+        rid = db.execute(
+            "SELECT report_id FROM messages WHERE message_id = ?", [f"bulk-spam-{i}"]
+        ).fetchone()[0]
+        ids.append(rid)
+        if store.has_result(rid):
+            continue
+        result = TriageResult.model_validate(
+            {
+                "verdict": "invalid",
+                "reason": "spam",
+                "confidence": 0.5,
+                "decided_by": "prefilter",
+                "reasons": [{"statement": "Iklan pinjaman", "evidence": "PROMO pinjaman"}],
+                "missing_fields": [],
+                "complaint": None,
+            }
+        )
+        store.save_decision(
+            rid,
+            result,
+            Outcome.archived,
+            [],
+            model="prefilter",
+            prompt_version=PROMPT_VERSION,
+            prompt_hash=PROMPT_HASH,
+            latency_ms=1.0,
+        )
+    return ids
