@@ -46,12 +46,15 @@ def test_figures_from_the_results_and_the_audit_log(store_url: str) -> None:
     result("b", "sp4n", FRIDAY)
     audit("b", "budi", "overturn", FRIDAY + timedelta(hours=10))
     result("c", "archived", FRIDAY)
+    audit("c", "ana", "claim", FRIDAY + timedelta(minutes=30))
     audit("c", "ana", "confirm", FRIDAY + timedelta(hours=4))
     result("old", "review", FRIDAY)  # due Wednesday: past the SLA on Friday
     result("new", "review", now - timedelta(hours=5))
     stats = desk_stats(db, now=now)
     assert stats.reviewed == 3
     assert stats.hours_to_review == {"p50": 4.0, "p90": 10.0, "max": 10.0}
+    # first looks: a revealed at 1 h, c taken at 0.5 h, b first seen at its overturn, 10 h
+    assert stats.hours_to_first_look == {"p50": 1.0, "p90": 10.0, "max": 10.0}
     assert (stats.waiting, stats.past_sla) == (2, 1)
     assert stats.oldest_waiting_hours == 7 * 24
     assert stats.per_reviewer == [("ana", 2, 0), ("budi", 0, 2)]

@@ -39,6 +39,7 @@ def percentile(values: list[float], q: float) -> float | None:
 class DeskStats:
     reviewed: int  # reports with a reviewer's verdict (confirm or overturn)
     hours_to_review: dict[str, float | None]  # p50, p90, max: from the system's decision
+    hours_to_first_look: dict[str, float | None]  # p50, p90, max: to the first take, reveal or verdict
     waiting: int  # reports in the review queue now
     past_sla: int  # of those, waiting longer than the SLA
     oldest_waiting_hours: float | None
@@ -50,6 +51,10 @@ def _at(text: str) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+def _spread(hours: list[float]) -> dict[str, float | None]:
+    return {"p50": percentile(hours, 50), "p90": percentile(hours, 90), "max": max(hours, default=None)}
+
+
 def desk_stats(db: Database, now: datetime | None = None) -> DeskStats:
     now = now or datetime.now(UTC)
     first = db.query(
@@ -58,6 +63,12 @@ def desk_stats(db: Database, now: datetime | None = None) -> DeskStats:
         "WHERE r.created_at IS NOT NULL GROUP BY r.report_id, r.created_at"
     )
     hours = [(_at(r["reviewed_at"]) - _at(r["created_at"])).total_seconds() / 3600 for r in first]
+    looked = db.query(
+        "SELECT r.created_at, MIN(a.created_at) AS seen_at FROM results r JOIN audit_log a "
+        "ON a.report_id = r.report_id AND a.action IN ('claim', 'assign', 'reveal', 'reveal_denied', "
+        "'confirm', 'overturn') WHERE r.created_at IS NOT NULL GROUP BY r.report_id, r.created_at"
+    )
+    look_hours = [(_at(r["seen_at"]) - _at(r["created_at"])).total_seconds() / 3600 for r in looked]
     waiting = [
         _at(r["created_at"])
         for r in db.query(
@@ -74,11 +85,8 @@ def desk_stats(db: Database, now: datetime | None = None) -> DeskStats:
     ]
     return DeskStats(
         reviewed=len(hours),
-        hours_to_review={
-            "p50": percentile(hours, 50),
-            "p90": percentile(hours, 90),
-            "max": max(hours, default=None),
-        },
+        hours_to_review=_spread(hours),
+        hours_to_first_look=_spread(look_hours),
         waiting=len(waiting),
         past_sla=sum(1 for at in waiting if now > sla_deadline(at)),
         oldest_waiting_hours=(now - min(waiting)).total_seconds() / 3600 if waiting else None,
