@@ -26,7 +26,7 @@ DEV = REPO / "evals" / "dev.jsonl"
 MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 RERECORD = (
     "recorded answers are stale (prompt or model changed); re-record with the model running: "
-    f"triage eval {DEV.relative_to(REPO)} --out runs/x --answers {ANSWERS.relative_to(REPO)}"
+    f"triage eval {DEV.relative_to(REPO)} --out runs/x --answers {ANSWERS.relative_to(REPO)} --record"
 )
 
 
@@ -54,12 +54,14 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "replay.db"))
     monkeypatch.setenv("TRIAGE_GATE_CONFIG", str(tmp_path / "no-gate.toml"))
     answers = tmp_path / "answers.jsonl"
-    answers.write_bytes(ANSWERS.read_bytes())  # the run appends; keep the repo's file untouched
+    answers.write_bytes(ANSWERS.read_bytes())
+    before = answers.read_bytes()
     out = tmp_path / "out"
     result = CliRunner().invoke(
         cli, ["eval", str(DEV), "--out", str(out), "--answers", str(answers)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
+    assert answers.read_bytes() == before  # a replay reads the file and never writes it (issue 23)
     m = json.loads((out / "metrics.json").read_text())
     assert m["errors"] == 0, RERECORD
     # the run says the model's answers came from the recording, not "0 from cache" (issue 23)
@@ -109,3 +111,32 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # a message naming no public matter is read by a person before anything is sent or asked
     assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it
     assert m["junk_asked_rate"] <= 0.19  # 0.282 before, 0.180 with it
+
+
+def test_answers_are_written_only_when_asked_to_record(tmp_path, monkeypatch):
+    """`--answers FILE` alone never changes FILE; `--record` adds the run's answers to it."""
+    from triage.judge import llm_cache
+    from triage.store.database import connect
+
+    monkeypatch.setenv("TRIAGE_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("TRIAGE_LLM_TRANSIENT_RETRIES", "1")
+    monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "replay.db"))
+    monkeypatch.setenv("TRIAGE_GATE_CONFIG", str(tmp_path / "no-gate.toml"))
+    llm_cache.load_answers(connect(tmp_path / "replay.db"), ANSWERS)  # the answers are in the database
+    for record, expect_written in ((False, False), (True, True)):
+        answers = tmp_path / f"answers-{record}.jsonl"
+        answers.write_text("")
+        args = [
+            "eval",
+            str(DEV),
+            "--out",
+            str(tmp_path / f"out-{record}"),
+            "--answers",
+            str(answers),
+            "--limit",
+            "8",
+        ]
+        result = CliRunner().invoke(cli, [*args, "--record"] if record else args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        written = answers.read_text().splitlines()
+        assert bool(written) is expect_written, (record, len(written))

@@ -71,7 +71,13 @@ from triage.judge.prompt import load_prompt
     "--answers",
     "answers_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="JSONL file of recorded model answers: read before the run, updated after it (shareable).",
+    help="JSONL file of recorded model answers, read before the run (shareable); never written "
+    "unless --record.",
+)
+@click.option(
+    "--record",
+    is_flag=True,
+    help="With --answers: add this run's model answers to the file (a replay leaves it as it was).",
 )
 def eval_cmd(
     datasets: tuple[Path, ...],
@@ -85,6 +91,7 @@ def eval_cmd(
     allow_bad_lines: bool,
     allow_errors: bool,
     answers_path: Path | None,
+    record: bool,
 ) -> None:
     """Judge labelled cases (JSONL) and score them: writes metrics.json, predictions.jsonl and a report.
 
@@ -109,6 +116,7 @@ def eval_cmd(
         previous=previous,
         limit=limit,
         answers_path=answers_path,
+        record=record,
     )
     _exit(err, metrics, bars, ds, allow_bad_lines, allow_errors)
 

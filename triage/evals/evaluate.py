@@ -208,6 +208,7 @@ def run_eval(
     previous: str | None = None,
     limit: int | None = None,
     answers_path: Path | None = None,
+    record: bool = False,
 ) -> tuple[dict[str, Any], dataset_mod.Dataset]:
     """One eval run, recorded; `triage eval` and `triage demo` (for the gate) both call it."""
     from triage.store.database import connect
@@ -240,7 +241,7 @@ def run_eval(
     with judge_factory(settings, prompt) as judge:
         runner = runner_mod.Runner(judge=judge, cache=cache, review_threshold=settings.review_threshold)
         all_runs = _judge_all(cases, runner, err, repeat=repeat, no_cache=no_cache)
-    if answers_path is not None:
+    if answers_path is not None and record:
         keys = [llm_cache.judgement_key(settings.llm_model, prompt.hash, c.text) for c in cases]
         keys += llm_cache.keys_since(db, started_iso)
         total = llm_cache.save_answers(db, answers_path, keys)
