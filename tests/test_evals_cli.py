@@ -209,3 +209,29 @@ def test_compare_prints_deltas_and_flips_both_ways(env, judge):
     by_id = run(str(data), "--out", str(tmp / "again"), "--compare", "1")  # the first recorded run
     assert by_id.exit_code == 0 and "now right (were wrong): 1" in by_id.output
     assert run(str(data), "--out", str(tmp / "x"), "--compare", "999").exit_code == 2
+
+
+def test_compare_warns_on_different_cases_and_keeps_label_changes_apart(env, judge):
+    """Issue 23: a 3-case run against a 30-case run is said to be unlike; a case whose expected
+    label changed is neither fixed nor broken; no "-0" delta."""
+    tmp, data = env
+    assert run(str(data), "--out", str(tmp / "full")).exit_code == 0
+    small = run(str(data), "--out", str(tmp / "small"), "--limit", "3", "--compare", str(tmp / "full"))
+    assert small.exit_code == 0, small.output
+    assert "WARNING: the runs scored different cases (30 before, 3 now, 3 in common)" in small.output
+    assert " -0 " not in small.output and "-0\n" not in small.output
+    # the same run with one label changed in the dataset file
+    lines = [json.loads(line) for line in data.read_text().splitlines()]
+    moved = next(c for c in lines if c["expected"]["verdict"] == "valid")
+    moved["expected"] = {**moved["expected"], "verdict": "needs_info", "category": None}
+    relabelled = tmp / "relabelled.jsonl"
+    relabelled.write_text("".join(json.dumps(c) + "\n" for c in lines))
+    again = run(str(relabelled), "--out", str(tmp / "relabel"), "--compare", str(tmp / "full"))
+    out = again.output
+    assert "WARNING: the dataset files differ (same case ids)" in out
+    assert "expected label changed (not counted as fixed or broken): 1" in out
+    assert f"{moved['id']}: expected valid -> needs_info" in out
+    assert "now right (were wrong): 0" in out and "now wrong (were right): 0" in out
+    comparison = json.loads((tmp / "relabel" / "compare.json").read_text())
+    assert [r["id"] for r in comparison["relabelled"]] == [moved["id"]]
+    assert all(d["delta"] is None or str(d["delta"]) != "-0.0" for d in comparison["deltas"])

@@ -28,8 +28,10 @@ class Comparison:
     fixed: list[dict[str, Any]] = field(default_factory=list)  # wrong before, right now
     broken: list[dict[str, Any]] = field(default_factory=list)  # right before, wrong now
     changed: list[dict[str, Any]] = field(default_factory=list)  # wrong both times, different verdict
+    relabelled: list[dict[str, Any]] = field(default_factory=list)  # the expected label itself changed
     only_now: int = 0
     only_before: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,8 +40,10 @@ class Comparison:
             "fixed": self.fixed,
             "broken": self.broken,
             "changed": self.changed,
+            "relabelled": self.relabelled,
             "only_now": self.only_now,
             "only_before": self.only_before,
+            "warnings": self.warnings,
         }
 
 
@@ -93,7 +97,8 @@ def compare(
         now, before = metrics.get(key), prev_metrics.get(key)
         row: dict[str, Any] = {"key": key, "now": now, "before": before, "delta": None, "better": None}
         if isinstance(now, int | float) and isinstance(before, int | float):
-            row["delta"] = round(now - before, 4)
+            delta = round(now - before, 4)
+            row["delta"] = 0.0 if delta == 0 else delta  # never "-0"
             if key not in ("n", "errors") and row["delta"] != 0:
                 row["better"] = (row["delta"] < 0) == (key in LOWER_IS_BETTER)
             elif key == "errors" and row["delta"] != 0:
@@ -113,6 +118,10 @@ def compare(
             "before": _shown(old),
             "now": _shown(pred),
         }
+        expected_before = (old.get("expected") or {}).get("verdict")
+        if expected_before != item["expected"]:  # the label moved, not the system
+            out.relabelled.append({**item, "expected_before": expected_before})
+            continue
         right_now, right_before = _verdict_right(pred), _verdict_right(old)
         if right_now and not right_before:
             out.fixed.append(item)
@@ -120,6 +129,35 @@ def compare(
             out.broken.append(item)
         elif item["before"] != item["now"]:
             out.changed.append(item)
+    out.warnings = _differences(
+        metrics, prev_metrics, len(preds), len(prev_preds), out.only_now, out.only_before
+    )
+    return out
+
+
+def _differences(
+    metrics: dict[str, Any], prev: dict[str, Any], n_now: int, n_before: int, only_now: int, only_before: int
+) -> list[str]:
+    """What makes the two runs' figures not like for like: said before any delta is read."""
+    out = []
+    run, run_before = metrics.get("run") or {}, prev.get("run") or {}
+    if only_now or only_before:
+        common = n_now - only_now
+        out.append(
+            f"the runs scored different cases ({n_before} before, {n_now} now, {common} in common): the "
+            "metric deltas compare different sets; the case lists below use the cases in common"
+        )
+    elif (
+        run.get("dataset_hash")
+        and run_before.get("dataset_hash")
+        and run["dataset_hash"] != run_before["dataset_hash"]
+    ):
+        out.append("the dataset files differ (same case ids): labels or texts changed between the runs")
+    for key, what in (("prompt_hash", "prompt"), ("schema_version", "answer schema")):
+        if run.get(key) and run_before.get(key) and run[key] != run_before[key]:
+            out.append(f"the {what} differs ({str(run_before[key])[:12]} -> {str(run[key])[:12]})")
+    if metrics.get("model") and prev.get("model") and metrics["model"] != prev["model"]:
+        out.append(f"the model differs ({prev['model']} -> {metrics['model']})")
     return out
 
 
@@ -134,6 +172,10 @@ def _fmt(value: Any) -> str:
 def render_text(c: Comparison) -> str:
     """Plain text for the terminal (and the Markdown report)."""
     lines = [f"Compared with {c.previous}:", ""]
+    for w in c.warnings:
+        lines.append(f"  WARNING: {w}")
+    if c.warnings:
+        lines.append("")
     for d in c.deltas:
         if d["delta"] is None and d["now"] == d["before"]:
             continue
@@ -150,6 +192,13 @@ def render_text(c: Comparison) -> str:
         lines.append(f"{title}: {len(rows)}")
         for r in rows:
             lines.append(f"  {r['id']}: expected {r['expected']}, {r['before']} -> {r['now']}")
+    if c.relabelled:
+        lines.append(f"expected label changed (not counted as fixed or broken): {len(c.relabelled)}")
+        for r in c.relabelled:
+            lines.append(
+                f"  {r['id']}: expected {r['expected_before']} -> {r['expected']}, "
+                f"judged {r['before']} -> {r['now']}"
+            )
     if c.only_now or c.only_before:
         lines.append(f"cases only in this run: {c.only_now}; only in the earlier run: {c.only_before}")
     return "\n".join(lines)
