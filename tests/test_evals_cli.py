@@ -235,3 +235,38 @@ def test_compare_warns_on_different_cases_and_keeps_label_changes_apart(env, jud
     comparison = json.loads((tmp / "relabel" / "compare.json").read_text())
     assert [r["id"] for r in comparison["relabelled"]] == [moved["id"]]
     assert all(d["delta"] is None or str(d["delta"]) != "-0.0" for d in comparison["deltas"])
+
+
+def test_runs_are_records_listed_and_exported(env, judge):
+    """Issue 23, point 3: a run keeps its prompt text, the settings that change judgement and the
+    code version; `triage eval runs` lists runs; `triage eval export RUN` gives csv or jsonl."""
+    import csv
+    import io
+
+    from triage.evals import runs
+
+    tmp, data = env
+    assert run(str(data), "--out", str(tmp / "a")).exit_code == 0
+    assert run(str(data), "--out", str(tmp / "b"), "--limit", "5").exit_code == 0
+    db = connect(tmp / "triage.db")
+    first = runs.get(db, 1)
+    assert first is not None
+    assert first["prompt_text"] == (REPO / "prompts" / "triage.toml").read_text("utf-8")
+    assert first["settings"]["llm_model"] == "test-model" and "review_threshold" in first["settings"]
+    assert first["code_version"].startswith("0.1.0")
+    listed = CliRunner().invoke(cli, ["eval", "runs"], catch_exceptions=False)
+    assert listed.exit_code == 0
+    rows = listed.output.splitlines()[1:]
+    assert [r.split()[0] for r in rows] == ["2", "1"]  # newest first
+    assert rows[0].split()[-1] == "no" and rows[1].split()[-1] == "yes"  # a --limit run is not complete
+    assert "cases.jsonl" in listed.output and "test-model" in listed.output
+    exported = CliRunner().invoke(cli, ["eval", "export", "1", "--format", "csv"], catch_exceptions=False)
+    table = list(csv.DictReader(io.StringIO(exported.output)))
+    assert len(table) == 30 and {"id", "expected_verdict", "verdict", "outcome"} <= set(table[0])
+    as_jsonl = tmp / "run1.jsonl"
+    done = CliRunner().invoke(cli, ["eval", "export", "1", "--format", "jsonl", "--out", str(as_jsonl)])
+    assert done.exit_code == 0 and len(as_jsonl.read_text().splitlines()) == 30
+    assert CliRunner().invoke(cli, ["eval", "export", "99"]).exit_code == 2
+    shutil.rmtree(tmp / "b")
+    gone = CliRunner().invoke(cli, ["eval", "export", "2"])
+    assert gone.exit_code == 1 and "no longer holds predictions.jsonl" in gone.output

@@ -73,7 +73,7 @@ def serve_command(host: str | None, port: int | None) -> None:
 
 def _register_subcommands() -> None:
     """Commands that live beside the parts they drive; listed here so `triage --help` shows all."""
-    from triage.evals.cli import eval_cmd, gate_group
+    from triage.evals.cli import eval_group, gate_group
     from triage.model.cli import model
     from triage.review.cli import review_group, user_group
     from triage.signals.cli import signals
@@ -83,7 +83,7 @@ def _register_subcommands() -> None:
     for command in (
         worker_command,
         serve_command,
-        eval_cmd,
+        eval_group,
         gate_group,
         user_group,
         review_group,

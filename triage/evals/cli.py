@@ -20,7 +20,23 @@ from triage.evals.evaluate import parse_bars, run_eval
 from triage.judge.prompt import load_prompt
 
 
-@click.command("eval")
+class _RunByDefault(click.Group):
+    """`triage eval FILE...` runs an eval as it always did; `triage eval runs|export|run` are
+    subcommands. Anything that is not a subcommand's name goes to `run`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("eval", cls=_RunByDefault)
+def eval_group() -> None:
+    """Score the judgement on labelled cases (`triage eval FILE... --out DIR`), list the recorded
+    runs, export one."""
+
+
+@eval_group.command("run")
 @click.argument(
     "datasets", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
@@ -148,6 +164,57 @@ def _exit(
         err.print(f"[yellow]warning[/] {metrics['errors']} case(s) had errors (see predictions.jsonl)")
     if problems:
         sys.exit(1)
+
+
+@eval_group.command("runs")
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)
+def runs_cmd(limit: int) -> None:
+    """Every recorded run, newest first: dataset, size, prompt, model, headline figures, complete."""
+    from triage.evals import runs
+    from triage.store.database import connect
+
+    click.echo(
+        f"{'id':>5}  {'when (UTC)':16}  {'dataset':24} {'n':>5}  {'prompt':22} {'model':36} "
+        "  acc  invrec   FRR  review  complete"
+    )
+    for r in runs.latest(connect(get_settings().db), limit):
+        m, info = r["metrics"], r["metrics"].get("run") or {}
+        figures = "  ".join(f"{_figure(m.get(k)):>5}" for k in HEADLINE)
+        prompt = f"{r['prompt_version']}@{str(r['prompt_hash'])[:8]}"
+        names = ", ".join(Path(p).name for p in r["dataset"])
+        click.echo(
+            f"{r['id']:>5}  {str(r['created_at'])[:16]:16}  {names[:24]:24} {m.get('n')!s:>5}  "
+            f"{prompt[:22]:22} {str(r['model'])[:36]:36} {figures}  {'yes' if info.get('complete') else 'no'}"
+        )
+
+
+HEADLINE = ("verdict_accuracy", "invalid_recall", "false_rejection_rate", "review_share")
+
+
+def _figure(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, int | float) else "-"
+
+
+@eval_group.command("export")
+@click.argument("run_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+def export_cmd(run_id: int, fmt: str, out_path: Path | None) -> None:
+    """One run's cases and judgements, for a spreadsheet (csv) or a script (jsonl)."""
+    from triage.evals import export, runs
+    from triage.store.database import connect
+
+    run = runs.get(connect(get_settings().db), run_id)
+    if run is None:
+        raise click.BadParameter(f"no recorded eval run with id {run_id}", param_hint="RUN_ID")
+    try:
+        text = export.render(run, fmt)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    if out_path:
+        out_path.write_text(text, "utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 # ---------------------------------------------------------------- gate

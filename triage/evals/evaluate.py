@@ -128,6 +128,22 @@ def _gate_after_run(
     return info
 
 
+def judgement_settings(settings: Settings) -> dict[str, Any]:
+    """Every setting that changes a judgement, kept with the run so it can be repeated."""
+    return {
+        "llm_model": settings.llm_model,
+        "llm_base_url": settings.llm_base_url or "embedded",
+        "schema_mode": settings.schema_mode,
+        "llm_max_attempts": settings.llm_max_attempts,
+        "llm_temperature": settings.llm_temperature,
+        "llm_max_tokens": settings.llm_max_tokens,
+        "llm_checks": settings.llm_checks,
+        "embedded_draft_tokens": settings.embedded_draft_tokens,
+        "embedded_copy_quotes": settings.embedded_copy_quotes,
+        "review_threshold": settings.review_threshold,
+    }
+
+
 def _run_info(
     ds: dataset_mod.Dataset,
     cases: list[EvalCase],
@@ -265,6 +281,9 @@ def run_eval(
         model=settings.llm_model,
         metrics=metrics,
         out_dir=str(out_dir.resolve()),
+        prompt_text=prompt.path.read_text("utf-8"),
+        settings=judgement_settings(settings),
+        code_version=runs_mod.code_version(),
     )
     run_info["gate"] = _gate_after_run(console, settings, db, prompt, ds.hash)
     comparison = compare_mod.compare(metrics, preds, prev[1], prev[2], prev[0]) if prev else None

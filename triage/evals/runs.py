@@ -23,6 +23,9 @@ def record(
     model: str,
     metrics: dict[str, Any],
     out_dir: str,
+    prompt_text: str | None = None,
+    settings: dict[str, Any] | None = None,
+    code_version: str | None = None,
 ) -> int:
     """Insert one run; returns its id."""
     row = {
@@ -34,6 +37,9 @@ def record(
         "metrics": dumps(metrics),
         "out_dir": out_dir,
         "created_at": now_iso(),
+        "prompt_text": prompt_text,
+        "settings": dumps(settings) if settings is not None else None,
+        "code_version": code_version,
     }
     with db.atomic():
         cur = db.execute(
@@ -46,6 +52,7 @@ def record(
 def _row(row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
     row["metrics"] = json.loads(row["metrics"] or "{}")
+    row["settings"] = json.loads(row.get("settings") or "{}")
     try:
         row["dataset"] = json.loads(row["dataset"] or "[]")
     except json.JSONDecodeError:
@@ -76,3 +83,31 @@ def is_complete(metrics: dict[str, Any]) -> bool:
     """Every case of the dataset was judged: no --limit, no skipped lines."""
     run = metrics.get("run") or {}
     return bool(run.get("complete"))
+
+
+def latest(db: Database, limit: int = 30) -> list[dict[str, Any]]:
+    """Every recorded run, newest first."""
+    return [_row(r) for r in db.query("SELECT * FROM eval_runs ORDER BY id DESC LIMIT ?", [limit])]
+
+
+def code_version() -> str:
+    """The package version and, in a git checkout, the commit (with "+dirty" for local edits)."""
+    import subprocess
+    from importlib.metadata import version
+    from pathlib import Path
+
+    try:
+        package = version("lapor-triage")
+    except Exception:  # noqa: BLE001 - not installed as a package
+        package = "unknown"
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty=+dirty"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{package} {commit}".strip()

@@ -101,6 +101,7 @@ eval_runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     *_text("dataset", "dataset_hash", "prompt_version", "prompt_hash", "model", "metrics", "out_dir"),
     Column("created_at", Text),
+    *_text("prompt_text", "settings", "code_version"),
     Index("idx_eval_runs_dataset_hash_prompt_hash_model", "dataset_hash", "prompt_hash", "model"),
 )
 
