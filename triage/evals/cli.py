@@ -195,6 +195,19 @@ def _figure(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, int | float) else "-"
 
 
+@eval_group.command("view")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8780, show_default=True)
+def view_cmd(host: str, port: int) -> None:
+    """Browse every recorded run, a run's cases, one case's attempts, two runs side by side."""
+    import uvicorn
+
+    from triage.evals.viewer import create_viewer
+
+    click.echo(f"eval viewer at http://{host}:{port}/ (Ctrl-C to stop)")
+    uvicorn.run(create_viewer(get_settings().db), host=host, port=port, log_level="warning")
+
+
 @eval_group.command("export")
 @click.argument("run_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
