@@ -33,6 +33,7 @@ def test_the_runs_list_and_a_run_with_its_matrix_and_filters(two_runs) -> None:
     page = client.get("/run/1").text
     assert 'data-cell="valid-invalid">1<' in page  # the one valid case judged invalid in run 1
     assert "Cases (30 of 30)" in page
+    assert 'id="histograms"' in page and "latency (ms)" in page
     cell = client.get("/run/1?expected=valid&judged=invalid").text
     assert "Cases (1 of 30)" in cell
     wrong = client.get("/run/1?right=no").text
@@ -79,3 +80,27 @@ def test_two_runs_side_by_side_with_the_prompt_diff(two_runs) -> None:
     assert re.search(r'<span class="add">\+# variant B: one line more</span>', page)
     both = client.get(f"/compare/{valid[1]}?a=1&b=2").text
     assert both.count("<section>") == 2 and "needs_info" in both
+
+
+def test_the_runs_list_says_which_runs_pass_the_gate(two_runs, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, tmp, _ = two_runs
+    before = client.get("/").text  # no gate configured: no verdict
+    assert ">pass<" not in before and ">fail<" not in before
+    (tmp / "gate.toml").write_text(
+        f'dataset = "{tmp / "cases.jsonl"}"\n[thresholds]\nfalse_rejection_rate = 0.05\n'
+    )
+    monkeypatch.setenv("TRIAGE_GATE_CONFIG", str(tmp / "gate.toml"))
+    page = client.get("/").text
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r'href="/run/(\d)">.*?<td class="[^"]*">(\w+|-)</td></tr>', page, re.S)
+    }
+    assert rows == {"2": "pass", "1": "fail"}  # run 1 rejected a valid case (FRR 1/12 > 0.05)
+
+
+def test_histograms_count_every_case_once() -> None:
+    from triage.evals.viewer import LATENCY_EDGES, histogram
+
+    bins = dict(histogram([0, 99, 100, 4500, 40000, 5], LATENCY_EDGES))
+    assert bins["0–100"] == 3 and bins["100–500"] == 1 and bins["4000–8000"] == 1 and bins["≥ 32000"] == 1
+    assert sum(bins.values()) == 6

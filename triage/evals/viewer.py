@@ -110,6 +110,20 @@ def _confusion(preds: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return table
 
 
+LATENCY_EDGES = (0, 100, 500, 1000, 2000, 4000, 8000, 16000, 32000)
+TOKEN_EDGES = (0, 500, 1000, 2000, 3000, 4000, 6000, 8000)
+
+
+def histogram(values: list[float], edges: tuple[int, ...]) -> list[tuple[str, int]]:
+    """Counts per bin [edge, next edge), the last bin open-ended."""
+    bins = [0] * len(edges)
+    for v in values:
+        i = max(j for j, e in enumerate(edges) if v >= e) if v >= edges[0] else 0
+        bins[i] += 1
+    names = [f"{a}–{b}" for a, b in zip(edges, edges[1:], strict=False)] + [f"≥ {edges[-1]}"]
+    return list(zip(names, bins, strict=True))
+
+
 def _attempts(db: Database, run: RunData, case_id: str) -> list[dict[str, Any]]:
     """The model's attempts for this case, from the answer cache the run used (if this database
     holds it): the request's tail, the raw output, the validation error, tokens and latency."""
@@ -121,6 +135,26 @@ def _attempts(db: Database, run: RunData, case_id: str) -> list[dict[str, Any]]:
     return [a.model_dump(mode="json") for a in cached.attempts] if cached else []
 
 
+def _gate_verdicts(rows: list[dict[str, Any]]) -> dict[int, str]:
+    """Per run: "pass" or "fail" against the gate's bars when it is a run the gate counts (the gate
+    dataset, every case, no errors), "-" otherwise or without a gate configuration."""
+    from triage.config import get_settings
+    from triage.evals import gate
+    from triage.evals.dataset import dataset_hash
+    from triage.evals.metrics import missed_bars
+
+    try:
+        cfg = gate.load_config(get_settings())
+        gate_hash = dataset_hash([cfg.dataset])
+    except (gate.GateConfigError, OSError):
+        return {}
+    out = {}
+    for r in rows:
+        if gate.counts_for_gate(r, gate_hash) is None:
+            out[int(r["id"])] = "fail" if missed_bars(r["metrics"], cfg.bars) else "pass"
+    return out
+
+
 def create_viewer(db_path: str) -> FastAPI:
     app = FastAPI(title="lapor-triage eval viewer", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -130,8 +164,9 @@ def create_viewer(db_path: str) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     def runs_page(request: Request) -> HTMLResponse:
         rows = runs_mod.latest(db(), 500)
+        verdicts = _gate_verdicts(rows)
         return templates.TemplateResponse(
-            request, "view_runs.html", {"runs": rows, "headline": HEADLINE[2:9]}
+            request, "view_runs.html", {"runs": rows, "headline": HEADLINE[2:9], "gate": verdicts}
         )
 
     @app.get("/run/{run_id}", response_class=HTMLResponse)
@@ -152,6 +187,8 @@ def create_viewer(db_path: str) -> FastAPI:
                 "f": f,
                 "rules": rules,
                 "per_class": run.metrics.get("per_class") or {},
+                "latency": histogram([float(p.get("latency_ms") or 0) for p in run.preds], LATENCY_EDGES),
+                "tokens": histogram([float(p.get("tokens") or 0) for p in run.preds], TOKEN_EDGES),
                 "texts": run.texts,
             },
         )
