@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -158,12 +160,19 @@ def _gate_verdicts(rows: list[dict[str, Any]]) -> dict[int, str]:
 def create_viewer(db_path: str) -> FastAPI:
     app = FastAPI(title="lapor-triage eval viewer", docs_url=None, redoc_url=None, openapi_url=None)
 
-    def db() -> Database:
-        return connect(db_path, shared=True)
+    @contextmanager
+    def opened() -> Iterator[Database]:
+        """One connection per request, closed after it (a local tool left open for days)."""
+        store = connect(db_path, shared=True)
+        try:
+            yield store
+        finally:
+            store.close()
 
     @app.get("/", response_class=HTMLResponse)
     def runs_page(request: Request) -> HTMLResponse:
-        rows = runs_mod.latest(db(), 500)
+        with opened() as store:
+            rows = runs_mod.latest(store, 500)
         verdicts = _gate_verdicts(rows)
         return templates.TemplateResponse(
             request, "view_runs.html", {"runs": rows, "headline": HEADLINE[2:9], "gate": verdicts}
@@ -171,7 +180,8 @@ def create_viewer(db_path: str) -> FastAPI:
 
     @app.get("/run/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: int) -> HTMLResponse:
-        run = _load(db(), run_id)
+        with opened() as store:
+            run = _load(store, run_id)
         f = {k: str(request.query_params.get(k, "")).strip() for k in FILTERS}
         cases = [p for p in run.preds if _matches(p, f, run.texts.get(p["id"], ""))]
         rules = sorted({r for p in run.preds for r in (p.get("rules") or [])})
@@ -195,8 +205,9 @@ def create_viewer(db_path: str) -> FastAPI:
 
     @app.get("/run/{run_id}/case/{case_id}", response_class=HTMLResponse)
     def case_page(request: Request, run_id: int, case_id: str) -> HTMLResponse:
-        store = db()
-        run = _load(store, run_id)
+        with opened() as store:
+            run = _load(store, run_id)
+            attempts = _attempts(store, run, case_id)
         pred = run.by_id(case_id)
         if pred is None:
             raise HTTPException(404, f"run {run_id} has no case {case_id}")
@@ -208,14 +219,14 @@ def create_viewer(db_path: str) -> FastAPI:
                 "run": run,
                 "p": pred,
                 "text": _highlight(run.texts.get(case_id, "(teks kasus tidak ditemukan)"), quotes),
-                "attempts": _attempts(store, run, case_id),
+                "attempts": attempts,
             },
         )
 
     @app.get("/compare", response_class=HTMLResponse)
     def compare_page(request: Request, a: int, b: int) -> HTMLResponse:
-        store = db()
-        before, now = _load(store, a), _load(store, b)
+        with opened() as store:
+            before, now = _load(store, a), _load(store, b)
         c = compare_mod.compare(now.metrics, now.preds, before.metrics, before.preds, f"run {a}")
         diff = list(
             difflib.unified_diff(
@@ -234,19 +245,19 @@ def create_viewer(db_path: str) -> FastAPI:
 
     @app.get("/compare/{case_id}", response_class=HTMLResponse)
     def compare_case(request: Request, case_id: str, a: int, b: int) -> HTMLResponse:
-        store = db()
         sides = []
-        for run in (_load(store, a), _load(store, b)):
-            pred = run.by_id(case_id)
-            quotes = [r.get("evidence", "") for r in (pred or {}).get("reasons") or []]
-            sides.append(
-                {
-                    "run": run,
-                    "p": pred,
-                    "text": _highlight(run.texts.get(case_id, ""), quotes),
-                    "attempts": _attempts(store, run, case_id),
-                }
-            )
+        with opened() as store:
+            for run in (_load(store, a), _load(store, b)):
+                pred = run.by_id(case_id)
+                quotes = [r.get("evidence", "") for r in (pred or {}).get("reasons") or []]
+                sides.append(
+                    {
+                        "run": run,
+                        "p": pred,
+                        "text": _highlight(run.texts.get(case_id, ""), quotes),
+                        "attempts": _attempts(store, run, case_id),
+                    }
+                )
         return templates.TemplateResponse(
             request, "view_compare_case.html", {"case_id": case_id, "sides": sides}
         )
