@@ -375,3 +375,57 @@ def test_a_keyboard_alone_clears_ten_rejections(tmp_path: Path, browser):
         for r in connect(path).execute("SELECT report_id FROM audit_log WHERE action = 'confirm'").fetchall()
     ]
     assert sorted(done) == sorted(ids)  # each of the ten once, none twice
+
+
+def test_a_desk_searches_pages_bulk_confirms_and_reviews_blind(tmp_path: Path, browser, monkeypatch):
+    """Issue 22: search and paging over 60 rejections, a bulk confirm of two, the blind second
+    review by another reviewer, and the overview's pace, SLA and agreement figures."""
+    from playwright.sync_api import expect
+
+    from triage.review.sample import seed_rejections
+
+    monkeypatch.setenv("TRIAGE_REVIEW_SECOND_SHARE", "1.0")  # every first decision gets a second
+    path = tmp_path / "desk.db"
+    db = connect(path)
+    seed_rejections(db, 60)
+    add_user(db, "ana", PASSWORD, "admin")
+    add_user(db, "budi", PASSWORD, "reviewer")
+    db.close()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with serving(path) as base:
+        ana_ctx, budi_ctx = browser.new_context(), browser.new_context()
+        for ctx in (ana_ctx, budi_ctx):
+            ctx.set_default_timeout(10_000)
+        ana, budi = ana_ctx.new_page(), budi_ctx.new_page()
+        _login(ana, base, "ana")
+        ana.goto(f"{base}/review/q/ditolak")
+        expect(ana.locator(".pager")).to_contain_text("Halaman 1 dari 2")
+        ana.get_by_role("link", name="Berikutnya ›").click()
+        expect(ana.locator(".pager")).to_contain_text("Halaman 2 dari 2")
+        ana.get_by_label("Cari di teks laporan").fill("cair 1")
+        ana.get_by_role("button", name="Saring").click()
+        expect(ana.locator("tr.item")).to_have_count(11)  # 1 and 10-19: the last word is a prefix
+        ana.screenshot(path=str(SHOTS / "review-queue-search.png"), full_page=True)
+        boxes = ana.locator("tr.item input[name=ids]")
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        ana.on("dialog", lambda d: d.accept())
+        ana.get_by_role("button", name="Konfirmasi penolakan yang dipilih").click()
+        expect(ana.locator(".alert.ok")).to_be_visible()
+        _login(budi, base, "budi")
+        budi.goto(f"{base}/review/kedua")
+        expect(budi.locator("#second-list a")).to_have_count(2)
+        budi.locator("#second-list a").first.click()
+        expect(budi.locator("body")).not_to_contain_text("ana")  # blind: not whose, not what
+        budi.get_by_label("Ditolak").check()
+        budi.locator("#second-form select[name=reason]").select_option("spam")
+        budi.get_by_role("button", name="Simpan tinjauan kedua").click()
+        expect(budi.locator(".flash")).to_contain_text("Tinjauan kedua tercatat.")
+        ana.goto(f"{base}/review/overview")
+        expect(ana.locator("#meja")).to_contain_text("Laporan sudah ditinjau")
+        expect(ana.locator("#meja tr", has_text="Laporan sudah ditinjau")).to_contain_text("2")
+        expect(ana.locator("#meja tr", has_text="Melewati SLA")).to_contain_text("0")
+        expect(ana.locator("#kesepakatan tr", has_text="Semua")).to_contain_text("1")
+        ana.screenshot(path=str(SHOTS / "review-overview-desk.png"), full_page=True)
+        ana_ctx.close()
+        budi_ctx.close()
