@@ -270,3 +270,16 @@ def test_runs_are_records_listed_and_exported(env, judge):
     shutil.rmtree(tmp / "b")
     gone = CliRunner().invoke(cli, ["eval", "export", "2"])
     assert gone.exit_code == 1 and "no longer holds predictions.jsonl" in gone.output
+
+
+def test_the_static_report_has_a_table_of_contents(env, judge):
+    """Issue 23, point 4: report.html stays the static export of one run, navigable."""
+    tmp, data = env
+    wrong = first_valid(judge)
+    judge.overrides[wrong] = result_for("invalid", "spam")
+    assert run(str(data), "--out", str(tmp / "r")).exit_code == 0
+    html = (tmp / "r" / "report.html").read_text()
+    toc = html[html.index('<nav id="toc">') : html.index("</nav>")]
+    for anchor in ("#metrics", "#verdicts", "#reasons", "#latency", "#wrong", f"#{wrong}"):
+        assert f'href="{anchor}"' in toc
+        assert f'id="{anchor[1:]}"' in html  # every link lands somewhere

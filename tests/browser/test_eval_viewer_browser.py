@@ -70,6 +70,10 @@ def test_a_prompt_engineer_finds_why_a_case_flipped(tmp_path: Path, monkeypatch:
             page.locator('a[data-cell="valid-needs_info"]').click()
             expect(page.locator("#cases tr")).to_have_count(2)  # the header and the one case
             page.screenshot(path=str(SHOTS / "eval-run-filtered.png"), full_page=True)
+            page.locator("#cases a").first.click()
+            expect(page.locator("pre.text")).to_be_visible()
+            expect(page.locator("body")).to_contain_text("Rules that fired")
+            page.screenshot(path=str(SHOTS / "eval-case.png"), full_page=True)
             browser.close()
     finally:
         server.should_exit = True
