@@ -42,7 +42,9 @@ def test_webhook_to_worker_to_replies(tmp_path: Path) -> None:
             TRIAGE_WHATSAPP_API_BASE=api.base_url,
             TRIAGE_WHATSAPP_PHONE_NUMBER_ID="777",
             TRIAGE_LLM_BASE_URL="http://127.0.0.1:9/v1",  # never called: prefilter decides
-            TRIAGE_ASSEMBLE_WINDOW_S="1",
+            # WhatsApp timestamps have whole seconds: a 1 s window could close "P" alone on a
+            # loaded machine before "tes" (same second, a moment later) is stored
+            TRIAGE_ASSEMBLE_WINDOW_S="3",
             TRIAGE_WORKER_POLL_S="0.1",
             TRIAGE_WORKER_METRICS_PORT="0",
         )
