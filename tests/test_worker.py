@@ -27,9 +27,10 @@ JUNK = ["tes", "P", "Assalamualaikum", "😂"]
 NO_MODEL = "http://127.0.0.1:9/v1"
 
 
-def _settings(tmp_path: Path, **kw: object) -> Settings:
+def _settings(tmp_path: Path, store_path: str | Path, **kw: object) -> Settings:
+    """`store_path`: a SQLite file, or a fresh PostgreSQL schema under `--store=postgresql`."""
     base: dict[str, object] = {
-        "db": tmp_path / "w.db",
+        "db": store_path,
         "outbox_jsonl": tmp_path / "outbox.jsonl",
         "assemble_window_s": 0.5,
         "worker_poll_s": 0.05,
@@ -71,7 +72,11 @@ def _run_until(worker: Worker, done: Callable[[], bool], timeout: float) -> int:
 
 
 def _count(settings: Settings, sql: str) -> int:
-    return int(connect(settings.db).execute(sql).fetchone()[0])
+    db = connect(settings.db)  # polled: each connection closed, or a server runs out of them
+    try:
+        return int(db.execute(sql).fetchone()[0])
+    finally:
+        db.close()
 
 
 def _free_port() -> int:
@@ -86,8 +91,8 @@ def test_backoff_grows_and_is_capped() -> None:
     assert backoff(20, 1, 60) <= 60
 
 
-def test_worker_decides_each_report_once(tmp_path: Path) -> None:
-    s = _settings(tmp_path, worker_concurrency=3)
+def test_worker_decides_each_report_once(tmp_path: Path, store_path: str | Path) -> None:
+    s = _settings(tmp_path, store_path, worker_concurrency=3)
     _add(s, 40)
     worker = Worker(s, NO_MODEL, name="t1")
     code = _run_until(worker, lambda: _count(s, "SELECT count(*) FROM results") >= 40, 30)
@@ -105,9 +110,9 @@ def test_worker_decides_each_report_once(tmp_path: Path) -> None:
     assert again.processed == 0
 
 
-def test_duplicate_deliveries_give_one_result(tmp_path: Path) -> None:
+def test_duplicate_deliveries_give_one_result(tmp_path: Path, store_path: str | Path) -> None:
     """Items enqueued twice under different queue names (as after a Redis data loss) stay single."""
-    s = _settings(tmp_path)
+    s = _settings(tmp_path, store_path)
     _add(s, 8)
     assembler.assemble(Store(connect(s.db)), timedelta(seconds=0.5), now=utcnow())
     other = open_queue("sqlite://?name=replay", str(s.db))
@@ -121,8 +126,8 @@ def test_duplicate_deliveries_give_one_result(tmp_path: Path) -> None:
     assert replay.processed == 8  # delivered and acked, but nothing decided twice
 
 
-def test_model_down_means_wait_not_judge(tmp_path: Path) -> None:
-    s = _settings(tmp_path)
+def test_model_down_means_wait_not_judge(tmp_path: Path, store_path: str | Path) -> None:
+    s = _settings(tmp_path, store_path)
     store = Store(connect(s.db))
     old = utcnow() - timedelta(minutes=10)
     store.add_message(
@@ -149,8 +154,8 @@ def test_model_down_means_wait_not_judge(tmp_path: Path) -> None:
     assert row[0] <= 1 and row[1] >= 3 and "llm unavailable" in row[2]
 
 
-def test_poison_item_goes_to_dead_letters(tmp_path: Path) -> None:
-    s = _settings(tmp_path, worker_max_deliveries=2)
+def test_poison_item_goes_to_dead_letters(tmp_path: Path, store_path: str | Path) -> None:
+    s = _settings(tmp_path, store_path, worker_max_deliveries=2)
     q = open_queue("sqlite://", str(s.db))
     q.put("RNOSUCHREPORT")
     worker = Worker(s, NO_MODEL, name="poison")
@@ -160,11 +165,11 @@ def test_poison_item_goes_to_dead_letters(tmp_path: Path) -> None:
     assert dead[0].error and "NotFound" in dead[0].error
 
 
-def test_health_and_metrics_endpoints(tmp_path: Path) -> None:
+def test_health_and_metrics_endpoints(tmp_path: Path, store_path: str | Path) -> None:
     import httpx
 
     port = _free_port()
-    s = _settings(tmp_path, worker_metrics_port=port)
+    s = _settings(tmp_path, store_path, worker_metrics_port=port)
     _add(s, 4)
     worker = Worker(s, NO_MODEL, name="m")
     seen: dict[str, object] = {}
@@ -202,11 +207,11 @@ def test_json_logs_are_masked(caplog: pytest.LogCaptureFixture) -> None:
     assert out["report_id"] == "R1" and out["level"] == "info"
 
 
-def test_answer_to_needs_info_joins_the_report_that_asked(tmp_path: Path) -> None:
+def test_answer_to_needs_info_joins_the_report_that_asked(tmp_path: Path, store_path: str | Path) -> None:
     from triage.intake.whatsapp import queue_verdict_reply
     from triage.schema import Outcome, Reason, TriageResult, Verdict
 
-    s = _settings(tmp_path)
+    s = _settings(tmp_path, store_path)
     db = connect(s.db)
     store = Store(db)
     t0 = utcnow() - timedelta(minutes=30)
@@ -254,7 +259,7 @@ def test_answer_to_needs_info_joins_the_report_that_asked(tmp_path: Path) -> Non
     assert rid in body and "lokasi" in body
 
 
-def test_sigterm_releases_work_in_flight_and_exits_0(tmp_path: Path) -> None:
+def test_sigterm_releases_work_in_flight_and_exits_0(tmp_path: Path, store_path: str | Path) -> None:
     """A real `triage worker` stuck in a model call: SIGTERM, grace over, item released, exit 0."""
     import os
     import signal
@@ -267,7 +272,7 @@ def test_sigterm_releases_work_in_flight_and_exits_0(tmp_path: Path) -> None:
     hang.listen(8)
     accepted: list[socket.socket] = []
     threading.Thread(target=lambda: accepted.append(hang.accept()[0]), daemon=True).start()
-    s = _settings(tmp_path)
+    s = _settings(tmp_path, store_path)
     Store(connect(s.db)).add_message(
         RawMessage(
             message_id="h1",
@@ -304,11 +309,11 @@ def test_sigterm_releases_work_in_flight_and_exits_0(tmp_path: Path) -> None:
     assert b"released at shutdown" in proc.stderr.read()  # type: ignore[union-attr]
 
 
-def test_worker_heals_a_result_without_status(tmp_path: Path) -> None:
+def test_worker_heals_a_result_without_status(tmp_path: Path, store_path: str | Path) -> None:
     """Killed between the result's commit and the status update: the next run repairs it."""
     from triage.schema import Outcome, Reason, TriageResult, Verdict
 
-    s = _settings(tmp_path)
+    s = _settings(tmp_path, store_path)
     _add(s, 2)
     db = connect(s.db)
     store = Store(db)
@@ -335,7 +340,7 @@ def test_worker_heals_a_result_without_status(tmp_path: Path) -> None:
     )
 
 
-def test_a_report_held_long_is_visible_in_health_and_metrics(tmp_path: Path) -> None:
+def test_a_report_held_long_is_visible_in_health_and_metrics(tmp_path: Path, store_path: str | Path) -> None:
     """A model call that hangs shows as the age of the oldest report in hand (issue 21, point 4)."""
     import time as clock
 
@@ -343,7 +348,7 @@ def test_a_report_held_long_is_visible_in_health_and_metrics(tmp_path: Path) -> 
 
     from triage import metrics
 
-    worker = Worker(_settings(tmp_path), NO_MODEL, name="m")
+    worker = Worker(_settings(tmp_path, store_path), NO_MODEL, name="m")
     assert worker.health()[1]["oldest_in_flight_s"] == 0.0
     worker.slots[0].since = clock.monotonic() - 42
     assert worker.health()[1]["oldest_in_flight_s"] >= 42
