@@ -210,6 +210,15 @@ def neighbours(db: Database, queue_name: str, report_id: str) -> tuple[str | Non
     return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
 
 
+def system_decision(d: Detail) -> TriageResult:
+    """The system's own decision, before any reviewer touched it (kept in the first reviewer's
+    audit row); the current result when nobody has decided yet."""
+    for a in d.audit:
+        if a["action"] in DECISION_ACTIONS and a["detail_obj"].get("result_before"):
+            return TriageResult.model_validate(a["detail_obj"]["result_before"])
+    return d.result
+
+
 def detail(db: Database, report_id: str) -> Detail | None:
     rows = list(db.query("SELECT * FROM results WHERE report_id = ?", [report_id]))
     reports = list(db.query("SELECT * FROM reports WHERE report_id = ?", [report_id]))

@@ -55,7 +55,7 @@ from triage.review.rendering import (
     error_page,
     render,
 )
-from triage.schema import InvalidReason, MissingField, TriageResult, Verdict
+from triage.schema import InvalidReason, MissingField, Verdict
 from triage.store.database import Database, connect
 from triage.store.reports import Store
 
@@ -166,16 +166,8 @@ def root_noslash() -> Response:
 # ------------------------------------------------------------------ detail
 
 
-def _original(d: queries.Detail) -> TriageResult:
-    """The system's own decision, before any reviewer touched it."""
-    for a in d.audit:
-        if a["action"] in queries.DECISION_ACTIONS and a["detail_obj"].get("result_before"):
-            return TriageResult.model_validate(a["detail_obj"]["result_before"])
-    return d.result
-
-
 def detail_context(db: Database, d: queries.Detail) -> dict[str, Any]:
-    original = _original(d)
+    original = queries.system_decision(d)
     evidences: list[str] = []
     for r in [*original.reasons, *d.result.reasons]:
         if r.evidence not in ("-", "(kosong)") and r.evidence not in evidences:
@@ -269,6 +261,13 @@ def _onwards(antrean: str | None, report_id: str, next_id: str | None, flash: st
     return RedirectResponse(f"/review/r/{quote(report_id)}?ok={flash}", 303)
 
 
+def _stay(report_id: str, antrean: str, flash: str) -> RedirectResponse:
+    """After an action that leaves the report to decide (take, assign): the same report again,
+    still in the queue it was opened from."""
+    back = f"?antrean={quote(antrean)}&ok={flash}" if queries.known_queue(antrean) else f"?ok={flash}"
+    return RedirectResponse(f"/review/r/{quote(report_id)}{back}", 303)
+
+
 def _after_action(
     request: Request,
     db: Database,
@@ -353,8 +352,7 @@ def take(
             claims.take(db, report_id, session.user)
         except actions.ActionError as exc:
             return _after_action(request, db, session, report_id, exc, antrean)
-    back = f"?antrean={quote(antrean)}&ok=take" if queries.known_queue(antrean) else "?ok=take"
-    return RedirectResponse(f"/review/r/{quote(report_id)}{back}", 303)
+    return _stay(report_id, antrean, "take")
 
 
 @router.post("/r/{report_id}/assign")
@@ -372,8 +370,7 @@ def assign(
             claims.assign(db, report_id, session.user, to.strip())
         except actions.ActionError as exc:
             return _after_action(request, db, session, report_id, exc, antrean)
-    back = f"?antrean={quote(antrean)}&ok=assign" if queries.known_queue(antrean) else "?ok=assign"
-    return RedirectResponse(f"/review/r/{quote(report_id)}{back}", 303)
+    return _stay(report_id, antrean, "assign")
 
 
 @router.post("/r/{report_id}/reveal", response_class=HTMLResponse)

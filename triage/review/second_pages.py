@@ -3,7 +3,6 @@ the messages and the system's decision but never the first reviewer's verdict.""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,7 +13,6 @@ from triage.review.auth import Session
 from triage.review.highlight import highlight, mask, mask_sender
 from triage.review.per_request import open_db, require_post, require_session
 from triage.review.rendering import REASON_LABELS, VERDICT_LABELS, error_page, render
-from triage.schema import TriageResult
 from triage.store.database import Database
 from triage.store.reports import Store
 
@@ -37,25 +35,14 @@ def second_list(request: Request, ok: str | None = None) -> Response:
         )
 
 
-def _system_decision(db: Database, report_id: str) -> TriageResult | None:
-    """What the system decided, before any reviewer: kept in the first reviewer's audit row."""
-    row = db.execute(
-        "SELECT detail FROM audit_log WHERE report_id = ? AND action IN ('confirm', 'overturn') "
-        "ORDER BY id LIMIT 1",
-        [report_id],
-    ).fetchone()
-    if row is None:
-        return None
-    return TriageResult.model_validate(json.loads(row[0])["result_before"])
-
-
 def _page(
     request: Request, db: Database, session: Session, report_id: str, error: str | None, status: int = 200
 ) -> HTMLResponse:
     due = second_review.due(db, report_id)
-    system = _system_decision(db, report_id)
-    if due is None or system is None:
+    d = queries.detail(db, report_id)
+    if due is None or d is None:
         return error_page(request, session, 404, "Tidak ada tinjauan kedua yang menunggu untuk laporan ini.")
+    system = queries.system_decision(d)  # never the first reviewer's verdict: the page is blind
     report = Store(db).report(report_id)
     evidences = [r.evidence for r in system.reasons if r.evidence not in ("-", "(kosong)")]
     messages = [
