@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"config", "schema", "reference", "identity", "logs", "metrics"},
     {"store"},
     {"intake"},
+    {"media"},
     {"rules"},
     {"signals"},
     {"judge"},

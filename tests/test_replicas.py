@@ -28,13 +28,12 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from stand_ins.gate import open_gate
 from stand_ins.judging_model import MODEL, JudgingModel
 from stand_ins.payloads import dumps, text_payload
 from stand_ins.tcp_proxy import TcpProxy
 
-from triage.evals import dataset, runs
 from triage.intake.webhook import sign
-from triage.judge.prompt import load_prompt
 from triage.sp4n.sandbox import SandboxProcess
 from triage.store.database import connect
 
@@ -77,8 +76,6 @@ class Cluster:
         self.db_url = db_url
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.ports: dict[str, int] = {}
-        gate_set = ROOT / "evals" / "smoke.jsonl"
-        (tmp / "gate.toml").write_text(f'dataset = "{gate_set}"\n[thresholds]\nverdict_accuracy = 0.5\n')
         self.base = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
         self.base.update(
             TRIAGE_DB=db_url,
@@ -90,7 +87,8 @@ class Cluster:
             TRIAGE_LLM_TRANSIENT_RETRIES="1",
             TRIAGE_PROMPT=str(ROOT / "prompts" / "triage.toml"),
             TRIAGE_CHECKS=str(ROOT / "prompts" / "checks.toml"),
-            TRIAGE_GATE_CONFIG=str(tmp / "gate.toml"),
+            # the gate: valid reports reach SP4N only from a prompt+model pair with a passing run
+            TRIAGE_GATE_CONFIG=str(open_gate(db_url, tmp, MODEL)),
             TRIAGE_SP4N_URL=sandbox.url,
             TRIAGE_WHATSAPP_APP_SECRET=SECRET,
             TRIAGE_ASSEMBLE_WINDOW_S="1",
@@ -100,18 +98,6 @@ class Cluster:
             TRIAGE_WORKER_METRICS_PORT="0",
             TRIAGE_WORKER_BACKOFF_BASE_S="0.5",
             TRIAGE_WORKER_BACKOFF_MAX_S="4",
-        )
-        # the gate: valid reports reach SP4N only from a prompt+model pair with a passing run
-        prompt = load_prompt(ROOT / "prompts" / "triage.toml")
-        runs.record(
-            connect(db_url),
-            paths=[str(gate_set)],
-            dataset_hash=dataset.dataset_hash([gate_set]),
-            prompt_version=prompt.version,
-            prompt_hash=prompt.hash,
-            model=MODEL,
-            metrics={"n": 30, "errors": 0, "verdict_accuracy": 0.9, "run": {"complete": True}},
-            out_dir=str(tmp),
         )
 
     def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:

@@ -77,7 +77,7 @@ def test_record_maps_everything_the_agency_needs() -> None:
     assert rec.lokasi.kabupaten_kota is not None and rec.lokasi.kabupaten_kota.kode == "34.03"
     assert rec.lokasi.kecamatan is not None and rec.lokasi.kecamatan.nama == "Wonosari"
     assert rec.tingkat_instansi == "provinsi"
-    assert rec.lampiran == ["media-1"]
+    assert [(a.media_id, a.jenis, a.sha256) for a in rec.lampiran] == [("media-1", "dokumen", None)]
     assert rec.anonim is False and rec.rahasia is False
     assert rec.pelapor is not None and rec.pelapor.nik == "340301******8901"
     assert rec.triase.alasan[0].kutipan == "berlubang besar"
@@ -123,3 +123,14 @@ def test_xml_flavour_round_trip() -> None:
         token, back = xml_to_record(body)
         assert token == "tok"
         assert Sp4nRecord.model_validate(back) == Sp4nRecord.model_validate(payload)
+
+
+def test_a_version_1_record_still_in_an_outbox_is_sent_in_todays_shape() -> None:
+    from triage.sp4n.record import upgrade
+
+    today = build_record(make_report(6), make_result()).model_dump(mode="json")
+    old = {**today, "versi": "1", "lampiran": ["media-6"]}
+    new = upgrade(old)
+    assert new["versi"] == "2" and new["lampiran"] == [{"media_id": "media-6", "jenis": "dokumen"}]
+    assert upgrade(today) == today
+    jsonschema.validate(new, json.loads(SCHEMA_PATH.read_text()))

@@ -74,6 +74,7 @@ def serve_command(host: str | None, port: int | None) -> None:
 def _register_subcommands() -> None:
     """Commands that live beside the parts they drive; listed here so `triage --help` shows all."""
     from triage.evals.cli import eval_group, gate_group
+    from triage.media.cli import media
     from triage.model.cli import model
     from triage.review.cli import review_group, user_group
     from triage.signals.cli import signals
@@ -88,6 +89,7 @@ def _register_subcommands() -> None:
         user_group,
         review_group,
         model,
+        media,
         signals,
         reports_group,
     ):

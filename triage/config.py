@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -190,6 +190,34 @@ class Settings(BaseSettings):
         default="https://graph.facebook.com/v21.0", description="WhatsApp Cloud API base URL"
     )
     whatsapp_phone_number_id: str = Field(default="0", description="the sending WhatsApp number's id")
+    # Media: voice notes and photos (triage.media). Fetched by the worker, never by the webhook.
+    media_dir: Path | None = Field(
+        default=None,
+        description="where fetched media are kept by sha256; unset: beside the SQLite file "
+        "(<db>.media/), or <home>/media on PostgreSQL (set a shared mount for several machines)",
+    )
+    media_max_bytes: int = Field(default=16_000_000, gt=0, description="larger media are refused")
+    media_fetch_timeout_s: float = Field(default=30.0, gt=0, description="seconds per media request")
+    media_fetch_attempts: int = Field(default=4, ge=1, le=10, description="tries of one media fetch")
+    asr_engine: Literal["embedded", "openai", "off"] = Field(
+        default="embedded",
+        description="voice notes: embedded Whisper base on the CPU, an OpenAI-compatible "
+        "/v1/audio/transcriptions endpoint (asr_base_url), or off (a voice note goes to review)",
+    )
+    asr_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint for asr_engine=openai"
+    )
+    asr_api_key: str = Field(default="not-needed", description="API key for asr_base_url")
+    asr_model: str = Field(default="whisper-1", description="model name sent to asr_base_url")
+    asr_language: str = Field(default="id", description="language of voice notes; 'auto' = detect")
+    asr_budget_s: float = Field(default=90.0, gt=0, description="seconds of transcription per voice note")
+    asr_min_confidence: float = Field(
+        default=0.55,
+        ge=0,
+        le=1,
+        description="a transcript less sure than this lowers the result's confidence to it "
+        "(so a rejection of it goes to review)",
+    )
     assemble_window_s: float = Field(
         default=120.0, description="a sender's quiet seconds that close a report"
     )
@@ -223,6 +251,16 @@ class Settings(BaseSettings):
             batch=self.sp4n_batch,
             lease_s=self.sp4n_lease_s,
         )
+
+    @property
+    def media_root(self) -> Path:
+        """Where media files live: configured, beside the SQLite file, or under home on PostgreSQL."""
+        if self.media_dir is not None:
+            return self.media_dir
+        if self.db.startswith(("postgresql:", "postgres:")):
+            return self.home / "media"
+        path = self.db.removeprefix("sqlite:///")
+        return Path(path + ".media") if path != ":memory:" else self.home / "media"
 
     @property
     def embedded(self) -> bool:

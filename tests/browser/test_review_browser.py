@@ -429,3 +429,107 @@ def test_a_desk_searches_pages_bulk_confirms_and_reviews_blind(tmp_path: Path, b
         ana.screenshot(path=str(SHOTS / "review-overview-desk.png"), full_page=True)
         ana_ctx.close()
         budi_ctx.close()
+
+
+def _voice_report(path: Path) -> tuple[str, str, str]:
+    """A report of a voice note (heard, but doubtfully) and a photo, rejected and waiting for review."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from triage.intake import assembler
+    from triage.media import files
+    from triage.schema import Outcome, RawMessage, Reason, Segment, Transcript, TriageResult
+    from triage.store.reports import Store
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    note, photo = (fixtures / "audio" / "complaint.ogg").read_bytes(), (fixtures / "photo.png").read_bytes()
+    root = Path(str(path) + ".media")
+    sha_note, sha_photo = files.put(root, note), files.put(root, photo)
+    db = connect(path)
+    add_user(db, "ana", PASSWORD, "admin")
+    store = Store(db)
+    start = datetime.now(UTC) - timedelta(hours=1)
+    store.add_message(
+        RawMessage(message_id="v1", sender="6281200000077", timestamp=start, type="audio", media_id="A1")
+    )
+    store.add_message(
+        RawMessage(
+            message_id="v2",
+            sender="6281200000077",
+            timestamp=start + timedelta(seconds=5),
+            type="image",
+            media_id="P1",
+            caption="ini fotonya",
+        )
+    )
+    assembler.assemble(store, timedelta(minutes=2), now=None)
+    rid = db.execute("SELECT report_id FROM messages WHERE message_id = 'v1'").fetchone()[0]
+    for media_id, sha, mime, size in (
+        ("A1", sha_note, "audio/ogg; codecs=opus", len(note)),
+        ("P1", sha_photo, "image/png", len(photo)),
+    ):
+        db.execute(
+            "INSERT INTO media (media_id, sha256, mime_type, size, status, attempts) "
+            "VALUES (?,?,?,?,'fetched',1)",
+            [media_id, sha, mime, size],
+        )
+    words = "jalan di desa sukamaju kecamatan cibadak rusak parah"
+    heard = Transcript(
+        text=words,
+        language="id",
+        duration_s=4.2,
+        segments=[Segment(start=0, end=4.2, text=words, avg_logprob=-0.9)],
+    )
+    db.execute(
+        "INSERT INTO transcripts (sha256, status, text, confidence, transcript) VALUES (?,'done',?,?,?)",
+        [sha_note, words, heard.confidence, json.dumps(heard.model_dump(mode="json"))],
+    )
+    result = TriageResult(
+        verdict="invalid",
+        reason="prank",
+        reasons=[Reason(statement="Tidak jelas", evidence="rusak parah")],
+        missing_fields=[],
+        confidence=heard.confidence,
+        needs_review=True,
+        rules=["transcript_doubtful"],
+    )
+    store.save_decision(
+        rid, result, Outcome.review, [], model="m", prompt_version="v", prompt_hash="h", latency_ms=0
+    )
+    db.close()
+    return rid, sha_note, sha_photo
+
+
+def test_a_reviewer_hears_a_voice_note_and_sees_the_photo(tmp_path: Path, browser) -> None:
+    """Issue 24: the note plays (its length is read from the file the page serves) beside its
+    transcript, the photo shows as a thumbnail, both only through the signed-in session."""
+    from playwright.sync_api import expect
+
+    path = tmp_path / "voice.db"
+    rid, sha_note, sha_photo = _voice_report(path)
+    with serving(path) as base:
+        ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
+        ctx.set_default_timeout(10_000)
+        page = ctx.new_page()
+        assert page.goto(f"{base}/review/media/{sha_note}").url.startswith(f"{base}/review/login")
+        _login(page, base, "ana")
+        page.goto(f"{base}/review/r/{rid}")
+        expect(page.locator(".bubble").first).to_contain_text("transkrip otomatis")
+        expect(page.locator(".transcript-note")).to_contain_text("kurang yakin")
+        audio = page.locator(f'audio[src="/review/media/{sha_note}"]')
+        expect(audio).to_have_count(1)
+        duration = audio.evaluate(
+            """a => new Promise((ok, fail) => {
+                a.addEventListener('loadedmetadata', () => ok(a.duration));
+                a.addEventListener('error', () => fail(String(a.error && a.error.code)));
+                a.preload = 'metadata'; a.load();
+            })"""
+        )
+        assert 1.0 < duration < 30.0, duration
+        thumb = page.locator(f'img.thumb[src="/review/media/{sha_photo}"]')
+        expect(thumb).to_be_visible()
+        assert thumb.evaluate("i => i.complete && i.naturalWidth") == 96
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "review-voice-note.png"), full_page=True)
+        ctx.close()

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from triage import reference
+from triage.config import Settings
 from triage.review import actions, charts, claims, downloads, queries, second_review
 from triage.review.auth import (
     Session,
@@ -67,12 +68,13 @@ router = APIRouter(prefix="/review", tags=["review"])
 def install(app: FastAPI) -> None:
     """Add the review page to an app (called from `triage.app.create_app`)."""
     connect(app.state.settings.db).close()  # create/migrate once, before the first request
-    from triage.review import queue_pages, second_pages
+    from triage.review import media_files, queue_pages, second_pages
 
     app.include_router(router)
     app.include_router(queue_pages.router)
     app.include_router(second_pages.router)
     app.include_router(downloads.router)
+    app.include_router(media_files.router)
     app.mount("/review/static", StaticFiles(directory=HERE / "static"), name="review-static")
 
 
@@ -166,7 +168,7 @@ def root_noslash() -> Response:
 # ------------------------------------------------------------------ detail
 
 
-def detail_context(db: Database, d: queries.Detail) -> dict[str, Any]:
+def detail_context(db: Database, d: queries.Detail, settings: Settings) -> dict[str, Any]:
     original = queries.system_decision(d)
     evidences: list[str] = []
     for r in [*original.reasons, *d.result.reasons]:
@@ -178,7 +180,15 @@ def detail_context(db: Database, d: queries.Detail) -> dict[str, Any]:
     for m in report.messages:
         html, hit = highlight(m.content, evidences)
         found |= hit
-        messages.append({"ts": m.timestamp.isoformat(), "type": m.type.value, "html": html})
+        messages.append(
+            {
+                "ts": m.timestamp.isoformat(),
+                "type": m.type.value,
+                "html": html,
+                "media": m.media,
+                "heard": m.transcript.confidence if m.transcript is not None else None,
+            }
+        )
     attempts = [
         {
             **a,
@@ -207,6 +217,7 @@ def detail_context(db: Database, d: queries.Detail) -> dict[str, Any]:
         "proposed": d.result.complaint or actions.proposed_complaint(d.result, report.text),
         "regencies": sorted(r.name for r in reference.regions().regencies.values()),
         "version": d.version,
+        "low_transcript": settings.asr_min_confidence,
     }
 
 
@@ -237,7 +248,7 @@ def detail_page(
         d = queries.detail(db, report_id)
         if d is None:
             return error_page(request, session, 404, "Laporan tidak ditemukan.")
-        ctx = detail_context(db, d)
+        ctx = detail_context(db, d, request.app.state.settings)
         ctx.update(counts=queries.counts(db), flash=FLASH.get(ok or ""), error=None, done_id=selesai)
         _in_queue(db, ctx, antrean, report_id)
         return render(request, "detail.html", ctx, session=session)
@@ -279,7 +290,7 @@ def _after_action(
     d = queries.detail(db, report_id)
     if d is None:
         return error_page(request, session, exc.status, exc.message)
-    ctx = detail_context(db, d)
+    ctx = detail_context(db, d, request.app.state.settings)
     ctx.update(counts=queries.counts(db), flash=None, error=exc.message)
     _in_queue(db, ctx, antrean, report_id)
     return render(request, "detail.html", ctx, exc.status, session)

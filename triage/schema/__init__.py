@@ -12,6 +12,7 @@ The shapes outgrew one file, so they are split by the stage that makes them:
 - `quotes`: matching the model's quoted evidence against the message;
 - `judgement`: what the model answers (`ModelJudgement`, `ComplaintDraft`) and their validators;
 - `results`: what is stored per report (`TriageResult`, `Complaint`, `Location`, `Outcome`);
+- `media`: files citizens send and what a voice note says (`MediaFile`, `Transcript`);
 - `sp4n`: the record handed to SP4N-LAPOR! (`Sp4nRecord`);
 - `eval_case`: one labelled case of the eval sets (`EvalCase`);
 - `nik`: what a NIK says about its holder (`NikInfo`, read by `triage.identity`).
@@ -33,6 +34,7 @@ from triage.schema.judgement import (
     Reason,
     Verdict,
 )
+from triage.schema.media import MediaFile, MediaStatus, Segment, Transcript
 from triage.schema.messages import MAX_MESSAGE_CHARS, GeoPoint, MessageType, RawMessage, Report, utcnow
 from triage.schema.nik import NikInfo
 from triage.schema.quotes import QUOTE_FIELDS, fold_for_quote, snap_quote
@@ -50,6 +52,7 @@ from triage.schema.results import (
 from triage.schema.sp4n import (
     SP4N_RECORD_VERSION,
     Sp4nAlasan,
+    Sp4nLampiran,
     Sp4nLokasi,
     Sp4nPelapor,
     Sp4nRecord,
@@ -60,6 +63,10 @@ from triage.schema.sp4n import (
 SCHEMA_VERSION = "1"
 
 __all__ = [
+    "MediaFile",
+    "MediaStatus",
+    "Segment",
+    "Transcript",
     "MAX_MESSAGE_CHARS",
     "QUOTE_FIELDS",
     "SCHEMA_VERSION",
@@ -87,6 +94,7 @@ __all__ = [
     "Report",
     "Reporter",
     "Sp4nAlasan",
+    "Sp4nLampiran",
     "Sp4nLokasi",
     "Sp4nPelapor",
     "Sp4nRecord",

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from triage.schema.media import MediaFile, Transcript
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -37,6 +39,7 @@ class GeoPoint(BaseModel):
 
 
 MAX_MESSAGE_CHARS = 8000
+TRANSCRIPT_MARK = "[pesan suara, transkrip otomatis]"
 
 
 class RawMessage(BaseModel):
@@ -52,6 +55,9 @@ class RawMessage(BaseModel):
     media_id: str | None = None
     caption: str | None = None
     location: GeoPoint | None = None
+    # Filled by the store from what the worker fetched and heard, never taken from a channel.
+    media: MediaFile | None = Field(default=None, exclude=True)
+    transcript: Transcript | None = Field(default=None, exclude=True)
 
     @field_validator("text", "caption")
     @classmethod
@@ -64,14 +70,19 @@ class RawMessage(BaseModel):
 
     @property
     def content(self) -> str:
-        """What the message says, for triage: its text, a media caption, or a shared place."""
+        """What the message says, for triage: its text, a media caption, a voice note's transcript
+        (marked as one, so the model and SP4N know the words were heard, not written), or a
+        shared place."""
         parts = [self.text.strip()]
+        heard = self.transcript.text.strip() if self.transcript is not None else ""
+        if heard:
+            parts.append(f"{TRANSCRIPT_MARK} {heard}")
         if self.caption:
             parts.append(self.caption.strip())
         if self.location is not None:
             loc = ", ".join(p for p in (self.location.name, self.location.address) if p)
             parts.append(f"[lokasi dibagikan: {loc or 'titik peta'}]")
-        if self.type not in (MessageType.text, MessageType.location) and not self.caption:
+        if self.type not in (MessageType.text, MessageType.location) and not self.caption and not heard:
             parts.append(f"[{self.type.value}]")
         return "\n".join(p for p in parts if p)
 
@@ -90,3 +101,18 @@ class Report(BaseModel):
     @property
     def media_ids(self) -> list[str]:
         return [m.media_id for m in self.messages if m.media_id]
+
+    @property
+    def voice_notes(self) -> list[RawMessage]:
+        return [m for m in self.messages if m.type is MessageType.audio and m.media_id]
+
+    @property
+    def unheard(self) -> list[RawMessage]:
+        """Voice notes with no words to judge: not fetched, not transcribed, or silent."""
+        return [m for m in self.voice_notes if m.transcript is None or not m.transcript.text.strip()]
+
+    @property
+    def transcript_confidence(self) -> float | None:
+        """The least sure transcript's confidence: one misheard note can change the meaning."""
+        heard = [m.transcript.confidence for m in self.voice_notes if m.transcript is not None]
+        return min(heard) if heard else None

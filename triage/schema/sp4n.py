@@ -14,7 +14,8 @@ from triage.schema.judgement import Verdict
 from triage.schema.messages import GeoPoint
 from triage.schema.results import AgencyLevel, DecidedBy
 
-SP4N_RECORD_VERSION: Literal["1"] = "1"
+# 2: `lampiran` became file descriptions (was WhatsApp media ids), each file uploaded by its sha256
+SP4N_RECORD_VERSION: Literal["2"] = "2"
 
 
 class Sp4nTempat(BaseModel):
@@ -46,6 +47,22 @@ class Sp4nAlasan(BaseModel):
     kutipan: str = Field(description="verbatim quote from the citizen's message")
 
 
+class Sp4nLampiran(BaseModel):
+    """A photo, voice note, video or document the citizen sent.
+
+    The file itself is uploaded before the record (`PUT /api/lampiran/{sha256}`), so the record
+    names it by content; a file that could not be fetched from WhatsApp keeps only its media id.
+    A voice note carries its transcript, marked as machine-made, for the officer who cannot listen.
+    """
+
+    media_id: str
+    jenis: Literal["foto", "suara", "video", "dokumen"]
+    mime_type: str | None = None
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    ukuran: int | None = Field(default=None, ge=0, description="bytes")
+    transkrip: str | None = Field(default=None, description="automatic transcript of a voice note")
+
+
 class Sp4nTriase(BaseModel):
     """Why we judged the report valid, so the LAPOR! admin can verify quickly."""
 
@@ -65,7 +82,7 @@ class Sp4nRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="Sp4nRecord")
 
-    versi: Literal["1"] = SP4N_RECORD_VERSION
+    versi: Literal["2"] = SP4N_RECORD_VERSION
     id_laporan_asal: str = Field(min_length=1, max_length=200)
     judul: str = Field(min_length=1, max_length=200)
     isi: str = Field(min_length=1, description="the citizen's own words; identifiers masked if anonim")
@@ -76,7 +93,7 @@ class Sp4nRecord(BaseModel):
     sub_kategori: str | None
     instansi_tujuan: str | None
     tingkat_instansi: AgencyLevel | None
-    lampiran: list[str] = Field(description="WhatsApp media ids of photos and documents")
+    lampiran: list[Sp4nLampiran] = Field(description="photos, voice notes, videos and documents")
     anonim: bool = Field(description="identity hidden from the agency")
     rahasia: bool = Field(description="report not published")
     mendesak: bool = Field(description="threat to life or safety")

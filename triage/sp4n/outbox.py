@@ -38,6 +38,7 @@ from triage.sp4n.record import (
     build_record,
     destination_from_settings,
     lookup,
+    upgrade,
 )
 from triage.store.database import Database, writing
 
@@ -188,7 +189,7 @@ def _held_before_giving_up(
 def _deliver(dest: Destination, row: dict[str, Any]) -> tuple[str | None, BaseException | None, float]:
     started = time.perf_counter()
     try:
-        tracking = dest.deliver(row["idempotency_key"], json.loads(row["payload"]))
+        tracking = dest.deliver(row["idempotency_key"], upgrade(json.loads(row["payload"])))
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         return None, exc, (time.perf_counter() - started) * 1000
     return tracking, None, (time.perf_counter() - started) * 1000

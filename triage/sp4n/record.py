@@ -25,6 +25,7 @@ import httpx
 from triage.config import Settings, Sp4nTuning
 from triage.identity import mask_text
 from triage.schema import (
+    SP4N_RECORD_VERSION,
     Complaint,
     Report,
     Sp4nAlasan,
@@ -36,6 +37,7 @@ from triage.schema import (
     TriageResult,
     Verdict,
 )
+from triage.sp4n import attachments
 
 # Package data; in a checkout (editable install) this is the source file the schema command rewrites.
 SCHEMA_PATH = Path(str(resources.files("triage").joinpath("data", "sp4n_record.schema.json")))
@@ -108,7 +110,7 @@ def build_record(
         sub_kategori=c.subtopic,
         instansi_tujuan=c.agency,
         tingkat_instansi=c.agency_level,
-        lampiran=report.media_ids,
+        lampiran=attachments.describe(report, clean),
         anonim=anonymous,
         rahasia=confidential,
         mendesak=c.urgent,
@@ -122,6 +124,17 @@ def build_record(
             decided_by=result.decided_by,
         ),
     )
+
+
+def upgrade(payload: dict[str, Any]) -> dict[str, Any]:
+    """A record queued by an older version, in today's shape (version 1 named files by bare ids)."""
+    if payload.get("versi") == "1":
+        lampiran = [
+            {"media_id": str(m), "jenis": "dokumen"} if isinstance(m, str) else m
+            for m in payload.get("lampiran") or []
+        ]
+        payload = {**payload, "versi": SP4N_RECORD_VERSION, "lampiran": lampiran}
+    return payload
 
 
 def record_schema() -> dict[str, Any]:
@@ -308,6 +321,20 @@ def _endpoint(base: str, default_path: str) -> str:
 _RETRYABLE_4XX = {408, 409, 425, 429}
 
 
+def _upload(
+    client: httpx.Client, url: str, token: str | None, payload: dict[str, Any], media_root: Path | None
+) -> None:
+    """The record's files first (`sp4n.attachments`); without a media directory, none to send."""
+    if media_root is None:
+        return
+    try:
+        answers = attachments.upload_all(client, url, token, payload, media_root)
+    except (httpx.HTTPError, attachments.AttachmentMissing) as exc:
+        raise DeliveryError(f"attachment upload: {type(exc).__name__}: {exc}") from exc
+    for resp in answers:
+        _check_status(resp)
+
+
 def _check_status(resp: httpx.Response) -> None:
     if resp.is_success:
         return
@@ -322,12 +349,14 @@ class HttpJsonDestination:
 
     transport = "json"
 
-    def __init__(self, url: str, token: str | None, timeout_s: float) -> None:
+    def __init__(self, url: str, token: str | None, timeout_s: float, media_root: Path | None = None) -> None:
         self.url = _endpoint(url, JSON_PATH)
         self.token = token
         self.client = httpx.Client(timeout=timeout_s)
+        self.media_root = media_root
 
     def deliver(self, idempotency_key: str, payload: dict[str, Any]) -> str:
+        _upload(self.client, self.url, self.token, payload, self.media_root)
         headers = {"Idempotency-Key": idempotency_key}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -363,12 +392,14 @@ class LegacyXmlDestination:
 
     transport = "xml"
 
-    def __init__(self, url: str, token: str | None, timeout_s: float) -> None:
+    def __init__(self, url: str, token: str | None, timeout_s: float, media_root: Path | None = None) -> None:
         self.url = _endpoint(url, XML_PATH)
         self.token = token
         self.client = httpx.Client(timeout=timeout_s)
+        self.media_root = media_root
 
     def deliver(self, idempotency_key: str, payload: dict[str, Any]) -> str:
+        _upload(self.client, self.url, self.token, payload, self.media_root)
         body = record_to_xml(payload, self.token)
         headers = {"Content-Type": "application/xml; charset=utf-8", "Idempotency-Key": idempotency_key}
         try:
@@ -396,9 +427,13 @@ def destination_from_settings(settings: Settings, tuning: Sp4nTuning | None = No
         return JsonlDestination(settings.outbox_jsonl)
     flavour = settings.sp4n_flavour.lower()
     if flavour == "json":
-        return HttpJsonDestination(settings.sp4n_url, settings.sp4n_token, tuning.timeout_s)
+        return HttpJsonDestination(
+            settings.sp4n_url, settings.sp4n_token, tuning.timeout_s, settings.media_root
+        )
     if flavour == "xml":
-        return LegacyXmlDestination(settings.sp4n_url, settings.sp4n_token, tuning.timeout_s)
+        return LegacyXmlDestination(
+            settings.sp4n_url, settings.sp4n_token, tuning.timeout_s, settings.media_root
+        )
     raise ValueError(f"TRIAGE_SP4N_FLAVOUR must be json or xml, not {settings.sp4n_flavour!r}")
 
 

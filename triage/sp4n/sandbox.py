@@ -14,6 +14,7 @@ records (`--jsonl`), so the embedded setup still finds its SP4N outbox in a file
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import signal
@@ -29,6 +30,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from triage.sp4n.record import published_schema, xml_reply, xml_to_record
+
+MAX_FILE_BYTES = 100_000_000  # WhatsApp's largest (a document)
 
 
 class SandboxStore:
@@ -46,6 +49,12 @@ class SandboxStore:
                 tracking_id TEXT,
                 flavour TEXT,
                 record TEXT NOT NULL,
+                received_at TEXT NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS lampiran (
+                sha256 TEXT PRIMARY KEY,
+                mime_type TEXT,
+                data BLOB NOT NULL,
                 received_at TEXT NOT NULL
             );
             CREATE TABLE IF NOT EXISTS requests (
@@ -85,6 +94,33 @@ class SandboxStore:
                 with self.jsonl.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps(line, ensure_ascii=False) + "\n")
             return tracking, False
+
+    def hold_file(self, sha256: str, mime_type: str | None, data: bytes) -> bool:
+        """Keep an uploaded file once; True when it was new."""
+        with self.lock:
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO lampiran (sha256, mime_type, data, received_at) VALUES (?,?,?,?)",
+                [sha256, mime_type, data, datetime.now(UTC).isoformat()],
+            )
+        return cur.rowcount == 1
+
+    def file(self, sha256: str) -> tuple[str | None, bytes] | None:
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT mime_type, data FROM lampiran WHERE sha256 = ?", [sha256]
+            ).fetchone()
+        return (row[0], bytes(row[1])) if row else None
+
+    def missing_files(self, record: dict[str, Any]) -> list[str]:
+        wanted = [
+            i["sha256"] for i in record.get("lampiran") or [] if isinstance(i, dict) and i.get("sha256")
+        ]
+        with self.lock:
+            return [
+                w
+                for w in wanted
+                if not self.conn.execute("SELECT 1 FROM lampiran WHERE sha256 = ?", [w]).fetchone()
+            ]
 
     def tracking(self, key: str) -> str | None:
         with self.lock:
@@ -151,6 +187,10 @@ def create_app(
         if errors:
             store.log(key, flavour, "invalid")
             return 422, None, "; ".join(errors)
+        missing = store.missing_files(record)
+        if missing:  # a record whose files were not uploaded first: try again after uploading them
+            store.log(key, flavour, "missing_lampiran")
+            return 409, None, f"lampiran belum diunggah: {', '.join(m[:12] for m in missing)}"
         if rng.random() < fail_rate:
             if rng.random() < 0.5:
                 store.log(key, flavour, "injected_500")
@@ -200,6 +240,26 @@ def create_app(
         key = request.headers.get("idempotency-key") or record["id_laporan_asal"]
         status, tracking, detail = await receive(key, "xml", record)
         return Response(xml_reply(tracking, None if tracking else detail), status_code=status, media_type=xml)
+
+    @app.put("/api/lampiran/{sha256}")
+    async def put_file(sha256: str, request: Request) -> Response:
+        """An attachment, named by its content: the bytes must hash to the name."""
+        if token and request.headers.get("authorization") != f"Bearer {token}":
+            return JSONResponse({"error": "bad or missing bearer token"}, status_code=401)
+        data = await request.body()
+        if len(data) > MAX_FILE_BYTES:
+            return JSONResponse({"error": "file too large"}, status_code=413)
+        if hashlib.sha256(data).hexdigest() != sha256:
+            return JSONResponse({"error": "content does not match its sha256"}, status_code=422)
+        new = store.hold_file(sha256, request.headers.get("content-type"), data)
+        return JSONResponse({"sha256": sha256, "ukuran": len(data)}, status_code=201 if new else 200)
+
+    @app.get("/api/lampiran/{sha256}")
+    async def get_file(sha256: str) -> Response:
+        held = store.file(sha256)
+        if held is None:
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        return Response(held[1], media_type=held[0] or "application/octet-stream")
 
     @app.get("/api/laporan/{key}")
     async def held(key: str, request: Request) -> Response:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage.schema import LLMAttempt, Outcome, RawMessage, Report, TriageResult
+from triage.schema import LLMAttempt, MediaFile, Outcome, RawMessage, Report, Transcript, TriageResult
 from triage.store.database import Database, connect, dumps, now_iso, writing
 
 
@@ -41,13 +41,29 @@ class Store:
         )
 
     def report(self, report_id: str) -> Report:
+        """A report's messages, each with the file fetched for it and what its voice note says."""
         rows = list(
-            self.db.query("SELECT * FROM messages WHERE report_id = ? ORDER BY ts, message_id", [report_id])
+            self.db.query(
+                "SELECT g.*, m.sha256 AS m_sha256, m.mime_type AS m_mime, m.size AS m_size, "
+                "t.transcript AS t_json FROM messages g "
+                "LEFT JOIN media m ON m.media_id = g.media_id AND m.status = 'fetched' "
+                "LEFT JOIN transcripts t ON t.sha256 = m.sha256 AND t.status = 'done' "
+                "WHERE g.report_id = ? ORDER BY g.ts, g.message_id",
+                [report_id],
+            )
         )
         head = self.db.table("reports").get(report_id)
-        return Report(
-            report_id=report_id, sender=head["sender"], messages=[self.message_from_row(r) for r in rows]
-        )
+        messages = []
+        for r in rows:
+            msg = self.message_from_row(r)
+            if r["m_sha256"]:
+                msg.media = MediaFile(
+                    media_id=r["media_id"], sha256=r["m_sha256"], mime_type=r["m_mime"], size=r["m_size"]
+                )
+            if r["t_json"]:
+                msg.transcript = Transcript.model_validate_json(r["t_json"])
+            messages.append(msg)
+        return Report(report_id=report_id, sender=head["sender"], messages=messages)
 
     def senders_with_text(self, text: str, since: datetime) -> int:
         """Distinct senders whose report has exactly this text, assembled since `since`."""

@@ -241,5 +241,29 @@ second_reviews = Table(
 )
 
 
+media = Table(
+    "media",
+    metadata,
+    Column("media_id", Text, primary_key=True),
+    *_text("sha256", "mime_type"),
+    Column("size", Integer),
+    Column("status", Text, nullable=False),
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("updated_at", Text),
+    Index("idx_media_sha256", "sha256"),
+)
+
+transcripts = Table(
+    "transcripts",
+    metadata,
+    Column("sha256", Text, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("text", Text),
+    Column("confidence", Float),
+    *_text("transcript", "error", "created_at"),
+)
+
+
 def primary_key(table: str) -> tuple[str, ...]:
     return tuple(c.name for c in metadata.tables[table].primary_key.columns)

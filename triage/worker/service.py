@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 from triage.config import Settings
 from triage.evals.gate import gate_open
-from triage.judge import pipeline, policy
+from triage.judge import pipeline, policy, transcripts
 from triage.judge.llm import LLM, LLMUnavailable
 from triage.judge.prompt import Prompt
+from triage.media.prepare import prepare as prepare_media
 from triage.schema import Outcome
 from triage.sp4n.outbox import sp4n_record
 from triage.store.database import Database
@@ -49,14 +50,26 @@ def process_report(
     if existing is not None:  # at-least-once delivery: a second delivery changes nothing
         return Processed(report_id, Outcome(existing["outcome"]), None, new=False)
     report = store.report(report_id)
-    senders = store.senders_with_text(report.text, since=datetime.now(UTC) - FLOOD_WINDOW)
-    try:
-        decision = (decide or pipeline.decide)(
-            report_id, report.text, llm, prompt, has_media=bool(report.media_ids), same_text_senders=senders
-        )
-    except LLMUnavailable as exc:
-        store.record_failure(report_id, f"llm unavailable: {exc}", exc.attempts)
-        return Processed(report_id, None, None, error=str(exc))
+    if report.media_ids:  # fetch files and hear voice notes first: a transcript is the text
+        prepare_media(db, settings, report)
+        report = store.report(report_id)
+    if report.voice_notes and not report.text.replace("[audio]", "").strip():
+        decision = pipeline.Decision(transcripts.unheard_result(report))
+    else:
+        senders = store.senders_with_text(report.text, since=datetime.now(UTC) - FLOOD_WINDOW)
+        try:
+            decision = (decide or pipeline.decide)(
+                report_id,
+                report.text,
+                llm,
+                prompt,
+                has_media=bool(report.media_ids),
+                same_text_senders=senders,
+            )
+        except LLMUnavailable as exc:
+            store.record_failure(report_id, f"llm unavailable: {exc}", exc.attempts)
+            return Processed(report_id, None, None, error=str(exc))
+        decision.result = transcripts.weigh(decision.result, report, settings.asr_min_confidence)
     open_ = gate_open(db, settings, prompt, llm.model)
     outcome = policy.route(decision.result, gate_open=open_, review_threshold=settings.review_threshold)
     outbox = (

@@ -1,0 +1,1 @@
+"""Media a citizen sends: fetched once, kept by sha256; voice notes transcribed."""
