@@ -104,9 +104,12 @@ def test_a_doubtful_transcript_sends_a_rejection_to_review_not_the_archive() -> 
     assert transcripts.DOUBTFUL in after.rules
 
 
-def test_a_doubtful_transcript_is_not_handed_to_sp4n_unread() -> None:
-    after = transcripts.weigh(result(Verdict.valid, 0.9), report(voice(1, heard("jalan rusak", -1.2))), 0.55)
-    assert route(after) is Outcome.review
+def test_a_doubtful_transcript_is_neither_handed_to_sp4n_nor_answered_with_a_question_unheard() -> None:
+    doubtful = report(voice(1, heard("jalan rusak", -1.2)))
+    for verdict in (Verdict.valid, Verdict.needs_info):
+        before = result(verdict, 0.9)
+        assert route(before) in (Outcome.sp4n, Outcome.ask_reporter)
+        assert route(transcripts.weigh(before, doubtful, 0.55)) is Outcome.review
 
 
 def test_a_clear_transcript_is_judged_like_typed_text() -> None:

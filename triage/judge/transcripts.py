@@ -2,9 +2,11 @@
 
 A recogniser's mistakes look like a citizen's: a misheard place or a garbled sentence reads as a
 vague or pointless message. So the judgement of a transcript is only as sure as the transcript:
-a result's confidence never exceeds the least sure note's, which sends a rejection (and a
-hand-off) of a doubtful transcript to review instead of the archive. A voice note nobody could
-hear (not fetched, not transcribed, silent) is never judged on the words around it alone.
+a result's confidence never exceeds the least sure note's, and a report whose transcript is
+doubtful is heard by a person whatever the verdict (measured on espeak-ng notes of the tuning
+split: judged alone, 5 of 22 genuine ones would have been archived; docs/voice_notes.md). A voice
+note nobody could hear (not fetched, not transcribed, silent) is never judged on the words around
+it alone.
 """
 
 from __future__ import annotations
@@ -45,11 +47,12 @@ def weigh(result: TriageResult, report: Report, min_confidence: float) -> Triage
         update = {"needs_review": True, "rules": [*result.rules, UNHEARD]}
     heard = report.transcript_confidence
     if heard is not None and heard < min_confidence:
+        # whatever the verdict: a rejection must not archive a misheard complaint, a hand-off must
+        # not carry misheard facts, and a question may ask for what the citizen already said
         update |= {
             "confidence": min(result.confidence, heard),
             "rules": [*update.get("rules", result.rules), DOUBTFUL],  # type: ignore[misc]
             "notes": [*result.notes, f"transkrip kurang yakin ({heard:.2f})"],
+            "needs_review": True,
         }
-        if result.verdict is Verdict.invalid:
-            update["needs_review"] = True
     return result.model_copy(update=update) if update else result
