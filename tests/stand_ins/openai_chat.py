@@ -1,9 +1,19 @@
-"""Writing an OpenAI chat-completion answer from a stand-in model server (http.server handlers)."""
+"""Writing JSON answers from the stand-in servers (http.server handlers): a chat completion, or any."""
 
 from __future__ import annotations
 
 import json
 from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, payload: Any) -> None:
+    data = json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
 
 
 def reply(
@@ -31,9 +41,4 @@ def reply(
         "choices": [choice],
         "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
     }
-    data = json.dumps(payload).encode() if status == 200 else b'{"error": "boom"}'
-    handler.send_response(status)
-    handler.send_header("content-type", "application/json")
-    handler.send_header("content-length", str(len(data)))
-    handler.end_headers()
-    handler.wfile.write(data)
+    send_json(handler, status, payload if status == 200 else {"error": "boom"})

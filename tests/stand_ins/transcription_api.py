@@ -8,13 +8,13 @@ Records every request; `fail_next` makes the next N requests answer 500 (or `fai
 
 from __future__ import annotations
 
-import json
 import threading
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from stand_ins.openai_chat import send_json
 from triage.config import Settings
 from triage.media.transcribe import TranscriptionFailed, transcribe_embedded
 
@@ -111,12 +111,7 @@ class TranscriptionStandIn:
                 )
 
             def _reply(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, payload)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
