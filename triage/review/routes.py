@@ -175,6 +175,7 @@ def detail_context(db: Database, d: queries.Detail, settings: Settings) -> dict[
         if r.evidence not in ("-", "(kosong)") and r.evidence not in evidences:
             evidences.append(r.evidence)
     report = Store(db).report(d.row["report_id"])
+    unfetched = _media_problems(db, [m.media_id for m in report.messages if m.media_id and m.media is None])
     found: set[int] = set()
     messages = []
     for m in report.messages:
@@ -187,6 +188,7 @@ def detail_context(db: Database, d: queries.Detail, settings: Settings) -> dict[
                 "html": html,
                 "media": m.media,
                 "heard": m.transcript.confidence if m.transcript is not None else None,
+                "unfetched": unfetched.get(m.media_id or ""),
             }
         )
     attempts = [
@@ -218,6 +220,20 @@ def detail_context(db: Database, d: queries.Detail, settings: Settings) -> dict[
         "regencies": sorted(r.name for r in reference.regions().regencies.values()),
         "version": d.version,
         "low_transcript": settings.asr_min_confidence,
+    }
+
+
+def _media_problems(db: Database, media_ids: list[str]) -> dict[str, str]:
+    """Why a file is not on the page: refused (too large, not its type) or not fetched (yet)."""
+    if not media_ids:
+        return {}
+    rows = db.query(
+        f"SELECT media_id, status, error FROM media WHERE media_id IN ({','.join('?' * len(media_ids))})",
+        media_ids,
+    )
+    return {
+        r["media_id"]: f"{'ditolak' if r['status'] == 'refused' else 'gagal diunduh'}: {r['error']}"
+        for r in rows
     }
 
 
