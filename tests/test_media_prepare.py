@@ -181,3 +181,23 @@ def test_the_media_command_hears_a_note_and_refuses_what_is_not_one() -> None:
     assert "selamat pagi" in ok.output.lower() and '"confidence"' in ok.output
     bad = runner.invoke(cli, ["media", "transcribe", str(AUDIO.parent / "photo.png")])
     assert bad.exit_code == 1 and "not audio" in bad.output
+
+
+def test_what_the_worker_fetched_and_heard_is_counted_for_the_operator(
+    db: Database, s: Settings, api: WhatsAppStandIn
+) -> None:
+    from triage import metrics
+
+    def count(metric, result: str) -> float:  # type: ignore[no-untyped-def]
+        return float(metric.labels(result)._value.get())
+
+    kept, done = count(metrics.MEDIA, "kept"), count(metrics.TRANSCRIPTIONS, "done")
+    refused, failed = count(metrics.MEDIA, "refused"), count(metrics.TRANSCRIPTIONS, "failed")
+    api.media["A1"] = (NOTE, "audio/ogg")
+    api.media["A2"] = (b"OggS" + b"\x00" * 4000, "audio/ogg")
+    api.media["A3"] = (b"<html>", "text/html")
+    for media_id in ("A1", "A2", "A3"):
+        prepare(db, s, voice_report(db, media_id))
+    assert count(metrics.MEDIA, "kept") == kept + 2 and count(metrics.MEDIA, "refused") == refused + 1
+    assert count(metrics.TRANSCRIPTIONS, "done") == done + 1
+    assert count(metrics.TRANSCRIPTIONS, "failed") == failed + 1

@@ -37,6 +37,17 @@ LLM_LATENCY = Histogram(
     "Model time per decided report (all attempts)",
     buckets=(0.5, 1, 2, 4, 8, 15, 30, 60, 120),
 )
+MEDIA = Counter(
+    "triage_media_total", "WhatsApp media asked for by the worker, by result", ["result"]
+)  # kept, refused, unavailable
+TRANSCRIPTIONS = Counter(
+    "triage_transcriptions_total", "Voice notes the worker tried to hear, by result", ["result"]
+)  # done, failed, unavailable
+TRANSCRIPTION_SECONDS = Histogram(
+    "triage_transcription_seconds",
+    "Wall time of one voice-note transcription",
+    buckets=(0.5, 1, 2, 5, 10, 20, 45, 90, 180),
+)
 LLM_TOKENS = Counter("triage_llm_tokens_total", "Model tokens used", ["kind"])
 RETRIES = Counter("triage_retries_total", "Items given back to the queue for a later try", ["reason"])
 DEAD_LETTERS_TOTAL = Counter("triage_dead_letters_total", "Items moved to the dead letters by this process")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 
+from triage import metrics
 from triage.config import Settings
 from triage.media import files
 from triage.media.fetch import MediaUnavailable, fetch_media
@@ -43,6 +44,7 @@ def prepare(db: Database, settings: Settings, report: Report) -> None:
         try:
             media = fetch_media(db, settings, msg.media_id)
         except MediaUnavailable:
+            metrics.MEDIA.labels("unavailable").inc()
             if _rounds(db, msg.media_id) < FETCH_ROUNDS:
                 raise
             log.error(
@@ -50,6 +52,7 @@ def prepare(db: Database, settings: Settings, report: Report) -> None:
                 extra={"report_id": report.report_id},
             )
             continue
+        metrics.MEDIA.labels("refused" if media is None else "kept").inc()
         if media is not None and msg.type is MessageType.audio:
             hear(db, settings, media)
 
@@ -72,12 +75,16 @@ def hear(db: Database, settings: Settings, media: MediaFile) -> None:
     try:
         heard = transcribe(files.read(settings.media_root, media.sha256), settings)
     except TranscriptionUnavailable as exc:  # the engine's fault: a person hears it now, nothing kept
+        metrics.TRANSCRIPTIONS.labels("unavailable").inc()
         log.error("voice-note transcription unavailable: %s", exc)
         return
     except TranscriptionFailed as exc:
+        metrics.TRANSCRIPTIONS.labels("failed").inc()
         log.warning("voice note could not be transcribed: %s", exc)
         _record(db, media.sha256, "failed", error=str(exc)[:2000])
         return
+    metrics.TRANSCRIPTIONS.labels("done").inc()
+    metrics.TRANSCRIPTION_SECONDS.observe(heard.seconds)
     _record(
         db,
         media.sha256,
