@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
+from triage.app import create_app
+from triage.config import Settings
 from triage.review.auth import add_user
 from triage.review.sample import seed
 from triage.store.database import connect
@@ -24,3 +29,13 @@ def copy_of(
         add_user(db, name, password, role)
     db.close()
     return store_path, ids
+
+
+def signed_in(settings: Settings, user: str, password: str) -> TestClient:
+    """A client of `triage serve`'s app, signed in to the review page as `user`."""
+    client = TestClient(create_app(settings))
+    page = client.get("/review/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token, "the login page carries a CSRF token"
+    client.post("/review/login", data={"username": user, "password": password, "csrf": token.group(1)})
+    return client

@@ -3,11 +3,11 @@ store fetched, as the type recorded then; a file that is not there says why. Eit
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from review_store import signed_in
 
 from triage.app import create_app
 from triage.config import Settings
@@ -61,11 +61,11 @@ def test_a_reviewer_sees_the_photo_and_why_the_voice_note_is_missing(
     )
     db.close()
 
-    client = TestClient(create_app(s))
-    assert client.get(f"/review/media/{sha}", follow_redirects=False).status_code in (303, 401)
-    page = client.get("/review/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    client.post("/review/login", data={"username": "ana", "password": PASSWORD, "csrf": token})
+    assert TestClient(create_app(s)).get(f"/review/media/{sha}", follow_redirects=False).status_code in (
+        303,
+        401,
+    )
+    client = signed_in(s, "ana", PASSWORD)
     detail = client.get(f"/review/r/{rid}").text
     assert f'<img class="thumb" src="/review/media/{sha}"' in detail
     assert "ditolak: declared 40000000 bytes" in detail  # the voice note: why it is not there

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from review_store import signed_in
 from stand_ins.gate import open_gate
 from stand_ins.judging_model import MODEL, JudgingModel
 from stand_ins.payloads import dumps, envelope
@@ -165,11 +165,12 @@ def _voice_note_end_to_end(tmp_path: Path, llm_url: str, model: str, min_confide
     add_user(db, "ana", PASSWORD, "admin")
     rid = db.execute("SELECT report_id FROM results").fetchone()[0]
     db.close()
-    client = TestClient(create_app(Settings(db=str(db_path))))
-    assert client.get(f"/review/media/{sha}", follow_redirects=False).status_code in (303, 401)
-    page = client.get("/review/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    client.post("/review/login", data={"username": "ana", "password": PASSWORD, "csrf": token})
+    s = Settings(db=str(db_path))
+    assert TestClient(create_app(s)).get(f"/review/media/{sha}", follow_redirects=False).status_code in (
+        303,
+        401,
+    )
+    client = signed_in(s, "ana", PASSWORD)
     detail = client.get(f"/review/r/{rid}").text
     assert f'<audio controls preload="none" src="/review/media/{sha}"' in detail
     assert "transkrip otomatis" in detail
