@@ -134,6 +134,12 @@ def test_an_unheard_note_beside_typed_words_sends_the_report_to_a_person() -> No
 
 def test_a_voice_only_report_nobody_heard_goes_to_review_never_to_a_rejection() -> None:
     r = report(voice(1, None))
+    assert r.only_unheard
+    typed = RawMessage(message_id="m0", sender="6281", timestamp=TS, text="halo")
+    photo = RawMessage(message_id="m2", sender="6281", timestamp=TS, type="image", media_id="P1")
+    assert not report(typed, voice(1, None)).only_unheard  # words to judge beside it
+    assert not report(voice(1, None), photo).only_unheard
+    assert not report(voice(1, heard("jalan rusak", -0.2))).only_unheard
     unheard = transcripts.unheard_result(r)
     assert unheard.verdict is not Verdict.invalid
     assert route(unheard) is Outcome.review

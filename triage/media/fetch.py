@@ -27,7 +27,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from triage.config import Settings
 from triage.media import files
-from triage.schema.media import MediaFile, MediaStatus
+from triage.schema.media import MediaFile, MediaStatus, base_type
 from triage.store.database import Database, now_iso
 
 log = logging.getLogger(__name__)
@@ -80,10 +80,6 @@ def _matches(data: bytes, signature: Signature) -> bool:
         if got != want:
             return False
     return True
-
-
-def _base(mime: str) -> str:
-    return mime.split(";", 1)[0].strip().lower()
 
 
 def _int(value: Any) -> int | None:
@@ -157,7 +153,7 @@ def fetch_media(
             http.close()
     sha256 = files.put(settings.media_root, data)
     _record(db, media_id, MediaStatus.fetched, sha256=sha256, mime=mime, size=len(data))
-    log.info("media %s fetched: %s, %d bytes, sha256 %s", media_id, _base(mime), len(data), sha256[:12])
+    log.info("media %s fetched: %s, %d bytes, sha256 %s", media_id, base_type(mime), len(data), sha256[:12])
     return MediaFile(media_id=media_id, sha256=sha256, mime_type=mime, size=len(data))
 
 
@@ -179,8 +175,8 @@ def _fetch(client: httpx.Client, settings: Settings, media_id: str) -> tuple[str
     declared = str(meta.get("sha256") or "").lower()
     if declared and hashlib.sha256(data).hexdigest() != declared:
         raise _Corrupt(f"{len(data)} bytes that do not match WhatsApp's sha256")
-    if not any(_matches(data, sig) for sig in _types()[_base(mime)]):
-        raise _Refused(f"the bytes are not {_base(mime)}", mime, len(data))
+    if not any(_matches(data, sig) for sig in _types()[base_type(mime)]):
+        raise _Refused(f"the bytes are not {base_type(mime)}", mime, len(data))
     return mime, data
 
 
@@ -202,7 +198,7 @@ def _metadata(client: httpx.Client, settings: Settings, media_id: str) -> dict[s
         raise _Corrupt(f"unreadable media metadata: {type(exc).__name__}") from exc
     mime = str(meta.get("mime_type") or "")
     size = _int(meta.get("file_size"))
-    if _base(mime) not in _types():
+    if base_type(mime) not in _types():
         raise _Refused(f"type {mime[:100]!r} is not one we keep", mime[:200] or None, size)
     if size is not None and size > settings.media_max_bytes:
         raise _Refused(f"declared {size} bytes, more than the {settings.media_max_bytes} we keep", mime, size)

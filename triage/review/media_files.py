@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, Response
 
 from triage.media import files
 from triage.review.per_request import open_db, require_session
+from triage.schema.media import base_type
 
 router = APIRouter(prefix="/review", tags=["review"])
 
@@ -38,4 +39,4 @@ def media_file(request: Request, sha256: str) -> Response:
         return Response(
             "Berkas tidak ada di mesin ini.", status_code=404, media_type="text/plain; charset=utf-8"
         )
-    return FileResponse(path, media_type=str(row[0]).split(";", 1)[0].strip(), headers=HEADERS)
+    return FileResponse(path, media_type=base_type(str(row[0])), headers=HEADERS)

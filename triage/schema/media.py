@@ -20,6 +20,11 @@ class MediaStatus(StrEnum):
     refused = "refused"  # too large or not a type we keep: never fetched again
 
 
+def base_type(mime: str) -> str:
+    """ "audio/ogg; codecs=opus" -> "audio/ogg": what allowlists and Content-Type headers compare."""
+    return mime.split(";", 1)[0].strip().lower()
+
+
 class MediaFile(BaseModel):
     """One fetched file, as the store keeps it."""
 
@@ -29,9 +34,13 @@ class MediaFile(BaseModel):
     size: int = Field(ge=0)
 
     @property
+    def base_type(self) -> str:
+        return base_type(self.mime_type)
+
+    @property
     def kind(self) -> str:
         """audio / image / video / document: what the review page and SP4N show it as."""
-        top = self.mime_type.split("/", 1)[0]
+        top = base_type(self.mime_type).split("/", 1)[0]
         return top if top in ("audio", "image", "video") else "document"
 
 

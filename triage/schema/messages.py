@@ -112,6 +112,14 @@ class Report(BaseModel):
         return [m for m in self.voice_notes if m.transcript is None or not m.transcript.text.strip()]
 
     @property
+    def only_unheard(self) -> bool:
+        """Nothing to read: every message is a voice note nobody heard, with no words beside it."""
+        unheard = {m.message_id for m in self.unheard}
+        return bool(unheard) and all(
+            m.message_id in unheard and not m.text.strip() and not m.caption for m in self.messages
+        )
+
+    @property
     def transcript_confidence(self) -> float | None:
         """The least sure transcript's confidence: one misheard note can change the meaning."""
         heard = [m.transcript.confidence for m in self.voice_notes if m.transcript is not None]

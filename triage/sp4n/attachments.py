@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
 
 from triage.media import files
 from triage.schema import MessageType, Report, Sp4nLampiran
+from triage.schema.media import base_type
 
 UPLOAD_PATH = "/api/lampiran/"
 
@@ -28,7 +29,12 @@ class AttachmentMissing(RuntimeError):
     pass
 
 
-_JENIS = {MessageType.image: "foto", MessageType.audio: "suara", MessageType.video: "video"}
+Jenis = Literal["foto", "suara", "video", "dokumen"]
+_JENIS: dict[MessageType, Jenis] = {
+    MessageType.image: "foto",
+    MessageType.audio: "suara",
+    MessageType.video: "video",
+}
 
 
 def describe(report: Report, clean: Callable[[str], str]) -> list[Sp4nLampiran]:
@@ -41,7 +47,7 @@ def describe(report: Report, clean: Callable[[str], str]) -> list[Sp4nLampiran]:
         out.append(
             Sp4nLampiran(
                 media_id=m.media_id,
-                jenis=_JENIS.get(m.type, "dokumen"),  # type: ignore[arg-type]
+                jenis=_JENIS.get(m.type, "dokumen"),
                 mime_type=m.media.mime_type if m.media else None,
                 sha256=m.media.sha256 if m.media else None,
                 ukuran=m.media.size if m.media else None,
@@ -78,7 +84,7 @@ def upload_all(
                 f"attachment {sha256[:12]}… is not in {media_root}: workers on several machines need "
                 "a TRIAGE_MEDIA_DIR they all reach"
             ) from exc
-        headers = {"Content-Type": mime.split(";", 1)[0].strip()}
+        headers = {"Content-Type": base_type(mime)}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         answers.append(client.put(upload_url(endpoint, sha256), content=data, headers=headers))

@@ -29,6 +29,7 @@ import jsonschema
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from triage.sp4n.attachments import to_upload
 from triage.sp4n.record import published_schema, xml_reply, xml_to_record
 
 MAX_FILE_BYTES = 100_000_000  # WhatsApp's largest (a document)
@@ -112,9 +113,7 @@ class SandboxStore:
         return (row[0], bytes(row[1])) if row else None
 
     def missing_files(self, record: dict[str, Any]) -> list[str]:
-        wanted = [
-            i["sha256"] for i in record.get("lampiran") or [] if isinstance(i, dict) and i.get("sha256")
-        ]
+        wanted = [sha256 for sha256, _ in to_upload(record)]
         with self.lock:
             return [
                 w

@@ -53,7 +53,7 @@ def process_report(
     if report.media_ids:  # fetch files and hear voice notes first: a transcript is the text
         prepare_media(db, settings, report)
         report = store.report(report_id)
-    if report.voice_notes and not report.text.replace("[audio]", "").strip():
+    if report.only_unheard:
         decision = pipeline.Decision(transcripts.unheard_result(report))
     else:
         senders = store.senders_with_text(report.text, since=datetime.now(UTC) - FLOOD_WINDOW)
