@@ -175,7 +175,10 @@ def test_health_and_metrics_endpoints(tmp_path: Path, store_path: str | Path) ->
     seen: dict[str, object] = {}
 
     def probe() -> bool:
+        # a result is committed just before its queue item is acknowledged: wait for both
         if _count(s, "SELECT count(*) FROM results") < 4:
+            return False
+        if _count(s, "SELECT count(*) FROM queue WHERE state = 'done'") < 4:
             return False
         seen["health"] = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
         seen["metrics"] = httpx.get(f"http://127.0.0.1:{port}/metrics").text
