@@ -7,6 +7,11 @@ unassigned messages (three per sender, within the quiet window of each other, ol
 closed) into a fresh store and times one `assemble_with_followups` round.
 
     .venv/bin/python benchmarks/assembly.py --n 6000
+
+With Redis on 127.0.0.1:6379 it also times the partitioned intake (`triage.intake.partitions`,
+the Redis queue's way): every message announced on its sender's stream, then 1 and 2 workers
+(threads, each with its own connections and its share of 8 partitions) assembling until the
+streams are empty, on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -56,6 +61,65 @@ def run(db_url: str, n: int) -> dict[str, float]:
     }
 
 
+def run_partitioned(db_url: str, n: int, workers: int) -> dict[str, float]:
+    """Workers assembling their shares of the partitions at once (PostgreSQL)."""
+    import threading
+
+    from triage.intake.partitions import assemble_round, open_intake
+
+    name = f"bench-intake-{uuid.uuid4().hex[:8]}"
+    streams = open_intake(f"redis://127.0.0.1:6379/0?name={name}", 8)
+    assert streams is not None
+    store = Store(connect(db_url))
+    items = [
+        (
+            RawMessage(
+                message_id=f"m{i}",
+                sender=f"62816{i // 3:08d}",
+                timestamp=T0 + timedelta(seconds=i % 3 * 20),
+                text=f"Jalan rusak di desa nomor {i}",
+            ),
+            None,
+        )
+        for i in range(n)
+    ]
+    with store.db.atomic():
+        store.add_messages_batch(items)
+    streams.announce((m.sender, m.message_id) for m, _ in items)
+    for w in range(workers):  # every worker present before the clock starts: shares settle
+        streams.claim_share(f"w{w}", 30)
+    for w in range(workers):
+        streams.claim_share(f"w{w}", 30)
+    made: list[int] = []
+
+    def worker(w: int) -> None:
+        own = open_intake(f"redis://127.0.0.1:6379/0?name={name}", 8)
+        assert own is not None
+        st = Store(connect(db_url))
+        while own.depth():
+            got = assemble_round(
+                own, st, f"w{w}", 30, timedelta(minutes=2), T0 + timedelta(hours=1), timedelta(hours=72)
+            )
+            made.append(len(got))
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(workers)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    streams.destroy()
+    assert sum(made) == (n + 2) // 3
+    return {
+        "workers": workers,
+        "messages": n,
+        "reports": sum(made),
+        "seconds": round(seconds, 3),
+        "messages_per_s": round(n / seconds),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=6000)
@@ -76,6 +140,23 @@ def main() -> None:
                 out["postgresql"] = run(f"{args.pg}?options=-csearch_path%3D{schema}", args.n)
             finally:
                 admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        try:
+            import redis
+
+            redis.Redis(socket_connect_timeout=1).ping()
+            have_redis = True
+        except Exception:
+            have_redis = False
+        if have_redis:
+            for workers in (1, 2):
+                schema = f"bench_{uuid.uuid4().hex[:8]}"
+                with psycopg.connect(args.pg, autocommit=True) as admin:
+                    admin.execute(f"CREATE SCHEMA {schema}")
+                    try:
+                        url = f"{args.pg}?options=-csearch_path%3D{schema}"
+                        out[f"postgresql_partitioned_{workers}"] = run_partitioned(url, args.n, workers)
+                    finally:
+                        admin.execute(f"DROP SCHEMA {schema} CASCADE")
     for store, fig in out.items():
         print(
             f"{store:10} {fig['messages']} messages -> {fig['reports']} reports "

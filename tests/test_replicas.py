@@ -258,8 +258,31 @@ def test_two_webhooks_and_two_workers_give_one_result_and_one_delivery_each(make
     c.wait(lambda: c.count("SELECT count(*) FROM outbox WHERE state = 'sent'") == len(valid), 120, "delivery")
     c.wait(lambda: c.count("SELECT count(*) FROM results") == n, 60, "every result")
     figures = check_exactly_once(c, n, len(valid))
+    figures["intake"] = intake_streams(c)
+    # every message went through its sender's partition stream once (the retry to the other
+    # replica was a duplicate, not announced), every entry is acknowledged, both workers assembled
+    assert figures["intake"]["entries_read"] == n and figures["intake"]["waiting"] == 0
+    assert figures["intake"]["consumers"] == ["work-1", "work-2"]
     assert c.stop_all() == {"web-a": 0, "web-b": 0, "work-1": 0, "work-2": 0}
     _record("two_webhooks_two_workers", figures)
+
+
+def intake_streams(c: Cluster) -> dict[str, Any]:
+    """What the partitioned intake's streams say: entries read by the assemblers, entries still
+    waiting, and which workers read them (`triage.intake.partitions`)."""
+    url, prefix = c.base["TRIAGE_QUEUE_URL"].split("?name=")
+    r = redis.Redis.from_url(url, decode_responses=True)
+    read = waiting = 0
+    consumers: set[str] = set()
+    for p in range(8):
+        key = f"{prefix}:intake:{p}"
+        if not r.exists(key):
+            continue
+        waiting += int(r.xlen(key))
+        for group in r.xinfo_groups(key):
+            read += int(group.get("entries-read") or 0)
+            consumers.update(x["name"] for x in r.xinfo_consumers(key, group["name"]))
+    return {"entries_read": read, "waiting": waiting, "consumers": sorted(consumers)}
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(make_cluster: Any) -> None:
@@ -279,7 +302,46 @@ def test_a_worker_killed_mid_batch_loses_nothing(make_cluster: Any) -> None:
     c.wait(lambda: c.count("SELECT count(*) FROM outbox WHERE state = 'sent'") == len(valid), 120, "delivery")
     c.wait(lambda: c.count("SELECT count(*) FROM results") == n, 60, "every result")
     figures = check_exactly_once(c, n, len(valid))
+    figures["intake"] = intake_streams(c)
+    assert figures["intake"]["waiting"] == 0  # the killed worker's entries were taken over
     _record("kill_9_worker_mid_batch", {**figures, "results_at_kill": at_kill})
+
+
+def test_a_worker_killed_holding_intake_entries_leaves_them_to_the_other(make_cluster: Any) -> None:
+    """The partitioned intake: a worker has read its partitions' entries (the senders' runs still
+    open) and is killed; the other takes its partitions when their lease runs out and claims the
+    entries with XAUTOCLAIM. Every message still ends in exactly one report with one result."""
+    c = make_cluster()
+    slow_close = {"TRIAGE_ASSEMBLE_WINDOW_S": "6"}
+    _start_two_and_two(c, worker_env={"work-1": slow_close, "work-2": slow_close})
+    n = 40
+    valid = send_batch(c, n, "h")
+
+    def read_by_both() -> bool:
+        seen = intake_streams(c)
+        return seen["entries_read"] == n and seen["consumers"] == ["work-1", "work-2"]
+
+    c.wait(read_by_both, 30, "every entry read, by both workers")
+    held = _pending_of(c, "work-1")
+    assert held > 0 and c.count("SELECT count(*) FROM reports") < n  # runs still open
+    c.procs["work-1"].send_signal(signal.SIGKILL)
+    c.procs["work-1"].wait(timeout=10)
+    figures = _finish(c, n, valid)
+    figures["intake"] = intake_streams(c)
+    assert figures["intake"]["waiting"] == 0
+    assert c.stop_all() == {"web-a": 0, "web-b": 0, "work-1": -9, "work-2": 0}
+    _record("kill_9_worker_holding_intake_entries", {**figures, "entries_held_at_kill": held})
+
+
+def _pending_of(c: Cluster, consumer: str) -> int:
+    url, prefix = c.base["TRIAGE_QUEUE_URL"].split("?name=")
+    r = redis.Redis.from_url(url, decode_responses=True)
+    held = 0
+    for p in range(8):
+        key = f"{prefix}:intake:{p}"
+        if r.exists(key):
+            held += sum(int(x["pending"]) for x in r.xinfo_consumers(key, "assemblers") if x["name"] == consumer)
+    return held
 
 
 def _start_two_and_two(c: Cluster, *, worker_env: dict[str, dict[str, str]] | None = None) -> None:
@@ -336,6 +398,8 @@ def test_redis_restarted_without_persistence_mid_batch(make_cluster: Any, redis_
     at_restart = c.count("SELECT count(*) FROM results")
     assert at_restart < n, "the batch finished before the restart; make it bigger"
     figures = _finish(c, n, valid)
+    figures["intake"] = intake_streams(c)  # entries announced after the restart; the rest swept
+    assert figures["intake"]["waiting"] == 0
     assert c.stop_all() == {"web-a": 0, "web-b": 0, "work-1": 0, "work-2": 0}
     _record("redis_restart_without_persistence", {**figures, "results_at_restart": at_restart})
 

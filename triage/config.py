@@ -123,6 +123,13 @@ class Settings(BaseSettings):
     queue_url: str = Field(
         default="sqlite://", description="intake queue: sqlite:// (embedded) or redis://host:port/db"
     )
+    intake_partitions: int = Field(
+        default=8,
+        ge=1,
+        le=1024,
+        description="with a redis:// queue, the webhook appends each message to one of N streams by "
+        "sender and each worker assembles its share of them; the same N for every process",
+    )
 
     outbox_jsonl: Path = Field(
         default=Path("sp4n_outbox.jsonl"), description="SP4N records go to this file when no SP4N URL is set"

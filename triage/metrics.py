@@ -54,6 +54,12 @@ DEAD_LETTERS_TOTAL = Counter("triage_dead_letters_total", "Items moved to the de
 OUTBOUND = Counter(
     "triage_whatsapp_outbound_total", "Replies to citizens by kind and result", ["kind", "result"]
 )
+INTAKE_ANNOUNCED = Counter(
+    "triage_intake_announced_total",
+    "Messages the webhook appended to the partitioned intake streams, by result (failed: the sweep "
+    "assembles them later)",
+    ["result"],
+)
 IN_FLIGHT = Gauge("triage_worker_in_flight", "Reports being processed now")
 OLDEST_REPORT = Gauge(
     "triage_worker_oldest_report_seconds", "How long the worker's longest-running report has been in hand"

@@ -8,9 +8,10 @@ window with no message from that sender.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from triage.schema import RawMessage, Report
 from triage.store.database import Database, dumps, now_iso, writing
@@ -94,10 +95,65 @@ def assemble_with_followups(
     return out
 
 
+def assemble_senders(
+    store: Store,
+    partition: int,
+    senders: Collection[str],
+    window: timedelta,
+    now: datetime,
+    followup_window: timedelta,
+) -> tuple[list[tuple[Report, str | None]], set[str]] | None:
+    """`assemble_with_followups` for some senders of one partition, under that partition's lock
+    (`intake.partitions`). Returns the reports made and the senders left with messages not yet in
+    a report (still writing); None when another assembler holds the partition now."""
+    with one_assembler(store.db, partition) as mine:
+        if not mine:
+            return None
+        out = _assemble_followups(store, window, now, followup_window, senders)
+        return out, _waiting(store, senders)
+
+
+def unassigned_senders(store: Store) -> set[str]:
+    """Senders with messages in no report: what the partitioned intake's sweep looks at, so a
+    stream entry Redis lost (or never got) does not leave a message waiting for ever."""
+    rows = store.db.query("SELECT DISTINCT sender FROM messages WHERE report_id IS NULL")
+    return {r["sender"] for r in rows}
+
+
+def _waiting(store: Store, senders: Collection[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(sorted(senders)):
+        sql = f"SELECT DISTINCT sender FROM messages {_UNASSIGNED_OF} ({_marks(chunk)})"
+        rows = store.db.query(sql, chunk)
+        found.update(r["sender"] for r in rows)
+    return found
+
+
+_UNASSIGNED_OF = "WHERE report_id IS NULL AND sender IN"
+
+
+def _marks(items: list[str]) -> str:
+    return ",".join("?" * len(items))
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
 def _assemble_followups(
-    store: Store, window: timedelta, now: datetime, followup_window: timedelta
+    store: Store,
+    window: timedelta,
+    now: datetime,
+    followup_window: timedelta,
+    senders: Collection[str] | None = None,
 ) -> list[tuple[Report, str | None]]:
-    rows = store.db.query("SELECT * FROM messages WHERE report_id IS NULL")
+    rows: list[dict[str, Any]] = []
+    if senders is None:
+        rows.extend(store.db.query("SELECT * FROM messages WHERE report_id IS NULL"))
+    else:
+        for chunk in _chunks(sorted(senders)):
+            rows.extend(store.db.query(f"SELECT * FROM messages {_UNASSIGNED_OF} ({_marks(chunk)})", chunk))
     closed, _ = group((store.message_from_row(r) for r in rows), window, now)
     out: list[tuple[Report, str | None]] = []
     for msgs in closed:
@@ -161,15 +217,22 @@ def _attach(store: Store, report_id: str, msgs: list[RawMessage]) -> None:
 
 
 @contextmanager
-def one_assembler(db: Database) -> Iterator[bool]:
+def one_assembler(db: Database, partition: int | None = None) -> Iterator[bool]:
     """One assembler at a time across every worker and machine, so a sender's messages are
     grouped in one place: two assemblers reading the unassigned messages a moment apart could
     otherwise group them differently. SQLite: the transaction's write lock (BEGIN IMMEDIATE).
     PostgreSQL: a transaction-level advisory lock, tried and not waited for (the assembler that
-    holds it is doing this round's work; the others skip it). Yields whether this one may."""
+    holds it is doing this round's work; the others skip it). Yields whether this one may.
+    With `partition`, only that partition's senders are locked (the partitioned intake: all
+    workers use partition locks then, never the whole-store one)."""
     with writing(db):
         if db.is_postgres:
-            row = db.execute("SELECT pg_try_advisory_xact_lock(hashtext('lapor-triage-assemble'))").fetchone()
+            if partition is None:
+                lock = "pg_try_advisory_xact_lock(hashtext('lapor-triage-assemble'))"
+                row = db.execute(f"SELECT {lock}").fetchone()
+            else:
+                lock = "pg_try_advisory_xact_lock(hashtext('lapor-triage-assemble-partition'), ?)"
+                row = db.execute(f"SELECT {lock}", [partition]).fetchone()
             yield bool(row[0])
         else:
             yield True

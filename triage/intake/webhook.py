@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from triage import metrics
 from triage.config import Settings
 from triage.identity import mask_text
+from triage.intake.partitions import open_intake
 from triage.intake.whatsapp import record_status, sender_key
 from triage.schema import GeoPoint, MessageType, RawMessage
 from triage.store.database import Database, connect, now_iso, sqlite_path
@@ -198,9 +199,13 @@ def store(settings: Settings, parsed: Parsed) -> tuple[int, int]:
     return store_many(_db(settings), [parsed])[0]
 
 
-def store_many(db: Database, batch: list[Parsed]) -> list[tuple[int, int]]:
-    """Several payloads in one transaction: one commit (one fsync) for all of them."""
+def store_many(
+    db: Database, batch: list[Parsed], new_messages: list[tuple[str, str]] | None = None
+) -> list[tuple[int, int]]:
+    """Several payloads in one transaction: one commit (one fsync) for all of them. The
+    (sender, message id) of each message stored for the first time is added to `new_messages`."""
     st = Store(db)
+    fresh: list[tuple[str, str]] = []
     out = []
     with db.atomic():
         for parsed in batch:
@@ -213,7 +218,11 @@ def store_many(db: Database, batch: list[Parsed]) -> list[tuple[int, int]]:
                 record_status(db, status)
             for (msg, _), is_new in zip(items, flags, strict=True):
                 metrics.MESSAGES_IN.labels("whatsapp", msg.type.value, str(is_new).lower()).inc()
+                if is_new:
+                    fresh.append((msg.sender, msg.message_id))
             out.append((sum(flags), len(flags) - sum(flags)))
+    if new_messages is not None:  # only once committed
+        new_messages.extend(fresh)
     return out
 
 
@@ -229,6 +238,7 @@ class GroupWriter:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.intake = open_intake(settings.queue_url, settings.intake_partitions)
         self.q: queue.Queue[tuple[Parsed, asyncio.AbstractEventLoop, asyncio.Future[tuple[int, int]]]] = (
             queue.Queue()
         )
@@ -249,25 +259,40 @@ class GroupWriter:
                     jobs.append(self.q.get_nowait())
                 except queue.Empty:
                     break
+            fresh: list[tuple[str, str]] = []
             try:
                 db = db or connect(self.settings.db)
-                results: list[tuple[int, int] | Exception] = list(store_many(db, [j[0] for j in jobs]))
+                results: list[tuple[int, int] | Exception] = list(store_many(db, [j[0] for j in jobs], fresh))
             except Exception:
                 # one bad payload must not fail the others committed with it: each on its own
                 log.exception("webhook group write failed; writing its payloads one by one")
                 results = []
                 for job in jobs:
                     try:
-                        results.extend(store_many(db, [job[0]]) if db is not None else [])
+                        results.extend(store_many(db, [job[0]], fresh) if db is not None else [])
                     except Exception as exc:  # noqa: BLE001 - answered 503, WhatsApp retries it
                         results.append(exc)
                 if len(results) != len(jobs):
                     results = [RuntimeError("database unavailable")] * len(jobs)
+            self._announce(fresh)
             for (_, loop, fut), res in zip(jobs, results, strict=True):
                 if isinstance(res, Exception):
                     loop.call_soon_threadsafe(_settle, fut, None, res)
                 else:
                     loop.call_soon_threadsafe(_settle, fut, res, None)
+
+    def _announce(self, fresh: list[tuple[str, str]]) -> None:
+        """Tell the assemblers which senders wrote (partitioned intake). The messages are already
+        durable: if Redis is unreachable they are still answered 200, and the workers' sweep finds
+        them in the store a little later."""
+        if self.intake is None or not fresh:
+            return
+        try:
+            self.intake.announce(fresh)
+            metrics.INTAKE_ANNOUNCED.labels("ok").inc(len(fresh))
+        except Exception as exc:  # noqa: BLE001 - see above: nothing is lost, only later
+            metrics.INTAKE_ANNOUNCED.labels("failed").inc(len(fresh))
+            log.warning("intake stream unavailable; the sweep will assemble these: %s", exc)
 
 
 def _settle(fut: asyncio.Future[tuple[int, int]], res: tuple[int, int] | None, exc: Exception | None) -> None:

@@ -6,19 +6,16 @@ step is safe to repeat: a report id may be delivered twice (at-least-once queue)
 database keeps one result per report; a crash leaves a lease that expires and the item returns;
 an unreachable model only delays a report (nack with backoff), it never decides it.
 
-Several workers: they share the SQLite database file and the queue. With the default SQLite
-queue they claim rows atomically; with `TRIAGE_QUEUE_URL=redis://...` they form one Redis
-consumer group. Each runs the assembler too; that is idempotent (report ids derive from the
-first message, inserts are OR IGNORE, `put` ignores known ids). The database stays the source
-of truth: a sweeper re-enqueues pending reports, so even a Redis that lost its data (restart
-without persistence) loses no work.
-
-Deployment limit (chosen for correctness in the time available): the database is one SQLite
-file, so all workers and the webhook must reach that file, i.e. run on one machine (or share it
-on a filesystem with working POSIX locks). Redis spreads the judging over processes; spreading
-over machines needs the messages themselves to travel (webhook XADDs each message to an intake
-stream partitioned by sender, so one sender's run is assembled in one place) and a shared
-results store - the next step, not done here.
+Several workers, on one machine or many: they share the store (the SQLite file on one machine,
+PostgreSQL across machines) and the queue. With the default SQLite queue they claim rows
+atomically; with `TRIAGE_QUEUE_URL=redis://...` they form one Redis consumer group, and the
+webhook also appends each message to an intake stream partitioned by sender: each worker
+assembles its share of the partitions (`intake.partitions`), so a sender's run is grouped in one
+place while several assemblers work at once. Without Redis one assembler at a time does all of
+it. Report ids derive from the first message, inserts are idempotent, `put` ignores known ids.
+The store stays the source of truth: a sweeper re-enqueues pending reports and assembles
+messages no stream entry named, so even a Redis that lost its data (restart without
+persistence) loses no work.
 """
 
 from __future__ import annotations
@@ -40,7 +37,8 @@ from typing import Any, TypeVar
 from triage import metrics
 from triage.config import Settings
 from triage.evals.gate import release_awaiting
-from triage.intake import assembler
+from triage.intake import assembler, partitions
+from triage.intake.partitions import open_intake
 from triage.intake.queue import Lease, Queue, describe, open_queue
 from triage.judge.llm import LLM
 from triage.judge.prompt import Prompt, load_prompt
@@ -93,6 +91,7 @@ class Worker:
         self.llm_base_url = llm_base_url
         self.name = name or f"{socket.gethostname()}-{os.getpid()}"
         self.queue: Queue = open_queue(settings.queue_url, str(settings.db))
+        self.intake = open_intake(settings.queue_url, settings.intake_partitions)
         self.prompt: Prompt = load_prompt(settings.prompt)
         self.llm = LLM(settings, llm_base_url)
         self.stopping = asyncio.Event()
@@ -147,8 +146,19 @@ class Worker:
             return 0
         for s in [*self.slots, self.aux]:
             s.executor.shutdown(wait=True)
+        self._leave_intake()
         self.queue.close()
         return 0
+
+    def _leave_intake(self) -> None:
+        """Give this worker's partitions back now rather than when their lease runs out."""
+        if self.intake is None:
+            return
+        try:
+            self.intake.leave(self.name)
+        except Exception as exc:  # noqa: BLE001 - the leases expire on their own
+            log.warning("could not give the intake partitions back: %s", exc)
+        self.intake.close()
 
     def request_stop(self, sig: int | None = None) -> None:
         if not self.stopping.is_set():
@@ -314,7 +324,14 @@ class Worker:
         store = Store(db)
         window = timedelta(seconds=self.settings.assemble_window_s)
         followup = timedelta(hours=self.settings.followup_window_h)
-        for report, parent in assembler.assemble_with_followups(store, window, utcnow(), followup):
+        if self.intake is not None:
+            lease = self.settings.worker_lease_s
+            made = partitions.assemble_round(
+                self.intake, store, self.name, lease, window, utcnow(), followup, sweep=sweep
+            )
+        else:
+            made = assembler.assemble_with_followups(store, window, utcnow(), followup)
+        for report, parent in made:
             metrics.REPORTS_ASSEMBLED.inc()
             self.queue.put(report.report_id)
             if parent:
