@@ -340,7 +340,8 @@ def _pending_of(c: Cluster, consumer: str) -> int:
     for p in range(8):
         key = f"{prefix}:intake:{p}"
         if r.exists(key):
-            held += sum(int(x["pending"]) for x in r.xinfo_consumers(key, "assemblers") if x["name"] == consumer)
+            mine = [x for x in r.xinfo_consumers(key, "assemblers") if x["name"] == consumer]
+            held += sum(int(x["pending"]) for x in mine)
     return held
 
 
