@@ -137,6 +137,18 @@ def healthcheck(service: dict[str, Any]) -> str:
     return test if isinstance(test, str) else " ".join(test)
 
 
+def test_compose_file_follows_the_compose_specification() -> None:
+    """No Docker engine or Compose v2 here (and Debian's docker-compose 1.29 predates the spec's
+    top-level `name`): the file is checked against the Compose Specification's own JSON schema,
+    vendored from compose-spec/compose-spec (tests/fixtures/compose/README.md)."""
+    schema = json.loads((ROOT / "tests" / "fixtures" / "compose" / "compose-spec.json").read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    assert [e.message for e in validator.iter_errors(compose())] == []
+    broken = compose()
+    next(iter(broken["services"].values()))["restartt"] = "always"  # a misspelt key is caught
+    assert list(validator.iter_errors(broken))
+
+
 def test_compose_has_the_kit() -> None:
     found = services()
     assert set(found) == {
