@@ -215,3 +215,13 @@ def test_workers_assembling_at_once_group_each_message_exactly_once(store_url: s
     assert errors == []
     assemble_round(writer, Store(connect(store_url)), "w1", 5, WINDOW, now, FOLLOWUP, sweep=True)
     _check_each_message_once(store_url, 150)
+
+
+def test_with_redis_down_every_round_assembles_from_the_store(store_url: str) -> None:
+    connect(store_url).close()
+    streams = open_intake("redis://127.0.0.1:9/0?name=down", 8)  # nothing listens there
+    assert streams is not None
+    Store(connect(store_url)).add_message(_msg(1, "a", 0))
+    store = Store(connect(store_url))
+    made = assemble_round(streams, store, "w1", 30, WINDOW, T0 + timedelta(hours=1), FOLLOWUP)
+    assert [[m.message_id for m in r.messages] for r, _ in made] == [["m1"]]

@@ -210,19 +210,26 @@ def assemble_round(
     """One assembler round of a worker: its partitions' senders from their streams (and, on a
     sweep, every sender with unassigned messages in the store, in the partitions whose lock it
     gets), grouped under each partition's lock; an entry is acknowledged once its sender has no
-    message left outside a report."""
+    message left outside a report. While Redis cannot be reached every round is a sweep: the
+    store alone says which senders wait."""
+    import redis
+
     made: list[tuple[Report, str | None]] = []
-    for p in streams.claim_share(consumer, lease_s):
-        entries = streams.take(p, consumer)
-        if not entries:
-            continue
-        senders = {e.sender for e in entries}
-        done = assembler.assemble_senders(store, p, senders, window, now, followup_window)
-        if done is None:  # a sweep elsewhere holds the partition: this round's entries wait
-            continue
-        reports, waiting = done
-        made.extend(reports)
-        streams.ack(p, [e.entry_id for e in entries if e.sender not in waiting])
+    try:
+        for p in streams.claim_share(consumer, lease_s):
+            entries = streams.take(p, consumer)
+            if not entries:
+                continue
+            senders = {e.sender for e in entries}
+            done = assembler.assemble_senders(store, p, senders, window, now, followup_window)
+            if done is None:  # a sweep elsewhere holds the partition: this round's entries wait
+                continue
+            reports, waiting = done
+            made.extend(reports)
+            streams.ack(p, [e.entry_id for e in entries if e.sender not in waiting])
+    except redis.RedisError as exc:
+        log.warning("intake streams unavailable, assembling from the store: %s", exc)
+        sweep = True
     if sweep:
         by_partition: dict[int, set[str]] = {}
         for sender in assembler.unassigned_senders(store):
