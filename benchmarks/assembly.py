@@ -33,8 +33,8 @@ from triage.store.reports import Store
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
-def run(db_url: str, n: int) -> dict[str, float]:
-    store = Store(connect(db_url))
+def seed(store: Store, n: int) -> list[tuple[RawMessage, None]]:
+    """n unassigned messages, three per sender within the quiet window, old enough to be closed."""
     items = [
         (
             RawMessage(
@@ -49,6 +49,12 @@ def run(db_url: str, n: int) -> dict[str, float]:
     ]
     with store.db.atomic():
         store.add_messages_batch(items)
+    return items
+
+
+def run(db_url: str, n: int) -> dict[str, float]:
+    store = Store(connect(db_url))
+    seed(store, n)
     started = time.perf_counter()
     made = assemble_with_followups(store, timedelta(minutes=2), T0 + timedelta(hours=1), timedelta(hours=72))
     seconds = time.perf_counter() - started
@@ -71,20 +77,7 @@ def run_partitioned(db_url: str, n: int, workers: int) -> dict[str, float]:
     streams = open_intake(f"redis://127.0.0.1:6379/0?name={name}", 8)
     assert streams is not None
     store = Store(connect(db_url))
-    items = [
-        (
-            RawMessage(
-                message_id=f"m{i}",
-                sender=f"62816{i // 3:08d}",
-                timestamp=T0 + timedelta(seconds=i % 3 * 20),
-                text=f"Jalan rusak di desa nomor {i}",
-            ),
-            None,
-        )
-        for i in range(n)
-    ]
-    with store.db.atomic():
-        store.add_messages_batch(items)
+    items = seed(store, n)
     streams.announce((m.sender, m.message_id) for m, _ in items)
     for w in range(workers):  # every worker present before the clock starts: shares settle
         streams.claim_share(f"w{w}", 30)

@@ -108,7 +108,9 @@ def server_histogram(port: int) -> dict[str, float]:
     return out
 
 
-def start_server(db: str, port: int, logdir: Path) -> subprocess.Popen[bytes]:
+def start_server(db: str, port: int, logdir: Path, *, own_dirs: bool = False) -> subprocess.Popen[bytes]:
+    """`triage serve` on a free port; `own_dirs`: working directory, TRIAGE_HOME and temp dir in
+    `logdir` (a replica that shares nothing on disk with the others)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
     env.update(
         TRIAGE_DB=str(db),
@@ -116,11 +118,14 @@ def start_server(db: str, port: int, logdir: Path) -> subprocess.Popen[bytes]:
         TRIAGE_WHATSAPP_VERIFY_TOKEN="x",
         TRIAGE_LLM_BASE_URL="http://127.0.0.1:9/v1",  # never used by the webhook
     )
+    if own_dirs:
+        (logdir / "tmp").mkdir(parents=True, exist_ok=True)
+        env.update(TRIAGE_HOME=str(logdir), TMPDIR=str(logdir / "tmp"))
     exe = str(Path(sys.executable).parent / "triage")
     proc = subprocess.Popen(
         [exe, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
-        cwd=ROOT,
+        cwd=logdir if own_dirs else ROOT,
         stdout=subprocess.DEVNULL,
         stderr=(logdir / "serve.log").open("ab"),
     )

@@ -27,11 +27,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from webhook_load import SECRET, cpu_seconds, free_port, payload, signature  # noqa: E402
+from webhook_load import cpu_seconds, free_port, payload, signature, start_server  # noqa: E402
 
 from triage.store.database import connect  # noqa: E402
 
@@ -67,39 +65,6 @@ end
 """
 
 
-def start_replica(db: str, port: int, home: Path) -> subprocess.Popen[bytes]:
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "tmp").mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
-    env.update(
-        TRIAGE_DB=db,
-        TRIAGE_HOME=str(home),
-        TMPDIR=str(home / "tmp"),
-        TRIAGE_WHATSAPP_APP_SECRET=SECRET,
-        TRIAGE_WHATSAPP_VERIFY_TOKEN="x",
-        TRIAGE_LLM_BASE_URL="http://127.0.0.1:9/v1",  # never used by the webhook
-    )
-    exe = str(Path(sys.executable).parent / "triage")
-    proc = subprocess.Popen(
-        [exe, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=home,
-        stdout=subprocess.DEVNULL,
-        stderr=(home / "serve.log").open("ab"),
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"triage serve exited with {proc.returncode}; see {home / 'serve.log'}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("triage serve did not come up")
-
-
 def _stored(conn: Any, run_id: str) -> int:
     return int(
         conn.execute(
@@ -118,7 +83,10 @@ def run(n: int, replicas: int, connections: int, db: str | None, workdir: Path) 
     run_id = uuid.uuid4().hex[:8]
     script = workdir / "post.lua"
     script.write_text(LUA)
-    procs = [start_replica(store, free_port(), workdir / f"replica{r}") for r in range(replicas)]
+    homes = [workdir / f"replica{r}" for r in range(replicas)]
+    for home in homes:
+        home.mkdir(parents=True, exist_ok=True)
+    procs = [start_server(store, free_port(), home, own_dirs=True) for home in homes]
     ports = [int(p.args[-1]) for p in procs]  # type: ignore[index]
     try:
         lists = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from assembly_checks import check_each_message_once
+
 from triage.intake.assembler import group, report_id_for
 from triage.schema import RawMessage
 
@@ -40,7 +42,6 @@ def test_assemblers_running_at_once_group_each_message_exactly_once(store_url: s
     """Several workers (here threads with their own connections) assemble while messages keep
     arriving, some of them late (old WhatsApp timestamps): every message ends in exactly one
     report, and every report holds exactly the messages its text and message list name."""
-    import json
     import random
     import threading
 
@@ -76,13 +77,4 @@ def test_assemblers_running_at_once_group_each_message_exactly_once(store_url: s
         t.join()
     assert errors == []
     assemble_with_followups(Store(connect(store_url)), WINDOW, now, timedelta(hours=72))
-    db = connect(store_url)
-    assert db.execute("SELECT count(*) FROM messages WHERE report_id IS NULL").fetchone()[0] == 0
-    for report in db.query("SELECT report_id, message_ids FROM reports"):
-        held = {
-            r["message_id"]
-            for r in db.query("SELECT message_id FROM messages WHERE report_id = ?", [report["report_id"]])
-        }
-        assert held == set(json.loads(report["message_ids"])), report["report_id"]
-    listed = [m for r in db.query("SELECT message_ids FROM reports") for m in json.loads(r["message_ids"])]
-    assert len(listed) == len(set(listed)) == 150
+    check_each_message_once(store_url, 150)

@@ -5,7 +5,6 @@ place, and take over the entries of a worker that died (XAUTOCLAIM). Redis on 12
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import threading
 import time
@@ -16,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from assembly_checks import check_each_message_once
 from fastapi.testclient import TestClient
 from services import unavailable
 from stand_ins.payloads import dumps, text_payload
@@ -71,19 +71,6 @@ def _add(store_url: str, streams: IntakeStreams, msgs: list[RawMessage]) -> None
     streams.announce((m.sender, m.message_id) for m in msgs)
 
 
-def _check_each_message_once(store_url: str, n: int) -> None:
-    db = connect(store_url)
-    assert db.execute("SELECT count(*) FROM messages WHERE report_id IS NULL").fetchone()[0] == 0
-    for report in db.query("SELECT report_id, message_ids FROM reports"):
-        held = {
-            r["message_id"]
-            for r in db.query("SELECT message_id FROM messages WHERE report_id = ?", [report["report_id"]])
-        }
-        assert held == set(json.loads(report["message_ids"])), report["report_id"]
-    listed = [m for r in db.query("SELECT message_ids FROM reports") for m in json.loads(r["message_ids"])]
-    assert len(listed) == len(set(listed)) == n
-
-
 def test_a_sender_always_lands_in_the_same_partition() -> None:
     expected = int.from_bytes(hashlib.sha256(b"6281234567890").digest()[:4], "big") % 8
     assert partition_of("6281234567890", 8) == expected  # the same on every machine and process
@@ -137,7 +124,7 @@ def test_open_runs_wait_and_are_acknowledged_once_assembled(store_url: str, pref
     made = assemble_round(streams, store, "w1", 30, WINDOW, T0 + timedelta(seconds=400), FOLLOWUP)
     assert [[m.message_id for m in r.messages] for r, _ in made] == [["m1", "m2", "m4"]]
     assert streams.depth() == 0
-    _check_each_message_once(store_url, 4)
+    check_each_message_once(store_url, 4)
 
 
 def test_workers_share_the_partitions_out_and_give_them_back(prefix: str) -> None:
@@ -167,7 +154,7 @@ def test_a_dead_workers_entries_are_claimed_by_another(store_url: str, prefix: s
     store = Store(connect(store_url))
     made = assemble_round(streams, store, "w2", 0.5, WINDOW, T0 + timedelta(hours=1), FOLLOWUP)
     assert len(made) == 6 and streams.depth() == 0  # w1's entries claimed by w2 and done
-    _check_each_message_once(store_url, 12)
+    check_each_message_once(store_url, 12)
 
 
 def test_the_sweep_assembles_what_redis_lost(store_url: str, prefix: str) -> None:
@@ -180,7 +167,7 @@ def test_the_sweep_assembles_what_redis_lost(store_url: str, prefix: str) -> Non
     assert assemble_round(streams, store, "w1", 30, WINDOW, later, FOLLOWUP) == []  # nothing announced
     made = assemble_round(streams, store, "w1", 30, WINDOW, later, FOLLOWUP, sweep=True)
     assert len(made) == 3
-    _check_each_message_once(store_url, 9)
+    check_each_message_once(store_url, 9)
 
 
 def test_workers_assembling_at_once_group_each_message_exactly_once(store_url: str, prefix: str) -> None:
@@ -214,7 +201,7 @@ def test_workers_assembling_at_once_group_each_message_exactly_once(store_url: s
         t.join()
     assert errors == []
     assemble_round(writer, Store(connect(store_url)), "w1", 5, WINDOW, now, FOLLOWUP, sweep=True)
-    _check_each_message_once(store_url, 150)
+    check_each_message_once(store_url, 150)
 
 
 def test_with_redis_down_every_round_assembles_from_the_store(store_url: str) -> None:
