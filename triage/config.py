@@ -203,6 +203,19 @@ class Settings(BaseSettings):
         description="where fetched media are kept by sha256; unset: beside the SQLite file "
         "(<db>.media/), or <home>/media on PostgreSQL (set a shared mount for several machines)",
     )
+    media_store: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix: keep media in an S3-compatible object store every machine "
+        "reaches instead of TRIAGE_MEDIA_DIR",
+    )
+    media_s3_endpoint: str | None = Field(
+        default=None, description="the object store's URL (MinIO, Ceph RGW, ...); unset: AWS S3"
+    )
+    media_s3_region: str = Field(default="us-east-1", description="the object store's region")
+    media_s3_access_key: str | None = Field(
+        default=None, description="object store key id; unset: boto3's own chain (AWS_* variables, roles)"
+    )
+    media_s3_secret_key: str | None = Field(default=None, description="object store secret key")
     media_max_bytes: int = Field(default=16_000_000, gt=0, description="larger media are refused")
     media_fetch_timeout_s: float = Field(default=30.0, gt=0, description="seconds per media request")
     media_fetch_attempts: int = Field(default=4, ge=1, le=10, description="tries of one media fetch")

@@ -27,6 +27,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from triage.config import Settings
 from triage.media import files
+from triage.media.storage import store_for
 from triage.schema.media import MediaFile, MediaStatus, base_type
 from triage.store.database import Database, now_iso
 
@@ -117,7 +118,7 @@ def fetch_media(
     if row and row["status"] == MediaStatus.refused:
         return None
     if row and row["status"] == MediaStatus.fetched:
-        if files.path_of(settings.media_root, row["sha256"]).is_file():
+        if _kept(settings, media_id, row["sha256"]):
             return MediaFile(
                 media_id=media_id, sha256=row["sha256"], mime_type=row["mime_type"], size=row["size"]
             )
@@ -151,10 +152,21 @@ def fetch_media(
     finally:
         if client is None:
             http.close()
-    sha256 = files.put(settings.media_root, data)
+    try:
+        sha256 = store_for(settings).put(data)
+    except files.MediaStoreUnavailable as exc:  # fetched but not kept: the report waits like for the API
+        _record(db, media_id, MediaStatus.failed, error=str(exc)[:2000])
+        raise MediaUnavailable(f"media {media_id}: {exc}") from exc
     _record(db, media_id, MediaStatus.fetched, sha256=sha256, mime=mime, size=len(data))
     log.info("media %s fetched: %s, %d bytes, sha256 %s", media_id, base_type(mime), len(data), sha256[:12])
     return MediaFile(media_id=media_id, sha256=sha256, mime_type=mime, size=len(data))
+
+
+def _kept(settings: Settings, media_id: str, sha256: str) -> bool:
+    try:
+        return store_for(settings).has(sha256)
+    except files.MediaStoreUnavailable as exc:
+        raise MediaUnavailable(f"media {media_id}: {exc}") from exc
 
 
 def _log_retry(media_id: str, state: RetryCallState) -> None:

@@ -18,6 +18,7 @@ from triage import metrics
 from triage.config import Settings
 from triage.media import files
 from triage.media.fetch import MediaUnavailable, fetch_media
+from triage.media.storage import store_for
 from triage.media.transcribe import TranscriptionFailed, TranscriptionUnavailable, transcribe
 from triage.schema import MediaFile, MessageType, Report
 from triage.store.database import Database, now_iso
@@ -73,7 +74,13 @@ def hear(db: Database, settings: Settings, media: MediaFile) -> None:
     if db.execute("SELECT 1 FROM transcripts WHERE sha256 = ?", [media.sha256]).fetchone():
         return
     try:
-        heard = transcribe(files.read(settings.media_root, media.sha256), settings)
+        data = store_for(settings).read(media.sha256)
+    except (files.MediaStoreUnavailable, files.MediaFileMissing, files.MediaFileCorrupt) as exc:
+        # nothing recorded: heard when it comes again; meanwhile unheard, so a person reads the report
+        log.error("voice note not readable from the media store: %s", exc)
+        return
+    try:
+        heard = transcribe(data, settings)
     except TranscriptionUnavailable as exc:  # the engine's fault: a person hears it now, nothing kept
         metrics.TRANSCRIPTIONS.labels("unavailable").inc()
         log.error("voice-note transcription unavailable: %s", exc)

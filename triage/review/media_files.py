@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from triage.media import files
+from triage.media.storage import store_for
 from triage.review.per_request import open_db, require_session
 from triage.schema.media import base_type
 
@@ -34,9 +35,25 @@ def media_file(request: Request, sha256: str) -> Response:
         ).fetchone()
     if row is None:
         return Response("Berkas tidak ditemukan.", status_code=404, media_type="text/plain; charset=utf-8")
-    path = files.path_of(request.app.state.settings.media_root, sha256)
-    if not path.exists():
+    store = store_for(request.app.state.settings)
+    mime = base_type(str(row[0]))
+    path = store.local_path(sha256)
+    if path is not None:  # on disk: served with range requests, so a long voice note can be skipped through
+        if not path.exists():
+            return _missing("Berkas tidak ada di mesin ini.")
+        return FileResponse(path, media_type=mime, headers=HEADERS)
+    try:
+        data = store.read(sha256)
+    except files.MediaFileMissing:
+        return _missing("Berkas tidak ada di penyimpanan.")
+    except (files.MediaStoreUnavailable, files.MediaFileCorrupt):
         return Response(
-            "Berkas tidak ada di mesin ini.", status_code=404, media_type="text/plain; charset=utf-8"
+            "Penyimpanan berkas tidak dapat dibaca sekarang; coba lagi nanti.",
+            status_code=503,
+            media_type="text/plain; charset=utf-8",
         )
-    return FileResponse(path, media_type=base_type(str(row[0])), headers=HEADERS)
+    return Response(data, media_type=mime, headers=HEADERS)
+
+
+def _missing(text: str) -> Response:
+    return Response(text, status_code=404, media_type="text/plain; charset=utf-8")

@@ -72,17 +72,22 @@ def to_upload(payload: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def upload_all(
-    client: httpx.Client, endpoint: str, token: str | None, payload: dict[str, Any], media_root: Path
+    client: httpx.Client,
+    endpoint: str,
+    token: str | None,
+    payload: dict[str, Any],
+    media: files.MediaStore | Path,
 ) -> list[httpx.Response]:
     """Upload each file; returns the answers, the caller checks them like the record's own."""
+    store = files.as_store(media)
     answers = []
     for sha256, mime in to_upload(payload):
         try:
-            data = files.read(media_root, sha256)
-        except FileNotFoundError as exc:
+            data = store.read(sha256)
+        except (FileNotFoundError, files.MediaFileCorrupt) as exc:
             raise AttachmentMissing(
-                f"attachment {sha256[:12]}… is not in {media_root}: workers on several machines need "
-                "a TRIAGE_MEDIA_DIR they all reach"
+                f"attachment {sha256[:12]}… is not readable in {store.where} ({exc}): workers on several "
+                "machines need a TRIAGE_MEDIA_DIR or TRIAGE_MEDIA_STORE they all reach"
             ) from exc
         headers = {"Content-Type": base_type(mime)}
         if token:

@@ -24,6 +24,8 @@ import httpx
 
 from triage.config import Settings, Sp4nTuning
 from triage.identity import mask_text
+from triage.media.files import MediaStore, MediaStoreUnavailable, as_store
+from triage.media.storage import store_for
 from triage.schema import (
     SP4N_RECORD_VERSION,
     Complaint,
@@ -322,14 +324,14 @@ _RETRYABLE_4XX = {408, 409, 425, 429}
 
 
 def _upload(
-    client: httpx.Client, url: str, token: str | None, payload: dict[str, Any], media_root: Path | None
+    client: httpx.Client, url: str, token: str | None, payload: dict[str, Any], media: MediaStore | None
 ) -> None:
-    """The record's files first (`sp4n.attachments`); without a media directory, none to send."""
-    if media_root is None:
+    """The record's files first (`sp4n.attachments`); without a media store, none to send."""
+    if media is None:
         return
     try:
-        answers = attachments.upload_all(client, url, token, payload, media_root)
-    except (httpx.HTTPError, attachments.AttachmentMissing) as exc:
+        answers = attachments.upload_all(client, url, token, payload, media)
+    except (httpx.HTTPError, attachments.AttachmentMissing, MediaStoreUnavailable) as exc:
         raise DeliveryError(f"attachment upload: {type(exc).__name__}: {exc}") from exc
     for resp in answers:
         _check_status(resp)
@@ -349,14 +351,16 @@ class HttpJsonDestination:
 
     transport = "json"
 
-    def __init__(self, url: str, token: str | None, timeout_s: float, media_root: Path | None = None) -> None:
+    def __init__(
+        self, url: str, token: str | None, timeout_s: float, media: MediaStore | Path | None = None
+    ) -> None:
         self.url = _endpoint(url, JSON_PATH)
         self.token = token
         self.client = httpx.Client(timeout=timeout_s)
-        self.media_root = media_root
+        self.media = as_store(media) if media is not None else None
 
     def deliver(self, idempotency_key: str, payload: dict[str, Any]) -> str:
-        _upload(self.client, self.url, self.token, payload, self.media_root)
+        _upload(self.client, self.url, self.token, payload, self.media)
         headers = {"Idempotency-Key": idempotency_key}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -392,14 +396,16 @@ class LegacyXmlDestination:
 
     transport = "xml"
 
-    def __init__(self, url: str, token: str | None, timeout_s: float, media_root: Path | None = None) -> None:
+    def __init__(
+        self, url: str, token: str | None, timeout_s: float, media: MediaStore | Path | None = None
+    ) -> None:
         self.url = _endpoint(url, XML_PATH)
         self.token = token
         self.client = httpx.Client(timeout=timeout_s)
-        self.media_root = media_root
+        self.media = as_store(media) if media is not None else None
 
     def deliver(self, idempotency_key: str, payload: dict[str, Any]) -> str:
-        _upload(self.client, self.url, self.token, payload, self.media_root)
+        _upload(self.client, self.url, self.token, payload, self.media)
         body = record_to_xml(payload, self.token)
         headers = {"Content-Type": "application/xml; charset=utf-8", "Idempotency-Key": idempotency_key}
         try:
@@ -428,11 +434,11 @@ def destination_from_settings(settings: Settings, tuning: Sp4nTuning | None = No
     flavour = settings.sp4n_flavour.lower()
     if flavour == "json":
         return HttpJsonDestination(
-            settings.sp4n_url, settings.sp4n_token, tuning.timeout_s, settings.media_root
+            settings.sp4n_url, settings.sp4n_token, tuning.timeout_s, store_for(settings)
         )
     if flavour == "xml":
         return LegacyXmlDestination(
-            settings.sp4n_url, settings.sp4n_token, tuning.timeout_s, settings.media_root
+            settings.sp4n_url, settings.sp4n_token, tuning.timeout_s, store_for(settings)
         )
     raise ValueError(f"TRIAGE_SP4N_FLAVOUR must be json or xml, not {settings.sp4n_flavour!r}")
 
