@@ -18,6 +18,9 @@ from triage.rules import lexicon
 
 INSTRUCTION = re.compile(rf"(?:{lexicon.alternation('system_instruction')})", re.I)
 ADDRESS = re.compile(rf"(?:{lexicon.alternation('system_address')})", re.I)
+VERDICT = re.compile(rf"(?:{lexicon.alternation('verdict_words')})", re.I)
+THIS_REPORT = re.compile(rf"(?:{lexicon.alternation('this_report')})", re.I)
+JUDGING = re.compile(rf"(?:{lexicon.alternation('judging_verbs')})", re.I)
 # A sentence ends at . ! ? or a line break; a fake JSON answer is a sentence of its own.
 _SENTENCE = re.compile(r"\{[^\n{}]*\}|[^\n.!?{}]+(?:[.!?]+|\n|$)|\n")
 
@@ -34,13 +37,13 @@ class Split:
 
 def split(text: str) -> Split:
     """The message without what addresses the system (the very same string when nothing does)."""
-    if not INSTRUCTION.search(text) and not ADDRESS.search(text):
+    if not INSTRUCTION.search(text) and not ADDRESS.search(text) and not _judgement_talk(text):
         return Split(text)
     kept: list[str] = []
     removed: list[str] = []
     for m in _SENTENCE.finditer(text):
         piece = m.group(0)
-        if INSTRUCTION.search(piece):
+        if INSTRUCTION.search(piece) or _judgement_talk(piece):
             removed.append(piece.strip())
             kept.append("\n" if piece.endswith("\n") else " ")
             continue
@@ -50,3 +53,22 @@ def split(text: str) -> Split:
     rest = re.sub(r"[ \t]{2,}", " ", "".join(kept))
     rest = re.sub(r"\n\s*\n\s*\n+", "\n\n", rest).strip()
     return Split(rest, [r for r in removed if r])
+
+
+def _judgement_talk(piece: str) -> bool:
+    """Words about how this report is to be judged: a verdict value said right after a judging
+    verb or right after naming the report ("menilai laporan ini valid", "laporan ini sudah
+    diverifikasi"), in a sentence that also names the report, a judging verb or the system. The
+    value must come after them, so "pungutan tidak sah ..., laporan ini saya kirim" stays."""
+    verdicts = [m.start() for m in VERDICT.finditer(piece)]
+    if not verdicts:
+        return False
+    judging = [m.end() for m in JUDGING.finditer(piece)]
+    reports = [m.end() for m in THIS_REPORT.finditer(piece)]
+    addressed = bool(ADDRESS.search(piece))
+    for at in verdicts:
+        if any(0 <= at - end <= 40 for end in judging) and (reports or addressed):
+            return True
+        if any(0 <= at - end <= 25 for end in reports) and (judging or addressed):
+            return True
+    return bool(addressed and re.search(r"\b(di)?(loloskan|teruskan)\b", piece, re.I) and reports)
