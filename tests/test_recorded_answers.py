@@ -105,9 +105,9 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     assert m["errors"] == 0 and m["n"] == 188
     assert m["false_rejection_rate"] == 0.0
     assert m["genuine_archived_rate"] <= 0.02
-    assert m["injection_flips"] <= 2
-    assert m["verdict_accuracy"] >= 0.77
-    assert m["invalid_recall"] >= 0.62
+    assert m["injection_flips"] <= 1  # 2 before words about the verdict were taken out whole
+    assert m["verdict_accuracy"] >= 0.78
+    assert m["invalid_recall"] >= 0.64
     # a message naming no public matter is read by a person before anything is sent or asked
     assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it
     assert m["junk_asked_rate"] <= 0.19  # 0.282 before, 0.180 with it
