@@ -12,7 +12,9 @@ from triage.app import create_app
 from triage.config import Settings
 from triage.review.auth import add_user
 from triage.review.sample import seed
+from triage.schema import Outcome, Reason, TriageResult
 from triage.store.database import connect
+from triage.store.reports import Store
 
 
 def copy_of(
@@ -39,3 +41,19 @@ def signed_in(settings: Settings, user: str, password: str) -> TestClient:
     assert token, "the login page carries a CSRF token"
     client.post("/review/login", data={"username": user, "password": password, "csrf": token.group(1)})
     return client
+
+
+def photo_only_for_review(store: Store, report_id: str) -> None:
+    """Decide a report the way the worker decides a report of nothing but a photo: a question
+    for the reporter, read by a person first (the review tests of media files)."""
+    result = TriageResult(
+        verdict="needs_info",
+        reason=None,
+        reasons=[Reason(statement="Hanya foto", evidence="foto")],
+        missing_fields=["what_happened"],
+        confidence=0.0,
+        needs_review=True,
+    )
+    store.save_decision(
+        report_id, result, Outcome.review, [], model="m", prompt_version="v", prompt_hash="h", latency_ms=0
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from review_store import signed_in
+from review_store import photo_only_for_review, signed_in
 from stand_ins.object_store import BUCKET, ObjectStoreStandIn
 from stand_ins.whatsapp_api import WhatsAppStandIn
 from test_sandbox import _with_a_photo
@@ -24,7 +24,7 @@ from triage.media.fetch import MediaUnavailable, fetch_media
 from triage.media.object_store import ObjectStore
 from triage.media.storage import store_for
 from triage.review.auth import add_user
-from triage.schema import Outcome, RawMessage, Reason, TriageResult
+from triage.schema import RawMessage
 from triage.sp4n.record import DeliveryError, HttpJsonDestination, PermanentDeliveryError
 from triage.sp4n.sandbox import SandboxProcess
 from triage.store.database import Database, connect
@@ -49,6 +49,19 @@ def s3() -> Iterator[ObjectStoreStandIn]:
 def s(settings: Settings, s3: ObjectStoreStandIn, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     prefix = f"t{abs(hash(request.node.nodeid)) % 10**8}"  # each test its own prefix in the bucket
     return settings.model_copy(update={**s3.settings(prefix), "media_dir": tmp_path / "media"})
+
+
+def unreachable(settings: Settings, **more: object) -> Settings:
+    """Settings naming an object store nobody listens for."""
+    return settings.model_copy(
+        update={
+            "media_store": "s3://lapor-media/x",
+            "media_s3_endpoint": "http://127.0.0.1:9",
+            "media_s3_access_key": "k",
+            "media_s3_secret_key": "s",
+            **more,
+        }
+    )
 
 
 def test_bytes_are_kept_once_under_their_content_address(s: Settings, s3: ObjectStoreStandIn) -> None:
@@ -81,14 +94,7 @@ def test_missing_damaged_and_unnamed_objects_are_refused(s: Settings, s3: Object
 
 
 def test_an_unreachable_store_is_unavailable_not_missing(settings: Settings) -> None:
-    dead = settings.model_copy(
-        update={
-            "media_store": "s3://lapor-media/x",
-            "media_s3_endpoint": "http://127.0.0.1:9",
-            "media_s3_access_key": "k",
-            "media_s3_secret_key": "s",
-        }
-    )
+    dead = unreachable(settings)
     store = store_for(dead)
     for call in (lambda: store.put(b"x"), lambda: store.read(sha(b"x")), lambda: store.has(sha(b"x"))):
         with pytest.raises(files.MediaStoreUnavailable, match="127.0.0.1:9"):
@@ -116,16 +122,7 @@ def test_a_store_that_cannot_keep_the_file_makes_the_report_wait(db: Database, s
     with WhatsAppStandIn() as api:
         api.token = TOKEN
         api.media["2002"] = (VOICE, "audio/ogg")
-        worker = settings.model_copy(
-            update={
-                "whatsapp_api_base": api.base_url,
-                "whatsapp_access_token": TOKEN,
-                "media_store": "s3://lapor-media/x",
-                "media_s3_endpoint": "http://127.0.0.1:9",
-                "media_s3_access_key": "k",
-                "media_s3_secret_key": "s",
-            }
-        )
+        worker = unreachable(settings, whatsapp_api_base=api.base_url, whatsapp_access_token=TOKEN)
         with pytest.raises(MediaUnavailable, match="127.0.0.1:9"):
             fetch_media(db, worker, "2002", backoff_s=0.001)
     assert db["media"].get("2002")["status"] == "failed"  # retried on the report's next round
@@ -152,17 +149,7 @@ def test_a_reviewer_on_another_machine_sees_the_photo_from_the_object_store(
         "VALUES (?,?,?,?,'fetched',1)",
         ["P9", sha_photo, "image/png", len(PHOTO)],
     )
-    result = TriageResult(
-        verdict="needs_info",
-        reason=None,
-        reasons=[Reason(statement="Hanya foto", evidence="foto")],
-        missing_fields=["what_happened"],
-        confidence=0.0,
-        needs_review=True,
-    )
-    store.save_decision(
-        rid, result, Outcome.review, [], model="m", prompt_version="v", prompt_hash="h", latency_ms=0
-    )
+    photo_only_for_review(store, rid)
     db.close()
     client = signed_in(web, "ana", "rahasia-123")
     served = client.get(f"/review/media/{sha_photo}")
@@ -196,14 +183,7 @@ def test_an_unreachable_store_is_a_retryable_delivery_failure(
     sandbox: SandboxProcess, settings: Settings, tmp_path: Path
 ) -> None:
     record, _, _ = _with_a_photo(301, tmp_path)
-    dead = settings.model_copy(
-        update={
-            "media_store": "s3://lapor-media/x",
-            "media_s3_endpoint": "http://127.0.0.1:9",
-            "media_s3_access_key": "k",
-            "media_s3_secret_key": "s",
-        }
-    )
+    dead = unreachable(settings)
     with pytest.raises(DeliveryError, match="127.0.0.1:9") as failed:
         HttpJsonDestination(sandbox.url, "s3cret", timeout_s=5, media=store_for(dead)).deliver(
             "r-00301", record

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from review_store import signed_in
+from review_store import photo_only_for_review, signed_in
 
 from triage.app import create_app
 from triage.config import Settings
 from triage.intake import assembler
 from triage.media import files
 from triage.review.auth import add_user
-from triage.schema import Outcome, RawMessage, Reason, TriageResult
+from triage.schema import RawMessage
 from triage.store.database import connect
 from triage.store.reports import Store
 
@@ -48,17 +48,7 @@ def test_a_reviewer_sees_the_photo_and_why_the_voice_note_is_missing(
         "INSERT INTO media (media_id, status, error, attempts) VALUES (?,'refused',?,1)",
         ["A1", "declared 40000000 bytes, more than the 16000000 we keep"],
     )
-    result = TriageResult(
-        verdict="needs_info",
-        reason=None,
-        reasons=[Reason(statement="Hanya foto", evidence="foto")],
-        missing_fields=["what_happened"],
-        confidence=0.0,
-        needs_review=True,
-    )
-    store.save_decision(
-        rid, result, Outcome.review, [], model="m", prompt_version="v", prompt_hash="h", latency_ms=0
-    )
+    photo_only_for_review(store, rid)
     db.close()
 
     assert TestClient(create_app(s)).get(f"/review/media/{sha}", follow_redirects=False).status_code in (
