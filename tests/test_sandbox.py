@@ -100,7 +100,9 @@ def test_a_records_files_are_uploaded_before_it_and_held_by_content(
     with pytest.raises(DeliveryError) as refused:
         flavour(sandbox.url, "s3cret", timeout_s=5).deliver(f"r-{i:05d}", record)
     assert not isinstance(refused.value, PermanentDeliveryError) and "409" in str(refused.value)
-    tracking = flavour(sandbox.url, "s3cret", timeout_s=5, media=tmp_path).deliver(f"r-{i:05d}", record)
+    tracking = flavour(sandbox.url, "s3cret", timeout_s=5, media=files.LocalFiles(tmp_path)).deliver(
+        f"r-{i:05d}", record
+    )
     assert tracking
     held = httpx.get(f"{sandbox.url}/api/lampiran/{sha}")
     assert held.status_code == 200 and held.content == data and held.headers["content-type"] == "image/png"
@@ -112,7 +114,9 @@ def test_a_file_missing_on_this_machine_is_a_retryable_failure_not_a_record_with
     record, sha, _ = _with_a_photo(202, tmp_path)
     files.path_of(tmp_path, sha).unlink()
     with pytest.raises(DeliveryError, match="TRIAGE_MEDIA_DIR") as failed:
-        HttpJsonDestination(sandbox.url, "s3cret", timeout_s=5, media=tmp_path).deliver("r-00202", record)
+        HttpJsonDestination(sandbox.url, "s3cret", timeout_s=5, media=files.LocalFiles(tmp_path)).deliver(
+            "r-00202", record
+        )
     assert not isinstance(failed.value, PermanentDeliveryError)
     assert not [r for r in sandbox.records() if r["idempotency_key"] == "r-00202"]
 

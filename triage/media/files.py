@@ -88,11 +88,6 @@ class LocalFiles:
         return path_of(self.root, sha256)
 
 
-def as_store(place: MediaStore | Path | str) -> MediaStore:
-    """A folder given where a store is expected is that folder's store."""
-    return LocalFiles(place) if isinstance(place, (Path, str)) else place
-
-
 def put(root: Path | str, data: bytes) -> str:
     """Keep `data`; returns its sha256. A reader never sees a half-written file (temporary file,
     fsync, rename), and bytes already kept are not written again."""

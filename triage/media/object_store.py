@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -60,7 +62,8 @@ class ObjectStore:
         sha256 = hashlib.sha256(data).hexdigest()
         if self.has(sha256):
             return sha256
-        try:  # the server checks the bytes against the digest: a broken upload is refused
+        # the server checks the bytes against the digest: a broken upload is refused
+        with self._asking(f"could not keep {sha256[:12]}… in {self.where}"):
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=self._key(sha256),
@@ -68,44 +71,47 @@ class ObjectStore:
                 ContentType="application/octet-stream",
                 ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256)).decode(),
             )
-        except Exception as exc:
-            raise MediaStoreUnavailable(f"could not keep {sha256[:12]}… in {self.where}: {exc}") from exc
         return sha256
 
     def read(self, sha256: str) -> bytes:
-        from botocore.exceptions import ClientError
-
         key = self._key(sha256)  # anything but a sha256 is refused before any request
-        try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=key)
-            data: bytes = answer["Body"].read()
-        except ClientError as exc:
-            if _missing(exc):
-                raise MediaFileMissing(f"media file {sha256} is not in {self.where}") from exc
-            raise MediaStoreUnavailable(f"could not read {sha256[:12]}… from {self.where}: {exc}") from exc
-        except Exception as exc:
-            raise MediaStoreUnavailable(f"could not read {sha256[:12]}… from {self.where}: {exc}") from exc
+        with self._asking(f"could not read {sha256[:12]}… from {self.where}"):
+            try:
+                data: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except Exception as exc:
+                if _missing(exc):
+                    raise MediaFileMissing(f"media file {sha256} is not in {self.where}") from exc
+                raise
         return checked(data, sha256, self.where)
 
     def has(self, sha256: str) -> bool:
-        from botocore.exceptions import ClientError
-
         key = self._key(sha256)
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if _missing(exc):
-                return False
-            raise MediaStoreUnavailable(f"could not ask {self.where} for {sha256[:12]}…: {exc}") from exc
-        except Exception as exc:
-            raise MediaStoreUnavailable(f"could not ask {self.where} for {sha256[:12]}…: {exc}") from exc
+        with self._asking(f"could not ask {self.where} for {sha256[:12]}…"):
+            try:
+                self.client.head_object(Bucket=self.bucket, Key=key)
+            except Exception as exc:
+                if _missing(exc):
+                    return False
+                raise
         return True
+
+    @contextmanager
+    def _asking(self, what: str) -> Iterator[None]:
+        """Any failure to talk to the store, but a missing object, is the store being unavailable."""
+        try:
+            yield
+        except MediaFileMissing:
+            raise
+        except Exception as exc:
+            raise MediaStoreUnavailable(f"{what}: {exc}") from exc
 
     def local_path(self, sha256: str) -> Path | None:
         key_of(sha256)  # the same refusal of anything but a sha256
         return None
 
 
-def _missing(exc: Any) -> bool:
-    code = str(exc.response.get("Error", {}).get("Code", ""))
+def _missing(exc: Exception) -> bool:
+    """boto3's answer for an object that is not there (GET: NoSuchKey; HEAD: a bare 404)."""
+    response = getattr(exc, "response", None)
+    code = str((response or {}).get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
     return code in ("404", "NoSuchKey", "NotFound")

@@ -34,7 +34,7 @@ def media_file(request: Request, sha256: str) -> Response:
             "SELECT mime_type FROM media WHERE sha256 = ? AND status = 'fetched' LIMIT 1", [sha256]
         ).fetchone()
     if row is None:
-        return Response("Berkas tidak ditemukan.", status_code=404, media_type="text/plain; charset=utf-8")
+        return _missing("Berkas tidak ditemukan.")
     store = store_for(request.app.state.settings)
     mime = base_type(str(row[0]))
     path = store.local_path(sha256)

@@ -12,7 +12,6 @@ outbox row and tries again, it never sends the record without it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -76,10 +75,9 @@ def upload_all(
     endpoint: str,
     token: str | None,
     payload: dict[str, Any],
-    media: files.MediaStore | Path,
+    store: files.MediaStore,
 ) -> list[httpx.Response]:
     """Upload each file; returns the answers, the caller checks them like the record's own."""
-    store = files.as_store(media)
     answers = []
     for sha256, mime in to_upload(payload):
         try:

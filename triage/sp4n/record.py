@@ -24,7 +24,7 @@ import httpx
 
 from triage.config import Settings, Sp4nTuning
 from triage.identity import mask_text
-from triage.media.files import MediaStore, MediaStoreUnavailable, as_store
+from triage.media.files import MediaStore, MediaStoreUnavailable
 from triage.media.storage import store_for
 from triage.schema import (
     SP4N_RECORD_VERSION,
@@ -352,12 +352,12 @@ class HttpJsonDestination:
     transport = "json"
 
     def __init__(
-        self, url: str, token: str | None, timeout_s: float, media: MediaStore | Path | None = None
+        self, url: str, token: str | None, timeout_s: float, media: MediaStore | None = None
     ) -> None:
         self.url = _endpoint(url, JSON_PATH)
         self.token = token
         self.client = httpx.Client(timeout=timeout_s)
-        self.media = as_store(media) if media is not None else None
+        self.media = media
 
     def deliver(self, idempotency_key: str, payload: dict[str, Any]) -> str:
         _upload(self.client, self.url, self.token, payload, self.media)
@@ -397,12 +397,12 @@ class LegacyXmlDestination:
     transport = "xml"
 
     def __init__(
-        self, url: str, token: str | None, timeout_s: float, media: MediaStore | Path | None = None
+        self, url: str, token: str | None, timeout_s: float, media: MediaStore | None = None
     ) -> None:
         self.url = _endpoint(url, XML_PATH)
         self.token = token
         self.client = httpx.Client(timeout=timeout_s)
-        self.media = as_store(media) if media is not None else None
+        self.media = media
 
     def deliver(self, idempotency_key: str, payload: dict[str, Any]) -> str:
         _upload(self.client, self.url, self.token, payload, self.media)
