@@ -102,15 +102,11 @@ def assemble_senders(
     window: timedelta,
     now: datetime,
     followup_window: timedelta,
-) -> tuple[list[tuple[Report, str | None]], set[str]] | None:
+) -> list[tuple[Report, str | None]] | None:
     """`assemble_with_followups` for some senders of one partition, under that partition's lock
-    (`intake.partitions`). Returns the reports made and the senders left with messages not yet in
-    a report (still writing); None when another assembler holds the partition now."""
+    (`intake.partitions`); None when another assembler holds the partition now."""
     with one_assembler(store.db, partition) as mine:
-        if not mine:
-            return None
-        out = _assemble_followups(store, window, now, followup_window, senders)
-        return out, _waiting(store, senders)
+        return _assemble_followups(store, window, now, followup_window, senders) if mine else None
 
 
 def unassigned_senders(store: Store) -> set[str]:
@@ -120,7 +116,9 @@ def unassigned_senders(store: Store) -> set[str]:
     return {r["sender"] for r in rows}
 
 
-def _waiting(store: Store, senders: Collection[str]) -> set[str]:
+def waiting_senders(store: Store, senders: Collection[str]) -> set[str]:
+    """Those of `senders` with messages not yet in a report (still writing). Read after the
+    partition's lock is let go: a message arriving meanwhile only keeps its sender waiting."""
     found: set[str] = set()
     for chunk in _chunks(sorted(senders)):
         sql = f"SELECT DISTINCT sender FROM messages {_UNASSIGNED_OF} ({_marks(chunk)})"

@@ -26,10 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 from triage.intake import assembler
-from triage.intake.queue import DEFAULT_QUEUE
+from triage.intake.queue import redis_target
 from triage.schema import Report
 from triage.store.reports import Store
 
@@ -189,11 +188,8 @@ def _entry(entry_id: str, fields: dict[str, str]) -> Entry:
 def open_intake(queue_url: str, partitions: int) -> IntakeStreams | None:
     """The partitioned intake when the queue is Redis (same server, same key prefix); else None:
     the embedded SQLite setup has one machine, where the store alone is enough."""
-    parsed = urlparse(queue_url or "sqlite://")
-    if parsed.scheme not in ("redis", "rediss", "unix"):
-        return None
-    prefix = (parse_qs(parsed.query).get("name") or [DEFAULT_QUEUE])[0]
-    return IntakeStreams(queue_url.split("?", 1)[0], prefix, partitions)
+    target = redis_target(queue_url)
+    return IntakeStreams(*target, partitions) if target is not None else None
 
 
 def assemble_round(
@@ -221,11 +217,11 @@ def assemble_round(
             if not entries:
                 continue
             senders = {e.sender for e in entries}
-            done = assembler.assemble_senders(store, p, senders, window, now, followup_window)
-            if done is None:  # a sweep elsewhere holds the partition: this round's entries wait
+            reports = assembler.assemble_senders(store, p, senders, window, now, followup_window)
+            if reports is None:  # a sweep elsewhere holds the partition: this round's entries wait
                 continue
-            reports, waiting = done
             made.extend(reports)
+            waiting = assembler.waiting_senders(store, senders)
             streams.ack(p, [e.entry_id for e in entries if e.sender not in waiting])
     except redis.RedisError as exc:
         log.warning("intake streams unavailable, assembling from the store: %s", exc)
@@ -235,7 +231,5 @@ def assemble_round(
         for sender in assembler.unassigned_senders(store):
             by_partition.setdefault(partition_of(sender, streams.partitions), set()).add(sender)
         for p, senders in sorted(by_partition.items()):
-            done = assembler.assemble_senders(store, p, senders, window, now, followup_window)
-            if done:
-                made.extend(done[0])
+            made.extend(assembler.assemble_senders(store, p, senders, window, now, followup_window) or [])
     return made

@@ -424,16 +424,28 @@ class RedisQueue:
 # ---------------------------------------------------------------- factory
 
 
+def redis_target(url: str) -> tuple[str, str] | None:
+    """(server URL, key prefix) of a `redis://host:port/db?name=prefix` queue URL; None for
+    another scheme. The work queue and the intake streams (`intake.partitions`) both read it."""
+    parsed = urlparse(url or "sqlite://")
+    if parsed.scheme not in ("redis", "rediss", "unix"):
+        return None
+    return url.split("?", 1)[0], _name(parsed.query)
+
+
+def _name(query: str) -> str:
+    return (parse_qs(query).get("name") or [DEFAULT_QUEUE])[0]
+
+
 def open_queue(url: str, db_path: str, name: str | None = None) -> Queue:
     """`sqlite://` (default; the triage database) or `redis://host:port/db?name=stream-prefix`."""
     parsed = urlparse(url or "sqlite://")
-    query = parse_qs(parsed.query)
-    qname = name or (query.get("name") or [DEFAULT_QUEUE])[0]
     if parsed.scheme in ("", "sqlite"):
         path = parsed.path if parsed.path not in ("", "/") else db_path
-        return SqliteQueue(str(path), qname)
-    if parsed.scheme in ("redis", "rediss", "unix"):
-        return RedisQueue(url.split("?", 1)[0], qname)
+        return SqliteQueue(str(path), name or _name(parsed.query))
+    target = redis_target(url)
+    if target is not None:
+        return RedisQueue(target[0], name or target[1])
     raise ValueError(f"unknown queue URL {url!r}: use sqlite:// or redis://host:port")
 
 
