@@ -108,6 +108,15 @@ def server_histogram(port: int) -> dict[str, float]:
     return out
 
 
+def stored_count(conn: Any, run_id: str) -> int:
+    """Messages of this run the store holds (each payload's id is `wamid.<run>.<i>`)."""
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM messages WHERE message_id LIKE ?", [f"wamid.{run_id}.%"]
+        ).fetchone()[0]
+    )
+
+
 def start_server(db: str, port: int, logdir: Path, *, own_dirs: bool = False) -> subprocess.Popen[bytes]:
     """`triage serve` on a free port; `own_dirs`: working directory, TRIAGE_HOME and temp dir in
     `logdir` (a replica that shares nothing on disk with the others)."""
@@ -192,9 +201,7 @@ def run(
         server.terminate()
         server.wait(timeout=15)
     conn = connect(db)
-    stored = conn.execute(
-        "SELECT count(*) FROM messages WHERE message_id LIKE ?", [f"wamid.{run_id}.%"]
-    ).fetchone()[0]
+    stored = stored_count(conn, run_id)
     conn.close()
     figures = {
         "n": n,

@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from webhook_load import cpu_seconds, free_port, payload, signature, start_server  # noqa: E402
+from webhook_load import cpu_seconds, free_port, payload, signature, start_server, stored_count  # noqa: E402
 
 from triage.store.database import connect  # noqa: E402
 
@@ -65,14 +65,6 @@ end
 """
 
 
-def _stored(conn: Any, run_id: str) -> int:
-    return int(
-        conn.execute(
-            "SELECT count(*) FROM messages WHERE message_id LIKE ?", [f"wamid.{run_id}.%"]
-        ).fetchone()[0]
-    )
-
-
 def run(n: int, replicas: int, connections: int, db: str | None, workdir: Path) -> dict[str, Any]:
     """Post `n` messages spread over `replicas` webhooks; every message must be stored once."""
     if shutil.which("wrk") is None:
@@ -86,8 +78,8 @@ def run(n: int, replicas: int, connections: int, db: str | None, workdir: Path) 
     homes = [workdir / f"replica{r}" for r in range(replicas)]
     for home in homes:
         home.mkdir(parents=True, exist_ok=True)
-    procs = [start_server(store, free_port(), home, own_dirs=True) for home in homes]
-    ports = [int(p.args[-1]) for p in procs]  # type: ignore[index]
+    ports = [free_port() for _ in homes]
+    procs = [start_server(store, port, home, own_dirs=True) for port, home in zip(ports, homes, strict=True)]
     try:
         lists = []
         for r in range(replicas):
@@ -127,7 +119,7 @@ def run(n: int, replicas: int, connections: int, db: str | None, workdir: Path) 
         stored = 0
         while stored < n and all(c.poll() is None for c in clients):
             time.sleep(0.05)
-            stored = _stored(watcher, run_id)
+            stored = stored_count(watcher, run_id)
         elapsed = time.perf_counter() - started
         cpu = sum(cpu_seconds(p.pid) - c for p, c in zip(procs, cpu0, strict=True))
         watcher.close()
@@ -141,7 +133,7 @@ def run(n: int, replicas: int, connections: int, db: str | None, workdir: Path) 
         for p in procs:
             p.wait(timeout=15)
     conn = connect(store)
-    stored = _stored(conn, run_id)
+    stored = stored_count(conn, run_id)
     conn.close()
     wrk = [line.split()[1:] for out in outputs for line in out.splitlines() if line.startswith("WRK ")]
     bad = sum(int(w[1]) for w in wrk)
