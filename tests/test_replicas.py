@@ -269,11 +269,12 @@ def test_two_webhooks_and_two_workers_give_one_result_and_one_delivery_each(make
 
 def intake_streams(c: Cluster) -> dict[str, Any]:
     """What the partitioned intake's streams say: entries read by the assemblers, entries still
-    waiting, and which workers read them (`triage.intake.partitions`)."""
+    waiting, which workers read them and how many each holds unacknowledged
+    (`triage.intake.partitions`)."""
     url, prefix = c.base["TRIAGE_QUEUE_URL"].split("?name=")
     r = redis.Redis.from_url(url, decode_responses=True)
     read = waiting = 0
-    consumers: set[str] = set()
+    pending: dict[str, int] = {}
     for p in range(8):
         key = f"{prefix}:intake:{p}"
         if not r.exists(key):
@@ -281,8 +282,9 @@ def intake_streams(c: Cluster) -> dict[str, Any]:
         waiting += int(r.xlen(key))
         for group in r.xinfo_groups(key):
             read += int(group.get("entries-read") or 0)
-            consumers.update(x["name"] for x in r.xinfo_consumers(key, group["name"]))
-    return {"entries_read": read, "waiting": waiting, "consumers": sorted(consumers)}
+            for x in r.xinfo_consumers(key, group["name"]):
+                pending[x["name"]] = pending.get(x["name"], 0) + int(x["pending"])
+    return {"entries_read": read, "waiting": waiting, "consumers": sorted(pending), "pending": pending}
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(make_cluster: Any) -> None:
@@ -322,7 +324,7 @@ def test_a_worker_killed_holding_intake_entries_leaves_them_to_the_other(make_cl
         return seen["entries_read"] == n and seen["consumers"] == ["work-1", "work-2"]
 
     c.wait(read_by_both, 30, "every entry read, by both workers")
-    held = _pending_of(c, "work-1")
+    held = intake_streams(c)["pending"]["work-1"]
     assert held > 0 and c.count("SELECT count(*) FROM reports") < n  # runs still open
     c.procs["work-1"].send_signal(signal.SIGKILL)
     c.procs["work-1"].wait(timeout=10)
@@ -331,18 +333,6 @@ def test_a_worker_killed_holding_intake_entries_leaves_them_to_the_other(make_cl
     assert figures["intake"]["waiting"] == 0
     assert c.stop_all() == {"web-a": 0, "web-b": 0, "work-1": -9, "work-2": 0}
     _record("kill_9_worker_holding_intake_entries", {**figures, "entries_held_at_kill": held})
-
-
-def _pending_of(c: Cluster, consumer: str) -> int:
-    url, prefix = c.base["TRIAGE_QUEUE_URL"].split("?name=")
-    r = redis.Redis.from_url(url, decode_responses=True)
-    held = 0
-    for p in range(8):
-        key = f"{prefix}:intake:{p}"
-        if r.exists(key):
-            mine = [x for x in r.xinfo_consumers(key, "assemblers") if x["name"] == consumer]
-            held += sum(int(x["pending"]) for x in mine)
-    return held
 
 
 def _start_two_and_two(c: Cluster, *, worker_env: dict[str, dict[str, str]] | None = None) -> None:
