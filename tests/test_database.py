@@ -221,3 +221,32 @@ def test_a_client_gone_quiet_mid_transaction_releases_its_locks(pg_url: str) -> 
     with pytest.raises(Exception, match="idle-in-transaction|terminat|closed"):
         gone.execute("SELECT 1")
     assert gone.execute("SELECT 1").fetchone()[0] == 1  # the next statement connects afresh
+
+
+def test_a_connection_left_mid_statement_is_replaced_not_retried_forever(pg_url: str) -> None:
+    """A statement that failed half-way (its wait broken off, the answer never read) leaves libpq
+    busy: every later statement fails with "another command is already in progress", which
+    `unavailable()` rightly calls an outage, so a worker would wait on it forever (seen in the
+    partition drill). The store notices the stuck connection and opens a new one."""
+    db = connect(pg_url)
+    db.execute("CREATE TABLE t (n integer)")
+    db.conn.pgconn.send_query(b"SELECT pg_sleep(0.2)")  # sent, never read: what a broken wait leaves
+    assert not db.in_transaction  # a stuck command is no transaction to roll back or save into
+    db.execute("INSERT INTO t VALUES (1)")
+    with db.atomic():
+        db.execute("INSERT INTO t VALUES (2)")
+    assert [r["n"] for r in db.query("SELECT n FROM t ORDER BY n")] == [1, 2]
+
+
+def test_a_connection_busy_in_another_thread_is_waited_for_not_replaced(pg_url: str) -> None:
+    import threading
+    import time
+
+    db = connect(pg_url)
+    first = db.conn
+    slow = threading.Thread(target=lambda: db.execute("SELECT pg_sleep(0.5)"))
+    slow.start()
+    time.sleep(0.1)
+    assert db.execute("SELECT 1").fetchone()[0] == 1
+    slow.join()
+    assert db.conn is first

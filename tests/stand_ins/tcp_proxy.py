@@ -44,9 +44,13 @@ class TcpProxy:
             for s in list(self._open):
                 try:  # RST, not FIN: the peer learns at once that the link is gone
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    s.close()
+                    # close() alone does not end a socket another thread is blocked reading: the
+                    # link would stay up, and its number could be reused by the next connection
+                    # while the old pipe thread still writes to it. shutdown() wakes that thread.
+                    s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+                s.close()
             self._open.clear()
 
     def _accept(self) -> None:

@@ -183,16 +183,37 @@ class Database:
         if self.is_postgres:
             from psycopg.pq import TransactionStatus
 
-            return bool(self.conn.info.transaction_status != TransactionStatus.IDLE)
+            status = self.conn.info.transaction_status
+            return status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
         return bool(self.conn.in_transaction)
+
+    def _usable(self) -> None:
+        """Connect again when the link is gone: the server restarted, the network broke, or a
+        statement failed half-way and left the connection waiting for an answer that will never
+        come (libpq then refuses every later statement with "another command is already in
+        progress", which would look like an outage forever). Outside a transaction nothing is lost
+        by starting afresh; inside one, the statement that found it broken already failed."""
+        from psycopg.pq import TransactionStatus
+
+        conn = self.conn
+        if not self.url:
+            return
+        if not (conn.closed or conn.broken):
+            if not conn.lock.acquire(blocking=False):
+                return  # another thread is running a statement on it: busy, not stuck
+            try:
+                stuck = conn.pgconn.transaction_status == TransactionStatus.ACTIVE
+            finally:
+                conn.lock.release()
+            if not stuck:
+                return
+            conn.close()
+        self.conn = _pg_connect(self.url)
 
     def execute(self, sql: str, params: Params = None) -> Any:
         """Run one statement; returns the driver's cursor (rows as tuples, `rowcount`)."""
         if self.is_postgres:
-            if self.url and (self.conn.closed or self.conn.broken):
-                # the server restarted or the link broke: outside a transaction nothing is lost by
-                # starting afresh (inside one, the statement that found it broken already failed)
-                self.conn = _pg_connect(self.url)
+            self._usable()
             cur = self.conn.cursor()
             cur.execute(_pg_sql(sql), params if params is not None else None)
             return cur
