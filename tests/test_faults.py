@@ -8,14 +8,11 @@ Outcome counts are printed (run with -s) and written to artifacts/fault_outcomes
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections import Counter
@@ -26,6 +23,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from stand_ins.tcp_proxy import TcpProxy
 
 from triage.schema import RawMessage, utcnow
 from triage.store.database import connect
@@ -43,12 +41,6 @@ COMPLAINTS = [
 pytestmark = [pytest.mark.slow, pytest.mark.live]
 # The one shared model server may be busy with other work (it serves one request at a time).
 MODEL_WAIT_S = float(os.environ.get("TRIAGE_TEST_MODEL_WAIT_S", "600"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _record(name: str, data: dict[str, Any]) -> None:
@@ -199,81 +191,16 @@ def test_kill_9_mid_batch_then_restart(
 # ---------------------------------------------------------------- model outage
 
 
-class TcpProxy:
-    """Forwards a local port to the model server; `close()` is a real outage for the worker
-    (connections reset, new ones refused), `open()` brings it back on the same port."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.port = _free_port()
-        self.listener: socket.socket | None = None
-        self.conns: set[socket.socket] = set()
-        self.lock = threading.Lock()
-
-    def open(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(32)
-        self.listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def close(self) -> None:
-        with self.lock:
-            if self.listener is not None:
-                self.listener.close()
-                self.listener = None
-            for c in self.conns:
-                with contextlib.suppress(OSError):
-                    c.shutdown(socket.SHUT_RDWR)
-                c.close()
-            self.conns.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-                upstream.settimeout(None)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                if self.listener is not listener:  # closed while we were connecting
-                    client.close()
-                    upstream.close()
-                    continue
-                self.conns.update((client, upstream))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-
 def test_model_outage_60s_mid_batch(
     tmp_path: Path, llm_base_url: str, cleanup: list[subprocess.Popen[bytes]]
 ) -> None:
     target = urlparse(llm_base_url)
-    proxy = TcpProxy((target.hostname or "127.0.0.1", target.port or 80))
-    proxy.open()
     batch = Batch(tmp_path, n_junk=150, n_model=2)
-    worker = batch.spawn(batch.env(f"http://127.0.0.1:{proxy.port}/v1"), "outage")
-    cleanup.append(worker)
-    try:
+    with TcpProxy((target.hostname or "127.0.0.1", target.port or 80)) as proxy:
+        worker = batch.spawn(batch.env(f"http://127.0.0.1:{proxy.port}/v1"), "outage")
+        cleanup.append(worker)
         batch.wait(lambda: batch.results() >= 10, 60, "first results")
-        proxy.close()
+        proxy.partition()
         down_at = time.monotonic()
         batch.wait(lambda: batch.results() >= 150, 60, "prefilter reports during the outage")
         model_during = batch.count("SELECT count(*) FROM results WHERE decided_by = 'model'")
@@ -281,10 +208,8 @@ def test_model_outage_60s_mid_batch(
         during = batch.results()
         retries = batch.count("SELECT coalesce(sum(retries), 0) FROM queue")
         assert batch.count("SELECT count(*) FROM queue WHERE state = 'dead'") == 0
-        proxy.open()
+        proxy.heal()
         batch.wait(lambda: batch.results() >= batch.n, MODEL_WAIT_S, "all results after the outage")
-    finally:
-        proxy.close()
     assert _stop(worker) == 0
     data = batch.check_exactly_once()
     data.update(
