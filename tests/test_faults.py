@@ -41,6 +41,8 @@ COMPLAINTS = [
 pytestmark = [pytest.mark.slow, pytest.mark.live]
 # The one shared model server may be busy with other work (it serves one request at a time).
 MODEL_WAIT_S = float(os.environ.get("TRIAGE_TEST_MODEL_WAIT_S", "600"))
+# A model server nobody has asked yet reads the whole prompt prefix on its first answer (~1 min here).
+FIRST_WAIT_S = 180
 
 
 def _record(name: str, data: dict[str, Any]) -> None:
@@ -169,7 +171,7 @@ def test_kill_9_mid_batch_then_restart(
         "WHERE q.state = 'leased' AND r.sender LIKE '6280%'"
     )
     # Kill while the model-judged report is in the middle of its model call, if we can.
-    batch.wait(lambda: batch.results() >= 30, 60, "first results")
+    batch.wait(lambda: batch.results() >= 30, FIRST_WAIT_S, "first results")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not batch.count(model_leased):
         time.sleep(0.05)
@@ -199,7 +201,7 @@ def test_model_outage_60s_mid_batch(
     with TcpProxy((target.hostname or "127.0.0.1", target.port or 80)) as proxy:
         worker = batch.spawn(batch.env(f"http://127.0.0.1:{proxy.port}/v1"), "outage")
         cleanup.append(worker)
-        batch.wait(lambda: batch.results() >= 10, 60, "first results")
+        batch.wait(lambda: batch.results() >= 10, FIRST_WAIT_S, "first results")
         proxy.partition()
         down_at = time.monotonic()
         batch.wait(lambda: batch.results() >= 150, 60, "prefilter reports during the outage")
@@ -230,7 +232,7 @@ def test_redis_restart_mid_batch(
     env = batch.env(llm_base_url, queue_url=f"{redis_server.url}?name=fault-{uuid.uuid4().hex[:6]}")
     worker = batch.spawn(env, "redis")
     cleanup.append(worker)
-    batch.wait(lambda: batch.results() >= 40, 60, "first results")
+    batch.wait(lambda: batch.results() >= 40, FIRST_WAIT_S, "first results")
     redis_server()  # restart: without persistence the stream, group and keys are gone
     at_restart = batch.results()
     assert at_restart < batch.n, "the batch finished before the restart; make it bigger"
