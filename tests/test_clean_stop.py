@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from stand_ins.ports import free_port
 
 SCRIPT = r"""
 import subprocess, sys
@@ -63,14 +64,6 @@ def test_sigterm_stops_model_serve_and_its_child(tmp_path: Path) -> None:
     assert not _alive(child), "the model server's child was left running"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _left_with(marker: str) -> list[int]:
     """Processes still carrying the marker in their environment (children included)."""
     left = []
@@ -104,7 +97,7 @@ def _ready(url: str, deadline_s: float = 30.0) -> None:
 @contextlib.contextmanager
 def _served(db_path: Path, **env: str) -> Iterator[int]:
     """The real `triage serve` (uvicorn) on a free port, ready, stopped with SIGTERM afterwards."""
-    port = _free_port()
+    port = free_port()
     full = {**os.environ, "TRIAGE_DB": str(db_path), "TRIAGE_LLM_BASE_URL": "http://127.0.0.1:9/v1", **env}
     proc = subprocess.Popen(
         [sys.executable, "-c", "from triage.cli import main; main()", "serve", "--port", str(port)],
@@ -125,7 +118,7 @@ def test_every_long_running_command_stops_on_sigterm_and_leaves_nothing(tmp_path
     import uuid
 
     marker = f"TRIAGE_STOP_TEST_{uuid.uuid4().hex}"
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         marker: "1",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from stand_ins.ports import free_port
 
 from triage.config import Settings
 from triage.model.embedded import EmbeddedModelError, EmbeddedServer, describe_exit
@@ -16,14 +16,8 @@ from triage.model.embedded import EmbeddedModelError, EmbeddedServer, describe_e
 STAND_IN = Path(__file__).parent / "stand_ins" / "dying_model_server.py"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_server_killed_by_its_first_token_is_reported_with_the_cause(tmp_path: Path):
-    settings = Settings(home=tmp_path, embedded_port=_free_port())
+    settings = Settings(home=tmp_path, embedded_port=free_port())
     server = EmbeddedServer(settings, ready_timeout_s=20)
     server.process = subprocess.Popen(
         [sys.executable, str(STAND_IN), str(settings.embedded_port), settings.llm_model]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from stand_ins.openai_chat import reply
+from stand_ins.ports import free_port
 
 from triage.config import Settings
 from triage.evals.fakes import model_answer
@@ -19,12 +19,6 @@ from triage.judge.prompt import load_prompt
 from triage.schema import Verdict
 
 TEXT = "Jalan di desa Jragung Kec. Karangawen Kab. Demak rusak parah"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fast_settings(**over) -> Settings:

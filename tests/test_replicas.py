@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +30,7 @@ import redis
 from stand_ins.gate import open_gate
 from stand_ins.judging_model import MODEL, JudgingModel
 from stand_ins.payloads import dumps, text_payload
+from stand_ins.ports import free_port
 from stand_ins.tcp_proxy import TcpProxy
 
 from triage.intake.webhook import sign
@@ -41,12 +41,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TRIAGE = str(Path(sys.executable).parent / "triage")
 SECRET = "replica-secret"
 pytestmark = [pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _record(name: str, data: dict[str, Any]) -> None:
@@ -106,7 +100,7 @@ class Cluster:
         log = (home / "out.log").open("ab")
         proc_env = {**self.base, "TMPDIR": str(home / "tmp"), **(env or {})}
         if args[0] == "serve":
-            self.ports[name] = self.ports.get(name) or _free_port()
+            self.ports[name] = self.ports.get(name) or free_port()
             args = (*args, "--port", str(self.ports[name]))
         else:
             args = (*args, "--name", name)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from review_store import signed_in
 from stand_ins.gate import open_gate
 from stand_ins.judging_model import MODEL, JudgingModel
 from stand_ins.payloads import dumps, envelope
+from stand_ins.ports import free_port
 from stand_ins.whatsapp_api import WhatsAppStandIn
 
 from triage.app import create_app
@@ -43,12 +43,6 @@ SECRET = "voice-secret"
 NOTE = ROOT / "tests" / "fixtures" / "audio" / "puskesmas.ogg"
 SAID = "Puskesmas di Yogyakarta tutup terus, warga tidak bisa berobat."
 PASSWORD = "rahasia-123"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def audio_payload(msg_id: str, wa_id: str, media_id: str) -> dict[str, Any]:
@@ -109,7 +103,7 @@ def _voice_note_end_to_end(tmp_path: Path, llm_url: str, model: str, min_confide
         )
         if "TRIAGE_HOME" in os.environ:  # the assembled models, where the setup left them
             env["TRIAGE_HOME"] = os.environ["TRIAGE_HOME"]
-        port = _free_port()
+        port = free_port()
         log_path = tmp_path / "procs.log"
         log = log_path.open("ab")
         serve = subprocess.Popen([BIN, "serve", "--port", str(port)], env=env, cwd=tmp_path, stderr=log)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from stand_ins.ports import free_port
 
 from triage.config import Settings
 from triage.intake import assembler
@@ -79,12 +80,6 @@ def _count(settings: Settings, sql: str) -> int:
         db.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_backoff_grows_and_is_capped() -> None:
     assert 0.5 <= backoff(0, 1, 60) <= 1
     assert 4 <= backoff(3, 1, 60) <= 8
@@ -138,7 +133,7 @@ def test_model_down_means_wait_not_judge(tmp_path: Path, store_path: str | Path)
             text="Jalan rusak parah di Desa Cibodas Kabupaten Bogor sudah 3 bulan tidak diperbaiki",
         )
     )
-    dead_url = f"http://127.0.0.1:{_free_port()}/v1"
+    dead_url = f"http://127.0.0.1:{free_port()}/v1"
     worker = Worker(s, dead_url, name="down")
     q = open_queue("sqlite://", str(s.db))
 
@@ -168,7 +163,7 @@ def test_poison_item_goes_to_dead_letters(tmp_path: Path, store_path: str | Path
 def test_health_and_metrics_endpoints(tmp_path: Path, store_path: str | Path) -> None:
     import httpx
 
-    port = _free_port()
+    port = free_port()
     s = _settings(tmp_path, store_path, worker_metrics_port=port)
     _add(s, 4)
     worker = Worker(s, NO_MODEL, name="m")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import httpx
 from stand_ins.payloads import dumps, text_payload
+from stand_ins.ports import free_port
 from stand_ins.whatsapp_api import WhatsAppStandIn
 
 from triage.intake.webhook import sign
@@ -24,14 +24,8 @@ BIN = Path(sys.executable).parent / "triage"
 SECRET = "e2e-secret"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_webhook_to_worker_to_replies(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with WhatsAppStandIn() as api:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
         env.update(

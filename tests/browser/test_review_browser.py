@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from services import unavailable
+from stand_ins.ports import free_port
 
 from triage.app import create_app
 from triage.config import Settings
@@ -45,16 +45,10 @@ def _chromium_installed() -> None:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serving(path: Path) -> Iterator[str]:
     """The review app on a free port, in a thread of this process."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(Settings(db=path)), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)

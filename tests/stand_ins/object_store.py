@@ -5,23 +5,18 @@ requests, as it would to MinIO or AWS."""
 
 from __future__ import annotations
 
-import socket
 from typing import Any
+
+from stand_ins.ports import free_port
 
 BUCKET = "lapor-media"
 KEY_ID = "test-key-id"
 SECRET = "test-secret"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class ObjectStoreStandIn:
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: Any = None
 
