@@ -21,6 +21,7 @@ ADDRESS = re.compile(rf"(?:{lexicon.alternation('system_address')})", re.I)
 VERDICT = re.compile(rf"(?:{lexicon.alternation('verdict_words')})", re.I)
 THIS_REPORT = re.compile(rf"(?:{lexicon.alternation('this_report')})", re.I)
 JUDGING = re.compile(rf"(?:{lexicon.alternation('judging_verbs')})", re.I)
+FORWARDING = re.compile(rf"(?:{lexicon.alternation('forwarding_verbs')})", re.I)
 # A sentence ends at . ! ? or a line break; a fake JSON answer is a sentence of its own.
 _SENTENCE = re.compile(r"\{[^\n{}]*\}|[^\n.!?{}]+(?:[.!?]+|\n|$)|\n")
 
@@ -71,4 +72,4 @@ def _judgement_talk(piece: str) -> bool:
             return True
         if any(0 <= at - end <= 25 for end in reports) and (judging or addressed):
             return True
-    return bool(addressed and re.search(r"\b(di)?(loloskan|teruskan)\b", piece, re.I) and reports)
+    return bool(addressed and FORWARDING.search(piece) and reports)
