@@ -136,3 +136,43 @@ def test_spam_and_texts_naming_no_public_service_keep_their_archive():
     chat = rejected(InvalidReason.not_a_complaint).model_copy(update={"decided_by": "model"})
     greeting = ev("selamat pagi pak, sehat selalu")
     assert overrides.a_public_service_is_not_archived_unseen(chat, greeting) is chat
+
+
+@pytest.mark.parametrize(
+    ("text", "laugh"),
+    [
+        ("lampu taman kota tolong diganti warna pink biar romantis wkwkwk", "wkwkwk"),
+        ("pak tolong sungai depan rumah dipindah ke belakang, hahaha", "hahaha"),
+        ("sekolah anak saya minta libur setahun pak 🤣", "🤣"),
+        ("Jalan kampung kami mau dijadikan sirkuit balap, awokwok", "awokwok"),
+    ],
+)
+def test_a_sender_who_laughs_is_read_before_he_is_asked_or_anything_is_sent(text, laugh):
+    e = ev(text, place=True)
+    assert e.laughter == laugh
+    for verdict in (Verdict.valid, Verdict.needs_info):
+        before = accepted(verdict)
+        out = overrides.laughter_goes_to_a_person(before, e)
+        assert out.verdict is verdict and "sender_laughs" in out.rules  # the verdict stands
+        assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi pak, jalan di desa kami rusak parah sejak Januari",  # a greeting, not laughter
+        "SPP kelas XI dan XII di SMA kami naik dua kali lipat",  # class names
+        "Assalamualaikum wr.wb, lampu jalan di RT 03 mati sebulan",  # a salutation's end
+        "Pak, ha ini yang saya maksud, jembatan putus belum diperbaiki",  # a short interjection
+    ],
+)
+def test_a_report_without_laughter_goes_on_as_judged(text):
+    e = ev(text, place=True)
+    assert e.laughter is None
+    before = accepted(Verdict.valid)
+    assert overrides.laughter_goes_to_a_person(before, e) is before
+
+
+def test_laughter_does_not_reopen_a_rejection():
+    before = rejected(InvalidReason.prank)
+    assert overrides.laughter_goes_to_a_person(before, ev("wkwk jalan rusak", place=True)) is before

@@ -110,7 +110,8 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     assert m["invalid_recall"] >= 0.64
     # a message naming no public matter is read by a person before anything is sent or asked
     assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it
-    assert m["junk_asked_rate"] <= 0.19  # 0.282 before, 0.180 with it
+    # 0.282 before, 0.180 with it, 0.141 once a sender who laughs is read first
+    assert m["junk_asked_rate"] <= 0.15
 
 
 def test_answers_are_written_only_when_asked_to_record(tmp_path, monkeypatch):

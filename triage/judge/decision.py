@@ -43,6 +43,7 @@ STEPS: dict[str, Step] = {
     "model_check_keeps": overrides.a_public_complaint_is_not_archived,
     "public_service": overrides.a_public_service_is_not_archived_unseen,
     "no_public_matter": overrides.no_public_matter_goes_to_a_person,
+    "laughter": overrides.laughter_goes_to_a_person,
     "followup": overrides.followup_asked_about,
     "threat": overrides.threat_goes_to_a_person,
     "distress": overrides.distress_never_archived,

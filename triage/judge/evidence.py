@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from triage import reference
-from triage.rules import guards, harm, non_complaints, places
+from triage.rules import guards, harm, non_complaints, places, prefilter
 from triage.schema import Location
 from triage.signals import scores
 from triage.signals.scores import Scores
@@ -40,6 +40,7 @@ class Evidence:
     removed: tuple[str, ...] = ()  # sentences that addressed the system, taken out before judging
     public_complaint: bool | None = None  # the model, asked after its answer (judge.checks); None: unsure
     check_scores: Mapping[str, float] = field(default_factory=dict)  # each check's complaint score, 0-1
+    laughter: str | None = None  # the sender laughs ("wkwk", a laughing emoji)
 
     @property
     def regency_named(self) -> bool:
@@ -87,4 +88,5 @@ def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) ->
         followup=harm.followup(text),
         signals=scores.score(text),
         removed=removed,
+        laughter=prefilter.laughter(text),
     )

@@ -208,6 +208,16 @@ def no_public_matter_goes_to_a_person(result: TriageResult, e: Evidence) -> Tria
     return to_a_person(result, "no_public_matter", note)
 
 
+def laughter_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
+    """A sender who laughs in his report ("tolong dirusak dikit biar anak2 ga ngebut wkwk") is read
+    by a person before he is asked anything or anything is sent: people reporting a real problem do
+    not laugh at it, pranksters do. The verdict stands; a genuine report only waits for a reviewer."""
+    if result.verdict is Verdict.invalid or result.needs_review or e.laughter is None:
+        return result
+    note = f"model said {result.verdict.value}; the sender laughs ({e.laughter!r}): a person reads it first"
+    return to_a_person(result, "sender_laughs", note)
+
+
 def threat_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
     """A sender who threatens violence is read by a person at once, urgent, whatever the verdict:
     never a polite question, never a silent archive. The verdict itself stands (a threat with no

@@ -91,6 +91,10 @@ LEET = str.maketrans(
 )
 LEET_TOKEN = re.compile(r"[A-Za-z0-9!@$]*[A-Za-z][A-Za-z0-9!@$]*")
 LAUGHTER = re.compile(r"^(w+k+[wk]*|h+a+[ha]*|h+e+[he]*|h+i+[hi]*|x+i+[xi]*|a*w+o+k+[awok]*|lol|lmao)$", re.I)
+# Laughter inside a longer text: the word forms of LAUGHTER long enough not to be a class ("xi"),
+# a greeting ("hi") or a salutation's end ("wr.wk"), and the laughing emoji.
+LAUGHTER_IN_TEXT_MIN = 4
+LAUGHING_EMOJI = frozenset("\U0001f602\U0001f923\U0001f606\U0001f639\U0001f60b\U0001f61c\U0001f61d")
 # The same text from this many different senders within a day is a chain message or a campaign.
 FLOOD_MIN_SENDERS = 5
 
@@ -312,6 +316,23 @@ def _laughter_or_mash(words: list[str]) -> bool:
     odd = [w for w in words if LAUGHTER.match(w) or _is_mash(w)]
     rest = [w for w in words if w not in odd]
     return bool(odd) and all(w in GREETING_WORDS or w in TEST_WORDS for w in rest)
+
+
+def laughter(text: str) -> str | None:
+    """The first laughter in the text ("wkwk", "hahaha", a laughing emoji), or None.
+
+    A citizen reporting a problem does not laugh at it: on the shared corpora one of 2,224 real
+    LaporGub complaints laughs (a "hehe" after flattering the governor), against one tweet in 14
+    and one personal SMS in 10.
+    Not proof of a joke, so it only ever sends a report to a person (`judge.overrides`).
+    """
+    for ch in text:
+        if ch in LAUGHING_EMOJI:
+            return ch
+    for word in re.findall(r"\w+", text):
+        if len(word) >= LAUGHTER_IN_TEXT_MIN and LAUGHTER.match(word):
+            return word
+    return None
 
 
 def _is_mash(word: str) -> bool:
