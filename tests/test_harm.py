@@ -176,3 +176,45 @@ def test_a_report_without_laughter_goes_on_as_judged(text):
 def test_laughter_does_not_reopen_a_rejection():
     before = rejected(InvalidReason.prank)
     assert overrides.laughter_goes_to_a_person(before, ev("wkwk jalan rusak", place=True)) is before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NIK 3374010101900003 nama Budi Santoso",  # a valid NIK, with its label
+        "ini nik saya 337401********03 sesuai permintaan",  # masked as the system shows it
+        "NIK [NOMOR] nama Siti Aminah",  # as the public LaporGub export writes a number
+        "Budi, 3374010101900003, Semarang Tengah",  # a bare NIK that is valid
+        "No. KTP 3374 0101 0190 0003",
+    ],
+)
+def test_a_rejected_sender_who_gives_his_identity_number_is_read_by_a_person(text):
+    e = ev(text)
+    assert e.identity_given
+    before = rejected(InvalidReason.not_a_complaint).model_copy(update={"decided_by": "model"})
+    assert policy.route(before, gate_open=True, review_threshold=0.6) is Outcome.archived
+    out = overrides.identity_never_archived(before, e)
+    assert out.verdict is Verdict.invalid and "identity_given_not_archived" in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review  # not asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Segera kirim NIK dan nomor KK anda untuk pencairan bansos",  # asks for a number, gives none
+        "Transfer ke rekening 0881-1010-3433-4506 a.n. Rasto",  # 16 digits, not a valid NIK
+        "hubungi 0812 3456 7890 1234 sekarang",
+    ],
+)
+def test_a_request_for_a_number_or_a_number_that_is_no_nik_is_not_identity(text):
+    assert ev(text).identity_given is None
+
+
+def test_spam_giving_a_number_keeps_its_archive():
+    spam = rejected(InvalidReason.spam).model_copy(update={"decided_by": "model"})
+    assert overrides.identity_never_archived(spam, ev("NIK 3374010101900003 menang undian")) is spam
+
+
+def test_a_reply_with_the_data_an_officer_asked_for_is_a_followup():
+    assert harm.followup("ini no nik yang diminta, mohon segera ditindaklanjuti")
+    assert harm.followup("berikut foto yg diminta pak")

@@ -45,6 +45,7 @@ STEPS: dict[str, Step] = {
     "no_public_matter": overrides.no_public_matter_goes_to_a_person,
     "laughter": overrides.laughter_goes_to_a_person,
     "followup": overrides.followup_asked_about,
+    "identity": overrides.identity_never_archived,
     "threat": overrides.threat_goes_to_a_person,
     "distress": overrides.distress_never_archived,
 }

@@ -41,6 +41,7 @@ class Evidence:
     public_complaint: bool | None = None  # the model, asked after its answer (judge.checks); None: unsure
     check_scores: Mapping[str, float] = field(default_factory=dict)  # each check's complaint score, 0-1
     laughter: str | None = None  # the sender laughs ("wkwk", a laughing emoji)
+    identity_given: str | None = None  # the sender gives an identity number (NIK, KTP, KK)
 
     @property
     def regency_named(self) -> bool:
@@ -89,4 +90,5 @@ def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) ->
         signals=scores.score(text),
         removed=removed,
         laughter=prefilter.laughter(text),
+        identity_given=harm.identity_given(text),
     )

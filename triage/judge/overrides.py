@@ -237,6 +237,23 @@ def distress_never_archived(result: TriageResult, e: Evidence) -> TriageResult:
     return to_a_person(result, "distress_not_archived", note)
 
 
+def identity_never_archived(result: TriageResult, e: Evidence) -> TriageResult:
+    """A rejection of a message in which the sender gives his identity number goes to a person,
+    never the archive: "NIK ... nama ..." alone is a reporter answering an officer's request for
+    a report he is pursuing (two of 100 handled LaporGub complaints were archived so). A person,
+    not a question: a joke filled into the name/NIK template must not be asked for more either."""
+    if (
+        result.verdict is not Verdict.invalid
+        or e.identity_given is None
+        or result.reason is InvalidReason.spam
+    ):
+        return result
+    if result.needs_review:
+        return result
+    note = "the sender gives an identity number: a reporter pursuing a report, read by a person"
+    return to_a_person(result, "identity_given_not_archived", note)
+
+
 def followup_asked_about(result: TriageResult, e: Evidence) -> TriageResult:
     """A rejected message about an earlier report is asked about (which report, what is still
     wrong), not archived: on its own it reads like chit-chat or a question, but its reporter is

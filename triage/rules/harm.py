@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from triage import identity
 from triage.rules import lexicon
 
 _ACT = rf"(?:{lexicon.alternation('violent_acts')})"
@@ -28,6 +29,13 @@ THREAT_OF_VIOLENCE = re.compile(
 )
 DISTRESS = re.compile(rf"\b(?:{lexicon.alternation('distress')})\b", re.I)
 FOLLOWUP = re.compile(rf"\b(?:{lexicon.alternation('followup')})\b", re.I)
+# An identity label and the number after it: digits, our own mask ("337401********03") or the
+# "[NOMOR]" the public LaporGub export puts where a citizen wrote a number.
+IDENTITY_GIVEN = re.compile(
+    rf"\b(?:{lexicon.alternation('identity_labels')})\b\W{{0,3}}(?:(?:saya|sy|kami|aku)\W+)?"
+    r"(?:\d[\d*. -]{7,}\d|\[nomor\])",
+    re.I,
+)
 
 
 def threat_of_violence(text: str) -> str | None:
@@ -40,6 +48,23 @@ def followup(text: str) -> str | None:
     """The words showing a message is about an earlier report, or None."""
     m = FOLLOWUP.search(text)
     return m.group(0) if m else None
+
+
+def identity_given(text: str) -> str | None:
+    """The identity number the sender gives (a NIK, with or without its label), or None.
+
+    People hand their NIK to a complaint line when they pursue a report (answering an officer's
+    request, "ini no nik yang diminta"); spam asks for numbers and gives none (no valid NIK in the
+    1,795 SMS of the shared data). Alone, such a message reads like nothing to act on.
+    """
+    m = IDENTITY_GIVEN.search(text)
+    if m:
+        return m.group(0).strip()
+    for number in identity.NIK.finditer(text):  # a bare NIK: only one that is valid, not any 16 digits
+        info = identity.parse_nik(number.group(0))
+        if info is not None and info.valid:
+            return number.group(0)
+    return None
 
 
 def distress(text: str) -> str | None:
