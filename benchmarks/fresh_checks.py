@@ -21,6 +21,7 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,35 @@ def report(rows: list[dict[str, Any]], goes_on: set[str] | None) -> None:
                 print(f"  {t:>38.1f}   {j:>3}/{len(junk):<3}        {g:>3}/{len(real)}")
 
 
+def resume_scores(
+    cases: list[dict[str, Any]], out_path: Path, score: Callable[[LLM, dict[str, Any]], dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Each case's scores from the live model, appended to `out_path` as they come (JSONL), so a
+    stopped run resumes where it was and the analysis re-runs without the model."""
+    done: dict[str, dict[str, Any]] = {}
+    if out_path.exists():
+        done = {r["id"]: r for r in map(json.loads, out_path.read_text().splitlines())}
+    todo = [c for c in cases if c["id"] not in done]
+    if not todo:
+        return done
+    settings = Settings()
+    llm = LLM(
+        settings, settings.llm_base_url or f"http://{settings.embedded_host}:{settings.embedded_port}/v1"
+    )
+    started = time.perf_counter()
+    with out_path.open("a") as out:
+        for i, case in enumerate(todo, 1):
+            row = {"id": case["id"], "expected": case["expected"]["verdict"], **score(llm, case)}
+            done[case["id"]] = row
+            out.write(json.dumps(row) + "\n")
+            out.flush()
+            if i % 20 == 0:
+                print(
+                    f"{i}/{len(todo)} asked, {(time.perf_counter() - started) / i:.2f} s a case", flush=True
+                )
+    return done
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cases", type=Path)
@@ -101,34 +131,14 @@ def main() -> None:
     ap.add_argument("--predictions", type=Path, help="a replay's predictions.jsonl of the same cases")
     ap.add_argument("--limit", type=int, default=0)
     args = ap.parse_args()
-    done = {}
-    if args.out.exists():
-        done = {r["id"]: r for r in map(json.loads, args.out.read_text().splitlines())}
     cases = [json.loads(line) for line in args.cases.read_text().splitlines() if line.strip()]
     if args.limit:
         cases = cases[: args.limit]
-    todo = [c for c in cases if c["id"] not in done]
-    if todo:
-        settings = Settings()
-        llm = LLM(
-            settings, settings.llm_base_url or f"http://{settings.embedded_host}:{settings.embedded_port}/v1"
-        )
-        started = time.perf_counter()
-        with args.out.open("a") as out:
-            for i, case in enumerate(todo, 1):
-                row = {
-                    "id": case["id"],
-                    "expected": case["expected"]["verdict"],
-                    "p_yes": {name: ask(llm, case["text"], q) for name, (_, q) in QUESTIONS.items()},
-                }
-                done[case["id"]] = row
-                out.write(json.dumps(row) + "\n")
-                out.flush()
-                if i % 20 == 0:
-                    print(
-                        f"{i}/{len(todo)} asked, {(time.perf_counter() - started) / i:.2f} s a case",
-                        flush=True,
-                    )
+    done = resume_scores(
+        cases,
+        args.out,
+        lambda llm, case: {"p_yes": {n: ask(llm, case["text"], q) for n, (_, q) in QUESTIONS.items()}},
+    )
     goes_on = None
     if args.predictions:
         preds = [json.loads(line) for line in args.predictions.read_text().splitlines() if line.strip()]

@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import time
 from pathlib import Path
 from typing import Any
 
-from triage.config import Settings
+from fresh_checks import resume_scores
+
 from triage.judge.llm import LLM, AttemptRecorder
 
 KINDS = {
@@ -102,25 +102,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--predictions", type=Path)
     args = ap.parse_args()
-    done: dict[str, dict[str, Any]] = {}
-    if args.out.exists():
-        done = {r["id"]: r for r in map(json.loads, args.out.read_text().splitlines())}
     cases = [json.loads(line) for line in args.cases.read_text().splitlines() if line.strip()]
-    todo = [c for c in cases if c["id"] not in done]
-    if todo:
-        settings = Settings()
-        llm = LLM(
-            settings, settings.llm_base_url or f"http://{settings.embedded_host}:{settings.embedded_port}/v1"
-        )
-        started = time.perf_counter()
-        with args.out.open("a") as out:
-            for i, case in enumerate(todo, 1):
-                row = {"id": case["id"], "expected": case["expected"]["verdict"], "p": ask(llm, case["text"])}
-                done[case["id"]] = row
-                out.write(json.dumps(row) + "\n")
-                out.flush()
-                if i % 25 == 0:
-                    print(f"{i}/{len(todo)}, {(time.perf_counter() - started) / i:.2f} s a case", flush=True)
+    done = resume_scores(cases, args.out, lambda llm, case: {"p": ask(llm, case["text"])})
     outcome: dict[str, str] = {}
     if args.predictions:
         for line in args.predictions.read_text().splitlines():
