@@ -64,6 +64,12 @@ def auc(pos: list[float], neg: list[float]) -> float:
     return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
 
 
+def load_outcomes(predictions: Path) -> dict[str, str]:
+    """Where each case of a replay went (`outcome` of its predictions.jsonl), by id."""
+    rows = [json.loads(line) for line in predictions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["id"]: r.get("outcome") for r in rows}
+
+
 def complaint_scores(row: dict[str, Any]) -> dict[str, float]:
     out = {}
     for name, (means, _) in QUESTIONS.items():
@@ -141,8 +147,8 @@ def main() -> None:
     )
     goes_on = None
     if args.predictions:
-        preds = [json.loads(line) for line in args.predictions.read_text().splitlines() if line.strip()]
-        goes_on = {p["id"] for p in preds if p.get("outcome") in ("sp4n", "awaiting_gate", "ask_reporter")}
+        outcomes = load_outcomes(args.predictions)
+        goes_on = {i for i, o in outcomes.items() if o in ("sp4n", "awaiting_gate", "ask_reporter")}
     report([done[c["id"]] for c in cases if c["id"] in done], goes_on)
 
 

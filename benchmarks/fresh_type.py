@@ -23,7 +23,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from fresh_checks import resume_scores
+from fresh_checks import auc, load_outcomes, resume_scores
 
 from triage.judge.llm import LLM, AttemptRecorder
 
@@ -64,12 +64,6 @@ def ask(llm: LLM, text: str) -> dict[str, float]:
     return {k: v / total for k, v in probs.items()}
 
 
-def auc(pos: list[float], neg: list[float]) -> float:
-    if not pos or not neg:
-        return float("nan")
-    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
-
-
 def report(rows: list[dict[str, Any]], outcome: dict[str, str]) -> None:
     groups: list[tuple[str, tuple[str, ...] | None]] = [
         ("all cases", None),
@@ -104,12 +98,7 @@ def main() -> None:
     args = ap.parse_args()
     cases = [json.loads(line) for line in args.cases.read_text().splitlines() if line.strip()]
     done = resume_scores(cases, args.out, lambda llm, case: {"p": ask(llm, case["text"])})
-    outcome: dict[str, str] = {}
-    if args.predictions:
-        for line in args.predictions.read_text().splitlines():
-            if line.strip():
-                p = json.loads(line)
-                outcome[p["id"]] = p.get("outcome")
+    outcome = load_outcomes(args.predictions) if args.predictions else {}
     report([done[c["id"]] for c in cases if c["id"] in done], outcome)
 
 

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from fresh_checks import auc, load_outcomes
 
 SYSTEM = (
     "Anda membantu petugas kanal pengaduan pemerintah memilah pesan WhatsApp yang masuk: "
@@ -63,13 +64,6 @@ def embed_all(texts: list[str], pooling: str) -> np.ndarray:
     return np.vstack(out)
 
 
-def auc(pos: np.ndarray, neg: np.ndarray) -> float:
-    if len(pos) == 0 or len(neg) == 0:
-        return float("nan")
-    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
-    return float(wins / (len(pos) * len(neg)))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("cases", type=Path)
@@ -98,13 +92,9 @@ def main() -> None:
         clf = make_pipeline(StandardScaler(), probe)
         clf.fit(x[train], y[train])
         p[test] = clf.predict_proba(x[test])[:, 1]
-    print(f"all {len(y)} ({y.sum()} junk): AUC {auc(p[y == 1], p[y == 0]):.3f}")
+    print(f"all {len(y)} ({y.sum()} junk): AUC {auc(list(p[y == 1]), list(p[y == 0])):.3f}")
     if args.predictions:
-        outcome = {}
-        for line in args.predictions.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                outcome[row["id"]] = row.get("outcome")
+        outcome = load_outcomes(args.predictions)
         groups = {
             "sent": ("sp4n", "awaiting_gate"),
             "asked": ("ask_reporter",),
@@ -114,7 +104,7 @@ def main() -> None:
         for name, kinds in groups.items():
             m = np.array([outcome.get(c["id"]) in kinds for c in cases])
             pos, neg = p[m & (y == 1)], p[m & (y == 0)]
-            print(f"{name}: {m.sum()} ({len(pos)} junk) AUC {auc(pos, neg):.3f}")
+            print(f"{name}: {m.sum()} ({len(pos)} junk) AUC {auc(list(pos), list(neg)):.3f}")
             for t in (0.5, 0.7, 0.8, 0.9):
                 print(f"   P>{t}: junk {int((pos > t).sum())}, genuine {int((neg > t).sum())}")
 

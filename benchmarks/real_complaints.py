@@ -23,7 +23,6 @@ import argparse
 import csv
 import json
 import random
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -39,8 +38,7 @@ def sample(n: int, seed: int, exclude: set[str]) -> list[dict[str, object]]:
         rows = [
             r for r in csv.DictReader(fh) if r.get("status") == HANDLED and (r.get("laporan") or "").strip()
         ]
-    keys = [re.sub(r"[^a-z0-9]+", " ", corpora.normalise(r["laporan"])).strip() for r in rows]
-    banned = corpora._Excluder(corpora.eval_keys(corpora.default_eval_dir())).flags(keys)
+    banned = corpora.in_eval_sets([corpora.match_key(r["laporan"]) for r in rows])
     pool = [r for r, b in zip(rows, banned, strict=True) if not b and source_of(r) not in exclude]
     picked = random.Random(seed).sample(pool, n)
     return [

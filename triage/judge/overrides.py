@@ -244,11 +244,10 @@ def identity_never_archived(result: TriageResult, e: Evidence) -> TriageResult:
     not a question: a joke filled into the name/NIK template must not be asked for more either."""
     if (
         result.verdict is not Verdict.invalid
+        or result.needs_review
         or e.identity_given is None
         or result.reason is InvalidReason.spam
     ):
-        return result
-    if result.needs_review:
         return result
     note = "the sender gives an identity number: a reporter pursuing a report, read by a person"
     return to_a_person(result, "identity_given_not_archived", note)

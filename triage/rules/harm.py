@@ -55,7 +55,7 @@ def identity_given(text: str) -> str | None:
 
     People hand their NIK to a complaint line when they pursue a report (answering an officer's
     request, "ini no nik yang diminta"); spam asks for numbers and gives none (no valid NIK in the
-    1,795 SMS of the shared data). Alone, such a message reads like nothing to act on.
+    1,792 SMS of the shared data). Alone, such a message reads like nothing to act on.
     """
     m = IDENTITY_GIVEN.search(text)
     if m:

@@ -215,15 +215,19 @@ def map_category(rules: list[_Rule], source: str, portal: str, agency: str, text
     return None
 
 
+def in_eval_sets(keys: list[str], eval_dir: Path | None = None) -> list[bool]:
+    """For each match key (`match_key`), whether its text is an eval text, near copies included."""
+    return _Excluder(eval_keys(eval_dir or default_eval_dir())).flags(keys)
+
+
 def load(data_dir: Path | None = None, eval_dir: Path | None = None) -> Corpora:
     """All corpora found in data_dir, normalised, deduplicated per source, eval texts removed."""
     data = data_dir or default_data_dir()
-    excluder = _Excluder(eval_keys(eval_dir or default_eval_dir()))
     rules = load_category_rules()
     raw = _raw_rows(data)
     texts = [normalise(text) for _, text, _, _ in raw]
     keys = [re.sub(r"[^a-z0-9]+", " ", t).strip() for t in texts]
-    in_eval = excluder.flags(keys)
+    in_eval = in_eval_sets(keys, eval_dir)
     result = Corpora(rows=[])
     seen: set[tuple[str, str]] = set()
     for (source, _, label, extra), text, key, banned in zip(raw, texts, keys, in_eval, strict=True):
