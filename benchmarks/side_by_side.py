@@ -3,8 +3,10 @@
 Machines of this kind differ by 1.5x and drift within a session, so only a ratio measured in one
 run means anything. Each version judges the same dev messages (the tuning split, messages the
 prefilter does not answer), with no cache, in blocks that alternate A B, B A, so drift falls on
-both; consecutive requests never repeat a text (the server would reuse its whole prompt). Prints
-each side's median and the median of the per-message ratios B/A.
+both; consecutive requests never repeat a text (the server would reuse its whole prompt), and
+each block first judges one untimed message so that a version whose prompt differs does not pay
+for reading it inside the timing. Prints each side's median and the median of the per-message
+ratios B/A.
 
 Usage (a model server running, `triage model serve`):
     python benchmarks/side_by_side.py --a /path/to/old/checkout --b . --n 16
@@ -36,6 +38,9 @@ from triage.config import Settings
 settings = Settings()
 llm = LLM(settings, settings.llm_base_url)
 prompt = load_prompt(None)
+# untimed: the server keeps one prompt prefix, so when the two versions' prompts differ each
+# block would otherwise pay for reading its whole prompt in its first message
+pipeline.decide("warm", "Jalan desa Sukamaju Kab. Demak rusak parah, mohon diperbaiki", llm, prompt)
 out = []
 for text in json.loads(sys.stdin.read()):
     t = time.perf_counter()

@@ -53,8 +53,21 @@ def test_correction_is_recorded_in_the_result() -> None:
     text = (
         "Pak, e-KTP saya sudah 4 bulan belum jadi di Disdukcapil Kabupaten Demak, tiap datang disuruh balik"
     )
-    answer = model_answer("sudah 4 bulan belum jadi", category=SOSIAL, title="e-KTP lama")
+    answer = model_answer("sudah 4 bulan belum jadi", category=SOSIAL, statement="e-KTP lama")
     result = from_model(ModelJudgement.model_validate(answer, context={"text": text}), text, 1)
     assert result.complaint is not None and result.complaint.category == KEPENDUDUKAN
     assert "category_from_keywords" in result.rules
     assert any("SOSIAL DAN KESEJAHTERAAN" in n for n in result.notes)
+
+
+def test_the_title_is_the_models_statement_masked_and_short() -> None:
+    """The model no longer writes a title: the statement it already wrote says what the complaint
+    is. A number the statement copies from the message is masked like anywhere else."""
+    text = "Jalan desa Sukamaju Kab. Demak rusak parah sudah 2 tahun, hubungi saya di 081234567890"
+    statement = "Jalan desa Sukamaju rusak parah sejak 2 tahun, pelapor di 081234567890 " + "lama " * 12
+    answer = model_answer("rusak parah sudah 2 tahun", statement=statement)
+    result = from_model(ModelJudgement.model_validate(answer, context={"text": text}), text, 1)
+    assert result.complaint is not None
+    title = result.complaint.title
+    assert title.startswith("Jalan desa Sukamaju rusak parah sejak 2 tahun")
+    assert "081234567890" not in title and len(title) <= 80 and title.endswith("…")

@@ -8,10 +8,16 @@ import pytest
 
 from triage.judge.prompt import load_prompt
 from triage.model.drafting import Shapes, draft_text, quote_allows, scan
-from triage.model.server import schema_enums, split_chat
+from triage.model.server import as_the_grammar_allows, schema_enums, schema_keys, split_chat
 
 ENUMS = schema_enums()
-EXAMPLES = [m["content"] for m in load_prompt(None).messages("x") if m["role"] == "assistant"]
+KEYS = schema_keys()
+# as the server learns them: the examples as the grammar lets the model write them
+EXAMPLES = [
+    as_the_grammar_allows(m["content"], KEYS)
+    for m in load_prompt(None).messages("x")
+    if m["role"] == "assistant"
+]
 SHAPES = Shapes.of(EXAMPLES, ENUMS)
 MESSAGE = "Pak, jalan di desa Sukamaju kec. Cibadak rusak parah sudah 2 tahun, banyak lubang"
 
@@ -51,7 +57,7 @@ def test_structure_between_values_comes_from_the_examples():
 
 def test_an_enum_value_is_finished_once_its_first_letters_decide_it():
     head = '{"reasons":[{"statement":"x","evidence":"y"}],"verdict":"valid","reason":null,'
-    head += '"missing_fields":[],"complaint":{"title":"Jalan rusak","category":"PEK'
+    head += '"missing_fields":[],"complaint":{"category":"PEK'
     text, sure = draft_text(head, SHAPES, MESSAGE, ENUMS)
     assert text.startswith('ERJAAN UMUM DAN PENATAAN RUANG","regency":') and sure
     # "PE" begins several categories: only their common part, and the value is left open
@@ -71,21 +77,45 @@ def test_a_quote_being_copied_continues_with_the_message_words():
     assert text == ""
 
 
-def test_a_title_is_guessed_from_the_statement_it_restates_as_the_examples_do():
-    assert SHAPES.echoes == {"title": "statement"}  # learned from the prompt's example answers
-    head = (
-        '{"reasons":[{"statement":"Bansos PKH tidak cair 6 bulan di Desa Kaliwungu","evidence":"ga cair"}],'
+def test_the_drafter_learns_the_examples_without_the_title_the_grammar_forbids():
+    raw = [m["content"] for m in load_prompt(None).messages("x") if m["role"] == "assistant"]
+    assert any('"title":' in a for a in raw)  # the prompt's examples still show one
+    assert not any('"title":' in a for a in EXAMPLES)
+    assert "title" not in KEYS and {"category", "regency", "urgent", "statement"} <= KEYS
+    # everything else is kept byte for byte
+    assert [a for a in raw if '"title":' not in a] == [a for a in EXAMPLES if a in raw]
+    # an example that is not compact JSON is not rewritten
+    assert as_the_grammar_allows('{"verdict": "valid", "title": "x"}', KEYS) == (
+        '{"verdict": "valid", "title": "x"}'
     )
-    head += '"verdict":"valid","reason":null,"missing_fields":[],"complaint":{"title":"'
-    text, sure = draft_text(head, SHAPES, MESSAGE, ENUMS)
+    # after the complaint opens, the category is proposed, never a title
+    head = '{"reasons":[{"statement":"x","evidence":"y"}],"verdict":"valid","reason":null,'
+    head += '"missing_fields":[],"complaint":{"'
+    assert draft_text(head, SHAPES, MESSAGE, ENUMS)[0].startswith('category":"')
+
+
+def test_a_value_is_guessed_from_an_earlier_one_it_restates_as_the_examples_do():
+    # the shipped examples, as the grammar allows them, restate nothing
+    assert SHAPES.echoes == {}
+    shapes = Shapes.of(
+        [
+            '{"statement":"Jalan rusak parah","title":"Jalan rusak"}',
+            '{"statement":"Listrik padam 3 hari","title":"Listrik padam"}',
+            '{"statement":"Air PDAM mati","title":"Warga tanpa air"}',
+        ],
+        {},
+    )
+    assert shapes.echoes == {"title": "statement"}  # two answers in three restate it
+    head = '{"statement":"Bansos PKH tidak cair 6 bulan di Desa Kaliwungu","title":"'
+    text, sure = draft_text(head, shapes, MESSAGE, {})
     assert text.startswith("Bansos PKH tidak cair") and not sure
-    # while the title still restates it (case aside), its next words; once it departs, no guess
-    text, _ = draft_text(head + "bansos PKH tidak", SHAPES, MESSAGE, ENUMS)
+    # while the value still restates it (case aside), its next words; once it departs, no guess
+    text, _ = draft_text(head + "bansos PKH tidak", shapes, MESSAGE, {})
     assert text.startswith(" cair 6 bulan")
-    text, _ = draft_text(head + "Bantuan sosial", SHAPES, MESSAGE, ENUMS)
+    text, _ = draft_text(head + "Bantuan sosial", shapes, MESSAGE, {})
     assert text == ""
-    # the statement itself has nothing earlier to restate
-    assert draft_text('{"reasons":[{"statement":"', SHAPES, MESSAGE, ENUMS)[0] == ""
+    # the first value has nothing earlier to restate
+    assert draft_text('{"statement":"', shapes, MESSAGE, {})[0] == ""
 
 
 def test_echoes_need_most_answers_to_agree():
@@ -160,7 +190,7 @@ def test_the_drafter_proposes_tokens_that_spell_the_continuation(vocab):
     assert 0 < len(drafted) <= 12
     assert text.startswith(
         ',"reason":null'
-    ) and ',"reason":null,"missing_fields":[],"complaint":{"title":"'.startswith(text)
+    ) and ',"reason":null,"missing_fields":[],"complaint":{"category":"'.startswith(text)
     # outside an answer (the user's turn) nothing is drafted
     assert len(drafter(np.array(ids[: ids.index(drafter.context.im_start, 5)], dtype=np.intc))) == 0
 

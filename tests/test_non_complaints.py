@@ -192,7 +192,7 @@ def test_private_matters_and_other_rejections_keep_their_verdict(text, reason):
 
 
 def _unbacked_complaint(
-    text: str, category: object, title: str = "Jalan desa Sukamaju di Bogor rusak"
+    text: str, category: object, statement: str = "Jalan desa Sukamaju di Bogor rusak"
 ) -> TriageResult:
     """The model called it a complaint, but its quote was never found in the message."""
     import json
@@ -203,15 +203,15 @@ def _unbacked_complaint(
     raw = {
         "verdict": "valid",
         "reason": None,
-        "reasons": [{"statement": "jalan rusak", "evidence": "rusak parah"}],
+        "reasons": [{"statement": statement, "evidence": "rusak parah"}],
         "missing_fields": [],
-        "complaint": {"title": title, "category": category, "regency": "Bogor", "urgent": False},
+        "complaint": {"category": category, "regency": "Bogor", "urgent": False},
     }
     attempt = LLMAttempt(report_id="r", attempt=2, model="m", prompt_hash="h", response_raw=json.dumps(raw))
     return _unsupported([attempt], "evidence not in the message", text)
 
 
-def test_an_unbacked_complaint_keeps_the_models_category_but_not_its_title_or_place():
+def test_an_unbacked_complaint_keeps_the_models_category_but_not_its_statement_or_place():
     text = "di dukuh babalan pak, tolong di tinjau, parah buanget dan ga pantas lagi pak"
     out = _unbacked_complaint(text, "PEKERJAAN UMUM DAN PENATAAN RUANG")
     assert out.needs_review and out.confidence == 0.0

@@ -24,7 +24,6 @@ def judgement(**over):
         "reasons": [{"statement": "Jalan rusak", "evidence": "Jalan di desa Jragung"}],
         "missing_fields": [],
         "complaint": {
-            "title": "Jalan rusak di Jragung",
             "category": "PEKERJAAN UMUM DAN PENATAAN RUANG",
             "regency": "Demak",
             "urgent": False,

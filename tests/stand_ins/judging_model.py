@@ -36,7 +36,6 @@ def judgement(text: str) -> dict[str, Any]:
         "reason": None,
         "missing_fields": [],
         "complaint": {
-            "title": "Jalan rusak",
             "category": "PEKERJAAN UMUM DAN PENATAAN RUANG",
             # the one city the voice-note flow's synthetic note is heard naming (test_voice_flow)
             "regency": "Kota Yogyakarta" if "yogyakarta" in text.lower() else "Kabupaten Bogor",

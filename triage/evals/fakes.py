@@ -53,15 +53,15 @@ def model_answer(
     evidence: str,
     category: str = "PEKERJAAN UMUM DAN PENATAAN RUANG",
     regency: str | None = "Demak",
-    title: str = "Jalan rusak",
+    statement: str = "Jalan rusak",
 ) -> dict[str, Any]:
     """A valid complaint as the model writes it (the JSON a `ModelJudgement` is parsed from)."""
     return {
-        "reasons": [{"statement": title, "evidence": evidence}],
+        "reasons": [{"statement": statement, "evidence": evidence}],
         "verdict": "valid",
         "reason": None,
         "missing_fields": [],
-        "complaint": {"title": title, "category": category, "regency": regency, "urgent": False},
+        "complaint": {"category": category, "regency": regency, "urgent": False},
     }
 
 

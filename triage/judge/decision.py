@@ -76,13 +76,19 @@ def summarise(text: str, limit: int = 300) -> str:
 
 
 def with_complaint(
-    result: TriageResult, draft: ComplaintDraft | None, e: Evidence, off: Collection[str] = ()
+    result: TriageResult,
+    draft: ComplaintDraft | None,
+    e: Evidence,
+    about: str,
+    off: Collection[str] = (),
 ) -> TriageResult:
     """Attach what SP4N needs to a result that is not a rejection.
 
     Built after the corrections, so a rejection the second look overturned, or a needs_info the
     model gave without a draft, still carries the resolver's place and a category: the reviewer
-    and the reporter's follow-up start from them instead of from nothing.
+    and the reporter's follow-up start from them instead of from nothing. `about` becomes the
+    title: the model's statement of what the message is, or the text itself when no statement
+    passed its evidence check.
     """
     location = e.location
     if result.verdict is Verdict.invalid:
@@ -97,7 +103,7 @@ def with_complaint(
         category, signal_note = category_from_signal(category, e)
     agency, level = routing.route(category, location, e.text)
     complaint = Complaint(
-        title=draft.title if draft else summarise(identity.mask_text(e.text), limit=80),
+        title=summarise(identity.mask_text(about), limit=80),
         summary=summarise(identity.mask_text(e.text)),
         category=category,
         location=location,
@@ -187,7 +193,8 @@ def decide(
     for name, step in STEPS.items():
         if name not in off:
             result = step(result, e)
-    return note_removed(with_complaint(result, judgement.complaint, e, off), e.removed)
+    about = judgement.reasons[0].statement
+    return note_removed(with_complaint(result, judgement.complaint, e, about, off), e.removed)
 
 
 def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageResult:
@@ -226,19 +233,10 @@ def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageRe
     for name in ("non_complaint_shapes", *AFTER_UNSUPPORTED):
         result = STEPS[name](result, e)
     # The reviewer starts from the places the text gives and the category the model chose (an
-    # official name, still checked against the text's words). Its title and place are not kept:
+    # official name, still checked against the text's words). Its statement and place are not kept:
     # they come from an answer that failed its evidence check, and may name what the text does not.
-    draft = (
-        ComplaintDraft(
-            title=summarise(identity.mask_text(e.text), limit=80),
-            category=category,
-            regency=None,
-            urgent=False,
-        )
-        if category
-        else None
-    )
-    return note_removed(with_complaint(result, draft, e), e.removed)
+    draft = ComplaintDraft(category=category, regency=None, urgent=False) if category else None
+    return note_removed(with_complaint(result, draft, e, e.text), e.removed)
 
 
 def answered_category(raw: object) -> str | None:

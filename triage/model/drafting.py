@@ -120,9 +120,10 @@ def scan(text: str, enums: Mapping[str, Sequence[str]]) -> JsonState:
 class Shapes:
     """The example answers' skeletons, each with the places where a string value begins.
 
-    `echoes` maps a free-text key to an earlier one whose value it tends to restate: in the
-    examples a complaint's title begins like the statement that explains it ("Bansos PKH tidak
-    cair 6 bulan" after "Bansos PKH tidak cair 6 bulan, tetapi tidak disebut di mana").
+    `echoes` maps a free-text key to an earlier one whose value it tends to restate (a title
+    that begins like the statement before it: "Bansos PKH tidak cair 6 bulan" after "Bansos PKH
+    tidak cair 6 bulan, tetapi ..."). The shipped prompt's answers have no such pair since the
+    model stopped writing a title; the drafter still learns one from a prompt whose examples do.
     """
 
     skeletons: tuple[str, ...]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import json
 import logging
 import sys
 import types
@@ -35,13 +36,14 @@ ASSISTANT = IM_START + "assistant\n"
 QUOTE_CANDIDATES = 32
 
 
-def schema_enums() -> dict[str, list[str]]:
-    """Enum values of the answer's string fields, by key (an array's key for its items)."""
+def _schema_properties() -> list[tuple[str, list[dict[str, Any]]]]:
+    """Every property of the answer's schema, nested ones included, with its resolved options
+    (and, for an array, its resolved item) in the order they are found."""
     from triage.schema import ModelJudgement
 
     schema = ModelJudgement.model_json_schema()
     defs = schema.get("$defs", {})
-    enums: dict[str, list[str]] = {}
+    found: list[tuple[str, list[dict[str, Any]]]] = []
 
     def resolve(node: Any) -> Any:
         if isinstance(node, dict) and "$ref" in node:
@@ -55,17 +57,54 @@ def schema_enums() -> dict[str, list[str]]:
         for key, prop in (node.get("properties") or {}).items():
             for option in [prop, *prop.get("anyOf", [])]:
                 option = resolve(option)
-                if "enum" in option:
-                    enums[key] = [str(v) for v in option["enum"]]
+                found.append((key, [option]))
                 if option.get("type") == "array":
                     item = resolve(option.get("items", {}))
-                    if "enum" in item:
-                        enums[key] = [str(v) for v in item["enum"]]
+                    found.append((key, [item]))
                     walk(item)
                 walk(option)
 
     walk(schema)
-    return enums
+    return found
+
+
+def schema_enums() -> dict[str, list[str]]:
+    """Enum values of the answer's string fields, by key (an array's key for its items)."""
+    return {
+        key: [str(v) for v in option["enum"]]
+        for key, options in _schema_properties()
+        for option in options
+        if "enum" in option
+    }
+
+
+def as_the_grammar_allows(answer: str, keys: frozenset[str]) -> str:
+    """An example answer without the keys the grammar no longer lets the model write.
+
+    The prompt's examples still show a title (taking it out of them moved verdicts: the examples
+    come before every message), but the grammar has none, so the drafter must not learn to propose
+    one. A compact JSON example is rewritten compact; anything else is left as it is.
+    """
+
+    def keep(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: keep(v) for k, v in value.items() if k in keys}
+        if isinstance(value, list):
+            return [keep(v) for v in value]
+        return value
+
+    try:
+        parsed = json.loads(answer)
+    except ValueError:
+        return answer
+    compact = json.dumps(parsed, ensure_ascii=False, separators=(",", ":"))
+    if compact != answer:
+        return answer
+    return json.dumps(keep(parsed), ensure_ascii=False, separators=(",", ":"))
+
+
+def schema_keys() -> frozenset[str]:
+    return frozenset(key for key, _ in _schema_properties())
 
 
 def split_chat(text: str) -> tuple[list[str], str]:
@@ -115,7 +154,8 @@ class AnswerContext:
         if key != self._prefix_key:
             text = self.llama.detokenize(input_ids[:start].tolist(), special=True).decode("utf-8", "replace")
             answers, self.message = split_chat(text)
-            self.shapes = drafting.Shapes.of(answers, self.enums)
+            keys = schema_keys()
+            self.shapes = drafting.Shapes.of([as_the_grammar_allows(a, keys) for a in answers], self.enums)
             self._prefix_key = key
         tail = self.llama.detokenize(input_ids[start:].tolist(), special=True)
         if not tail.startswith(ASSISTANT.encode()):

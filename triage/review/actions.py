@@ -249,7 +249,7 @@ def proposed_complaint(before: TriageResult, text: str) -> Complaint:
         missing_fields=[],
         confidence=1.0,
     )
-    complaint = decision.with_complaint(accepted, None, e).complaint
+    complaint = decision.with_complaint(accepted, None, e, text).complaint
     assert complaint is not None  # a non-rejection always gets one
     return complaint.model_copy(update={"title": mask_text(_title(text))})
 

@@ -118,9 +118,11 @@ class ComplaintDraft(BaseModel):
 
     The model only hints at the kabupaten/kota; the system resolves places from the text against
     the official list (`triage.places`), so the province, codes and agency are never the model's.
+    No title: the reason's statement already says what the complaint is, and writing it twice
+    cost ~15 tokens, a sixth of the answer (docs/performance.md, "The title the model no longer
+    writes").
     """
 
-    title: str = Field(max_length=90, description="short neutral title in Indonesian")
     category: Category | None
     regency: str | None = Field(
         max_length=60, description="kabupaten/kota (or town) named in the message, else null"
