@@ -71,3 +71,18 @@ def test_the_title_is_the_models_statement_masked_and_short() -> None:
     title = result.complaint.title
     assert title.startswith("Jalan desa Sukamaju rusak parah sejak 2 tahun")
     assert "081234567890" not in title and len(title) <= 80 and title.endswith("…")
+
+
+def test_a_report_kept_open_after_a_rejection_is_titled_by_its_text() -> None:
+    """A rejection's statement ("only a greeting") would mislabel a report a step kept open."""
+    text = "Pak, e-KTP saya sudah 4 bulan belum jadi, tiap datang ke kantor disuruh balik lagi"
+    answer = {
+        "reasons": [{"statement": "Hanya salam kepada bapak", "evidence": "Pak"}],
+        "verdict": "invalid",
+        "reason": "not_a_complaint",
+        "missing_fields": [],
+        "complaint": None,
+    }
+    result = from_model(ModelJudgement.model_validate(answer, context={"text": text}), text, 1)
+    assert result.verdict.value != "invalid" and result.complaint is not None
+    assert result.complaint.title.startswith("Pak, e-KTP saya sudah 4 bulan")

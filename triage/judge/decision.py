@@ -87,8 +87,7 @@ def with_complaint(
     Built after the corrections, so a rejection the second look overturned, or a needs_info the
     model gave without a draft, still carries the resolver's place and a category: the reviewer
     and the reporter's follow-up start from them instead of from nothing. `about` becomes the
-    title: the model's statement of what the message is, or the text itself when no statement
-    passed its evidence check.
+    title: the model's statement of the complaint it saw, else the text itself.
     """
     location = e.location
     if result.verdict is Verdict.invalid:
@@ -193,7 +192,9 @@ def decide(
     for name, step in STEPS.items():
         if name not in off:
             result = step(result, e)
-    about = judgement.reasons[0].statement
+    # the statement describes a complaint only when the model saw one (a rejection's statement,
+    # "a greeting", would be a poor title for a report a step kept open)
+    about = judgement.reasons[0].statement if judgement.complaint else e.text
     return note_removed(with_complaint(result, judgement.complaint, e, about, off), e.removed)
 
 
