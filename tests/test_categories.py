@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from triage.evals.fakes import model_answer
+from triage.evals.fakes import model_answer, model_rejection
 from triage.judge.pipeline import from_model
 from triage.rules import categories
 from triage.schema import ModelJudgement
@@ -76,13 +76,7 @@ def test_the_title_is_the_models_statement_masked_and_short() -> None:
 def test_a_report_kept_open_after_a_rejection_is_titled_by_its_text() -> None:
     """A rejection's statement ("only a greeting") would mislabel a report a step kept open."""
     text = "Pak, e-KTP saya sudah 4 bulan belum jadi, tiap datang ke kantor disuruh balik lagi"
-    answer = {
-        "reasons": [{"statement": "Hanya salam kepada bapak", "evidence": "Pak"}],
-        "verdict": "invalid",
-        "reason": "not_a_complaint",
-        "missing_fields": [],
-        "complaint": None,
-    }
+    answer = model_rejection("Hanya salam kepada bapak", "Pak")
     result = from_model(ModelJudgement.model_validate(answer, context={"text": text}), text, 1)
     assert result.verdict.value != "invalid" and result.complaint is not None
     assert result.complaint.title.startswith("Pak, e-KTP saya sudah 4 bulan")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from triage.evals.fakes import evidence_for as ev
+from triage.evals.fakes import model_rejection
 from triage.judge import overrides
 from triage.rules import guards
 from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
@@ -170,13 +171,7 @@ def test_a_rejection_keeps_the_place_the_text_names_for_the_reviewer():
     from triage.schema import ModelJudgement
 
     text = "tes tes aja, desa Jragung kec Karangawen Demak"
-    answer = {
-        "reasons": [{"statement": "uji coba", "evidence": "tes tes aja"}],
-        "verdict": "invalid",
-        "reason": "prank",
-        "missing_fields": [],
-        "complaint": None,
-    }
+    answer = model_rejection("uji coba", "tes tes aja", "prank")
     result = from_model(ModelJudgement.model_validate(answer, context={"text": text}), text, 1)
     assert result.verdict.value == "invalid" and result.complaint is None
     assert result.location is not None and result.location.regency is not None

@@ -65,6 +65,17 @@ def model_answer(
     }
 
 
+def model_rejection(statement: str, evidence: str, reason: str = "not_a_complaint") -> dict[str, Any]:
+    """A rejection as the model writes it: no complaint."""
+    return {
+        "reasons": [{"statement": statement, "evidence": evidence}],
+        "verdict": "invalid",
+        "reason": reason,
+        "missing_fields": [],
+        "complaint": None,
+    }
+
+
 def location_for(regency: str | None, province: str | None = None) -> Location:
     """Official refs for a regency (and its province), or a province alone."""
     regions = reference.regions()

@@ -139,6 +139,7 @@ class AnswerContext:
         self.llama = llama
         self.enums = enums
         self.im_start = llama.tokenize(IM_START.encode(), add_bos=False, special=True)[0]
+        self.keys = schema_keys()  # the answer's keys: an example's others are not drafted
         self._prefix_key: bytes | None = None
         self.shapes = drafting.Shapes((), ())
         self.message = ""
@@ -154,8 +155,8 @@ class AnswerContext:
         if key != self._prefix_key:
             text = self.llama.detokenize(input_ids[:start].tolist(), special=True).decode("utf-8", "replace")
             answers, self.message = split_chat(text)
-            keys = schema_keys()
-            self.shapes = drafting.Shapes.of([as_the_grammar_allows(a, keys) for a in answers], self.enums)
+            allowed = [as_the_grammar_allows(a, self.keys) for a in answers]
+            self.shapes = drafting.Shapes.of(allowed, self.enums)
             self._prefix_key = key
         tail = self.llama.detokenize(input_ids[start:].tolist(), special=True)
         if not tail.startswith(ASSISTANT.encode()):
