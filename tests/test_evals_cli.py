@@ -92,6 +92,31 @@ def test_cache_key_changes_with_the_prompt(env, judge, tmp_path):
     assert judge.calls == 10
 
 
+def test_the_code_version_covers_every_data_file_not_only_word_lists(tmp_path):
+    """A retrained classifier (data/signals/*.npz) or new region codes change results: cached
+    results keyed by the code version must not survive them (they did, for the signals)."""
+    from triage.evals.runner import tree_digest
+
+    pkg = tmp_path / "pkg"
+    (pkg / "data" / "signals").mkdir(parents=True)
+    (pkg / "rule.py").write_text("X = 1\n")
+    (pkg / "data" / "words.toml").write_text("a = 1\n")
+    weights = pkg / "data" / "signals" / "category.npz"
+    weights.write_bytes(b"\x00\x01")
+    codes = pkg / "data" / "regions.csv"
+    codes.write_text("11,ACEH\n")
+    before = tree_digest(pkg)
+    assert tree_digest(pkg) == before  # the same files give the same version
+    weights.write_bytes(b"\x00\x02")
+    retrained = tree_digest(pkg)
+    assert retrained != before
+    codes.write_text("11,ACEH\n12,SUMATERA UTARA\n")
+    assert tree_digest(pkg) != retrained
+    renamed = tree_digest(pkg)
+    codes.rename(pkg / "data" / "regions2.csv")
+    assert tree_digest(pkg) != renamed  # a file's name is part of what it means
+
+
 def test_a_failing_case_is_recorded_and_the_run_goes_on(env, judge):
     tmp, data = env
     bad = judge.cases[3].id

@@ -83,13 +83,20 @@ def code_version() -> str:
 
     Every module of the package counts, not a list of the judging ones: a list goes stale the day
     a new rule module is added (it did), and a spurious miss only costs re-running the logic on
-    cached model answers, which takes seconds.
+    cached model answers, which takes seconds. The same holds for data: every file under data/
+    counts, the learned signals' weights (data/signals/) and the region codes as much as the word
+    lists, since a retrained classifier changes results as surely as a changed rule.
     """
-    root = Path(str(resources.files("triage")))
+    return tree_digest(Path(str(resources.files("triage"))))
+
+
+def tree_digest(root: Path) -> str:
+    """Every module of a package and every file under its data/, names included."""
     digest = hashlib.sha256()
     for module in sorted(root.rglob("*.py")):
         digest.update(module.read_bytes())
-    for data in sorted((root / "data").glob("*.toml")):
+    for data in sorted(p for p in (root / "data").rglob("*") if p.is_file()):
+        digest.update(data.relative_to(root).as_posix().encode())
         digest.update(data.read_bytes())
     return digest.hexdigest()
 
