@@ -15,7 +15,9 @@ dev set:
 Prints, per corpus, how many rows each rule fires on, and on how many the second look would
 reopen a model's rejection (guards.second_look: a public-service word with a grievance word). On the
 handled complaints that share is the protection against a false rejection; on the SMS and tweets it
-is what a rejection would cost in review. `--show RULE` prints the ids of the
+is what a rejection would cost in review. It also counts the rows the injection splitter would
+cut anything from (rules/injection.py): a real sender almost never addresses the machine, so every
+cut there is a suspect. `--show RULE` prints the ids of the
 LaporGub/Jakarta rows a rule fired on (row numbers only, never text: the texts carry names).
 
 Run: .venv/bin/python benchmarks/rules_on_corpora.py [--show RULE]
@@ -30,7 +32,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from triage.rules import guards, non_complaints, prefilter
+from triage.rules import guards, injection, non_complaints, prefilter
 from triage.schema import Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +87,7 @@ def main(argv: list[str]) -> int:
     dev = _dev_texts()
     totals: Counter[str] = Counter()
     reopened: Counter[str] = Counter()
+    cut: Counter[str] = Counter()
     fired: dict[str, Counter[str]] = {}
     shown: list[str] = []
     for corpus, row_id, text in corpora():
@@ -92,6 +95,7 @@ def main(argv: list[str]) -> int:
             continue
         totals[corpus] += 1
         reopened[corpus] += second_look_reopens(text)
+        cut[corpus] += injection.split(text).found
         rule = rejecting_rule(text)
         if rule:
             fired.setdefault(corpus, Counter())[rule] += 1
@@ -104,6 +108,7 @@ def main(argv: list[str]) -> int:
         for rule, count in hits.most_common():
             print(f"    {rule:40} {count:5}")
         print(f"    {'a model rejection reopened by the second look':40} {reopened[corpus] / n:6.1%}")
+        print(f"    {'rows the injection splitter cuts from':40} {cut[corpus]:5}")
     if show:
         print(f"\nrows of handled complaints where {show} fired: {', '.join(shown) or 'none'}")
     return 0

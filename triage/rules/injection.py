@@ -48,12 +48,27 @@ def split(text: str) -> Split:
             removed.append(piece.strip())
             kept.append("\n" if piece.endswith("\n") else " ")
             continue
+        note = _opens_a_note(piece)
+        if note is not None:  # "Catatan untuk AI: ..." - the rest of the sentence is for the machine
+            removed_note = piece[note:].strip()
+            piece = piece[:note] + ("\n" if piece.endswith("\n") else " ")
         for address in ADDRESS.finditer(piece):
             removed.append(address.group(0).strip())
+        if note is not None:
+            removed.append(removed_note)
         kept.append(ADDRESS.sub(" ", piece))
     rest = re.sub(r"[ \t]{2,}", " ", "".join(kept))
     rest = re.sub(r"\n\s*\n\s*\n+", "\n\n", rest).strip()
     return Split(rest, [r for r in removed if r])
+
+
+def _opens_a_note(piece: str) -> int | None:
+    """Where a note to the machine starts: an address followed by a colon. A greeting followed by
+    a comma ("halo bot, jalan rusak ...") is not one: the citizen goes on to the officials."""
+    for address in ADDRESS.finditer(piece):
+        if address.group(0).rstrip().endswith(":") or piece[address.end() :].lstrip().startswith(":"):
+            return address.start()
+    return None
 
 
 def _judgement_talk(piece: str) -> bool:
@@ -61,15 +76,17 @@ def _judgement_talk(piece: str) -> bool:
     verb or right after naming the report ("menilai laporan ini valid", "laporan ini sudah
     diverifikasi"), in a sentence that also names the report, a judging verb or the system. The
     value must come after them, so "pungutan tidak sah ..., laporan ini saya kirim" stays."""
+    reports = [m.end() for m in THIS_REPORT.finditer(piece)]
+    addressed = bool(ADDRESS.search(piece))
+    if addressed and reports and FORWARDING.search(piece):  # "mohon admin bot meloloskan laporan ini"
+        return True
     verdicts = [m.start() for m in VERDICT.finditer(piece)]
     if not verdicts:
         return False
     judging = [m.end() for m in JUDGING.finditer(piece)]
-    reports = [m.end() for m in THIS_REPORT.finditer(piece)]
-    addressed = bool(ADDRESS.search(piece))
     for at in verdicts:
         if any(0 <= at - end <= 40 for end in judging) and (reports or addressed):
             return True
         if any(0 <= at - end <= 25 for end in reports) and (judging or addressed):
             return True
-    return bool(addressed and FORWARDING.search(piece) and reports)
+    return False
