@@ -7,7 +7,8 @@ deterministic logic. Each row switches one more part on, in the order `judge.dec
   model            the model's verdict, category and its own regency hint (official list only)
   +places          places resolved from the text against the Kemendagri list (hint only tips ties)
   +<step>          each correction of `judge.decision.STEPS`, in its order
-  +category_check  the model's category checked against category words in the text
+  +category_check  the category words in the text weighed with the model's pick (judge/category.py)
+  +category_signal the classifier's probabilities weighed too
   +prefilter       deterministic rules answer first (the full system, as `triage eval` runs it)
 
 A part is switched off in the evidence or in the decision's `off` set, never by patching code.

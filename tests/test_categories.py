@@ -1,4 +1,4 @@
-"""The keyword check on the model's category (words in triage/data/category_keywords.toml)."""
+"""The category: the model's pick, the classifier and the words of each category, weighed once."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import pytest
 from pydantic import ValidationError
 
 from triage.evals.fakes import model_answer, model_rejection
+from triage.judge import category
 from triage.judge.pipeline import from_model
 from triage.rules import categories
 from triage.schema import ModelJudgement
+from triage.signals.scores import Scores, score
 
 PU = "PEKERJAAN UMUM DAN PENATAAN RUANG"
 KEPENDUDUKAN = "KEPENDUDUKAN"
@@ -22,24 +24,59 @@ def test_shipped_table_names_only_official_categories() -> None:
         categories.parse_table('[[category]]\nname = "JALAN"\nkeywords = ["jalan rusak"]\n')
 
 
+def _signals(probabilities: dict[str, float]) -> Scores:
+    """Classifier scores as the shipped model gives them, with the probabilities a test needs."""
+    top = sorted(probabilities.items(), key=lambda kv: -kv[1])
+    return score("jalan").model_copy(
+        update={
+            "category": top[0][0],
+            "category_probability": top[0][1],
+            "category_probabilities": probabilities,
+        }
+    )
+
+
 @pytest.mark.parametrize(
-    ("model", "text", "expected"),
+    ("model", "text", "probabilities", "expected"),
     [
-        # the model's choice has support in the text: it stands
-        (PU, "jalan rusak di depan kantor dukcapil", PU),
-        # no support for the model's choice, one clear winner: corrected
-        (SOSIAL, "sudah 3 bulan e-KTP saya belum jadi di disdukcapil", KEPENDUDUKAN),
-        (SOSIAL, "Jalan desa berlubang dan jembatan ambrol", PU),
-        # no category words at all: the model's choice stands
-        (SOSIAL, "tolong pak urusan saya dipersulit terus", SOSIAL),
-        # a tie between two other categories: no guess
-        (SOSIAL, "ktp saya hilang waktu di puskesmas", SOSIAL),
-        # the model gave none: the words decide
-        (None, "listrik padam tiap malam", "ENERGI DAN SUMBER DAYA ALAM"),
+        # the model's pick with words of its own stands against a mildly surer classifier
+        (PU, "jalan rusak di depan kantor", {PU: 0.3, KEPENDUDUKAN: 0.4}, PU),
+        # no word for the model's pick, two for another and the classifier agrees: corrected
+        (
+            SOSIAL,
+            "sudah 3 bulan e-KTP saya belum jadi di disdukcapil",
+            {KEPENDUDUKAN: 0.5, SOSIAL: 0.2},
+            KEPENDUDUKAN,
+        ),
+        # no category words at all: the model's pick against a clearly surer classifier
+        (SOSIAL, "tolong pak urusan saya dipersulit terus", {SOSIAL: 0.3, PU: 0.45}, SOSIAL),
+        (SOSIAL, "tolong pak urusan saya dipersulit terus", {SOSIAL: 0.05, PU: 0.7}, PU),
+        # the model gave none: the words and the classifier decide
+        (
+            None,
+            "listrik padam tiap malam",
+            {PU: 0.4, "ENERGI DAN SUMBER DAYA ALAM": 0.3},
+            "ENERGI DAN SUMBER DAYA ALAM",
+        ),
     ],
 )
-def test_check(model: str | None, text: str, expected: str | None) -> None:
-    assert categories.check(model, text)[0] == expected
+def test_the_choice_weighs_the_models_pick_the_classifier_and_the_words(model, text, probabilities, expected):
+    assert category.choose(model, text, _signals(probabilities)).category == expected
+
+
+def test_a_switched_off_signal_weighs_nothing() -> None:
+    text = "sudah 3 bulan e-KTP saya belum jadi di disdukcapil"
+    signals = _signals({KEPENDUDUKAN: 0.1, SOSIAL: 0.2})
+    assert category.choose(SOSIAL, text, signals).category == KEPENDUDUKAN  # two words: 0.6 + 0.1 > 0.4
+    assert category.choose(SOSIAL, text, signals, off={category.KEYWORDS}).category == SOSIAL
+    both = {category.KEYWORDS, category.CLASSIFIER}
+    assert category.choose(SOSIAL, text, signals, off=both) == category.Choice(SOSIAL, None)
+    assert category.choose(None, "apa saja", signals, off=both) == category.Choice(None, None)
+
+
+def test_equal_scores_choose_the_same_category_every_time() -> None:
+    signals = _signals({PU: 0.3, KEPENDUDUKAN: 0.3})
+    assert category.choose(None, "tolong", signals).category == KEPENDUDUKAN  # first by name
 
 
 def test_keywords_match_whole_words_and_prefixes() -> None:
@@ -56,8 +93,8 @@ def test_correction_is_recorded_in_the_result() -> None:
     answer = model_answer("sudah 4 bulan belum jadi", category=SOSIAL, statement="e-KTP lama")
     result = from_model(ModelJudgement.model_validate(answer, context={"text": text}), text, 1)
     assert result.complaint is not None and result.complaint.category == KEPENDUDUKAN
-    assert "category_from_keywords" in result.rules
-    assert any("SOSIAL DAN KESEJAHTERAAN" in n for n in result.notes)
+    assert "category_from_signals" in result.rules
+    assert any("'SOSIAL DAN KESEJAHTERAAN' -> 'KEPENDUDUKAN'" in n for n in result.notes)
 
 
 def test_the_title_is_the_models_statement_masked_and_short() -> None:

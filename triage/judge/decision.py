@@ -11,9 +11,9 @@ import json
 from collections.abc import Callable, Collection
 
 from triage import identity, reference
-from triage.judge import overrides
+from triage.judge import category, overrides
 from triage.judge.evidence import Evidence
-from triage.rules import categories, guards, routing
+from triage.rules import guards, routing
 from triage.schema import (
     Complaint,
     ComplaintDraft,
@@ -52,22 +52,8 @@ STEPS: dict[str, Step] = {
 # What also applies to a result the model could not back (the model's verdict is kept for review).
 AFTER_UNSUPPORTED = ("threat", "distress")
 # Not corrections of the verdict, but parts of the result that can be switched off all the same.
-CATEGORY_CHECK = "category_check"
-CATEGORY_SIGNAL = "category_signal"
-# The classifier's category replaces the model's when it does not rank the model's among its three
-# likeliest and is itself at least this likely (tuned on evals/tune.jsonl: 0.745 -> 0.79 there).
-CATEGORY_SIGNAL_MIN = 0.3
-
-
-def category_from_signal(category: str | None, e: Evidence) -> tuple[str | None, str | None]:
-    """The category, or the classifier's when it clearly disagrees; and a note when it changed."""
-    s = e.signals
-    if category in {g.name for g in s.top3} or s.category_probability < CATEGORY_SIGNAL_MIN:
-        return category, None
-    return (
-        s.category,
-        f"category {category!r} -> {s.category!r}: the classifier ({s.category_probability:.2f})",
-    )
+CATEGORY_CHECK = category.KEYWORDS
+CATEGORY_SIGNAL = category.CLASSIFIER
 
 
 def summarise(text: str, limit: int = 300) -> str:
@@ -93,18 +79,12 @@ def with_complaint(
     if result.verdict is Verdict.invalid:
         # a rejection never gets a complaint, but keeps the place for the reviewer
         return result.model_copy(update={"location": location})
-    model_category = draft.category if draft else None
-    category, note = (
-        (model_category, None) if CATEGORY_CHECK in off else categories.check(model_category, e.text)
-    )
-    signal_note = None
-    if CATEGORY_SIGNAL not in off:
-        category, signal_note = category_from_signal(category, e)
-    agency, level = routing.route(category, location, e.text)
+    choice = category.choose(draft.category if draft else None, e.text, e.signals, off)
+    agency, level = routing.route(choice.category, location, e.text)
     complaint = Complaint(
         title=summarise(identity.mask_text(about), limit=80),
         summary=summarise(identity.mask_text(e.text)),
-        category=category,
+        category=choice.category,
         location=location,
         agency=agency,
         agency_level=level,
@@ -113,13 +93,8 @@ def with_complaint(
         reporter=identity.extract_reporter(e.text),
     )
     update: dict[str, object] = {"complaint": complaint}
-    rules, notes = list(result.rules), list(result.notes)
-    if note:
-        rules, notes = [*rules, "category_from_keywords"], [*notes, note]
-    if signal_note:
-        rules, notes = [*rules, "category_from_signal"], [*notes, signal_note]
-    if rules != result.rules:
-        update.update(rules=rules, notes=notes)
+    if choice.note:
+        update.update(rules=[*result.rules, "category_from_signals"], notes=[*result.notes, choice.note])
     return result.model_copy(update=update)
 
 

@@ -1,10 +1,8 @@
-"""A second opinion on the model's category, from words in the citizen's text.
+"""Words of each SP4N category found in the citizen's text: one of the three signals the
+category choice weighs (triage/judge/category.py), beside the model's pick and the classifier.
 
-A 1.5B model puts most complaints into a handful of categories. The category decides the agency,
-so a wrong one sends a complaint to the wrong office. The check is deliberately modest: the
-model's choice stands unless the text has words of other categories and *none* of its own; then
-the category with the most distinct matching words wins, and only if it wins alone. The words
-live in triage/data/category_keywords.toml so an SP4N admin can extend them.
+A 1.5B model puts most complaints into a handful of categories, and the category decides the
+agency. The words live in triage/data/category_keywords.toml so an SP4N admin can extend them.
 """
 
 from __future__ import annotations
@@ -66,16 +64,3 @@ def keyword_hits(text: str) -> dict[str, set[str]]:
         if found:
             hits[name] = found
     return hits
-
-
-def check(model_category: str | None, text: str) -> tuple[str | None, str | None]:
-    """(category to store, note when it differs from the model's choice)."""
-    hits = keyword_hits(text)
-    if not hits or (model_category is not None and model_category in hits):
-        return model_category, None
-    ranked = sorted(hits.items(), key=lambda kv: len(kv[1]), reverse=True)
-    best, words = ranked[0]
-    if len(ranked) > 1 and len(ranked[1][1]) == len(words):
-        return model_category, None
-    note = f"category {model_category!r} has no support in the text; {best!r} from words {sorted(words)[:5]}"
-    return best, note

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from triage.signals.corpora import normalise
@@ -45,6 +45,8 @@ class Scores(BaseModel):
     category: str
     category_probability: float
     top3: tuple[CategoryGuess, ...]
+    # every category the classifier knows, with its probability (the category choice weighs them all)
+    category_probabilities: dict[str, float] = Field(default_factory=dict)
 
 
 def vectorizers(features: dict[str, Any]) -> list[HashingVectorizer]:
@@ -133,6 +135,7 @@ def score_many(texts: Sequence[str]) -> list[Scores]:
                 category=guesses[0].name,
                 category_probability=guesses[0].probability,
                 top3=guesses,
+                category_probabilities={c: float(q) for c, q in zip(cat.classes, p, strict=True)},
             )
         )
     return out
