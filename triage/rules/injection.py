@@ -48,14 +48,12 @@ def split(text: str) -> Split:
             removed.append(piece.strip())
             kept.append("\n" if piece.endswith("\n") else " ")
             continue
-        note = _opens_a_note(piece)
-        if note is not None:  # "Catatan untuk AI: ..." - the rest of the sentence is for the machine
-            removed_note = piece[note:].strip()
-            piece = piece[:note] + ("\n" if piece.endswith("\n") else " ")
-        for address in ADDRESS.finditer(piece):
-            removed.append(address.group(0).strip())
-        if note is not None:
-            removed.append(removed_note)
+        note = ""
+        start = _opens_a_note(piece)
+        if start is not None:  # "Catatan untuk AI: ..." - the rest of the sentence is for the machine
+            piece, note = piece[:start] + ("\n" if piece.endswith("\n") else " "), piece[start:].strip()
+        removed.extend(address.group(0).strip() for address in ADDRESS.finditer(piece))
+        removed.append(note)  # empty ones are dropped below
         kept.append(ADDRESS.sub(" ", piece))
     rest = re.sub(r"[ \t]{2,}", " ", "".join(kept))
     rest = re.sub(r"\n\s*\n\s*\n+", "\n\n", rest).strip()
