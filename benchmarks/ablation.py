@@ -27,7 +27,7 @@ from triage import reference
 from triage.config import Settings
 from triage.evals import dataset, metrics
 from triage.evals.runner import prediction_row
-from triage.judge import decision
+from triage.judge import category, decision
 from triage.judge.evidence import Evidence, gather
 from triage.judge.llm_cache import JudgementCache, judgement_key, load_answers
 from triage.judge.pipeline import from_prefilter
@@ -36,7 +36,7 @@ from triage.rules import prefilter
 from triage.schema import Location, ModelJudgement, PlaceRef, TriageResult
 from triage.store.database import connect
 
-PARTS = ["places", *decision.STEPS, decision.CATEGORY_CHECK, decision.CATEGORY_SIGNAL]
+PARTS = ["places", *decision.STEPS, category.KEYWORDS, category.CLASSIFIER]
 CONFIGS = ["model", *(f"+{p}" for p in PARTS), "+prefilter"]
 KEYS = [
     "verdict_accuracy",

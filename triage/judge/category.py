@@ -37,7 +37,7 @@ class Choice:
 
 def choose(model_category: str | None, text: str, signals: Scores, off: Collection[str] = ()) -> Choice:
     words = {} if KEYWORDS in off else categories.keyword_hits(text)
-    probability = {} if CLASSIFIER in off else dict(signals.category_probabilities)
+    probability = {} if CLASSIFIER in off else signals.category_probabilities
     candidates = sorted(set(words) | set(probability) | ({model_category} if model_category else set()))
     if not candidates:
         return Choice(model_category, None)

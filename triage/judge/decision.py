@@ -51,9 +51,6 @@ STEPS: dict[str, Step] = {
 }
 # What also applies to a result the model could not back (the model's verdict is kept for review).
 AFTER_UNSUPPORTED = ("threat", "distress")
-# Not corrections of the verdict, but parts of the result that can be switched off all the same.
-CATEGORY_CHECK = category.KEYWORDS
-CATEGORY_SIGNAL = category.CLASSIFIER
 
 
 def summarise(text: str, limit: int = 300) -> str:
@@ -179,7 +176,7 @@ def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageRe
     The last answer's verdict is kept (parsed without the evidence check) so the reviewer sees
     what the model thought; the result is marked for review and never archived or sent.
     """
-    verdict, reason, category = Verdict.needs_info, None, None
+    verdict, reason, model_category = Verdict.needs_info, None, None
     for a in reversed(attempts):
         try:
             raw = json.loads(a.response_raw or "")
@@ -187,7 +184,7 @@ def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageRe
                 {k: raw.get(k) for k in ("verdict", "reason", "reasons", "missing_fields")}
             )
             verdict, reason = j.verdict, j.reason
-            category = answered_category(raw)
+            model_category = answered_category(raw)
             break
         except (ValueError, TypeError, AttributeError):
             continue
@@ -209,9 +206,10 @@ def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageRe
     for name in ("non_complaint_shapes", *AFTER_UNSUPPORTED):
         result = STEPS[name](result, e)
     # The reviewer starts from the places the text gives and the category the model chose (an
-    # official name, still checked against the text's words). Its statement and place are not kept:
-    # they come from an answer that failed its evidence check, and may name what the text does not.
-    draft = ComplaintDraft(category=category, regency=None, urgent=False) if category else None
+    # official name, still weighed with the text's words and the classifier). Its statement and
+    # place are not kept: they come from an answer that failed its evidence check, and may name
+    # what the text does not.
+    draft = ComplaintDraft(category=model_category, regency=None, urgent=False) if model_category else None
     return note_removed(with_complaint(result, draft, e, e.text), e.removed)
 
 

@@ -36,14 +36,14 @@ ASSISTANT = IM_START + "assistant\n"
 QUOTE_CANDIDATES = 32
 
 
-def _schema_properties() -> list[tuple[str, list[dict[str, Any]]]]:
-    """Every property of the answer's schema, nested ones included, with its resolved options
-    (and, for an array, its resolved item) in the order they are found."""
+def _schema_properties() -> list[tuple[str, dict[str, Any]]]:
+    """Every property of the answer's schema, nested ones included, once for each of its resolved
+    options (and, for an array, its resolved item), in the order they are found."""
     from triage.schema import ModelJudgement
 
     schema = ModelJudgement.model_json_schema()
     defs = schema.get("$defs", {})
-    found: list[tuple[str, list[dict[str, Any]]]] = []
+    found: list[tuple[str, dict[str, Any]]] = []
 
     def resolve(node: Any) -> Any:
         if isinstance(node, dict) and "$ref" in node:
@@ -57,10 +57,10 @@ def _schema_properties() -> list[tuple[str, list[dict[str, Any]]]]:
         for key, prop in (node.get("properties") or {}).items():
             for option in [prop, *prop.get("anyOf", [])]:
                 option = resolve(option)
-                found.append((key, [option]))
+                found.append((key, option))
                 if option.get("type") == "array":
                     item = resolve(option.get("items", {}))
-                    found.append((key, [item]))
+                    found.append((key, item))
                     walk(item)
                 walk(option)
 
@@ -70,12 +70,7 @@ def _schema_properties() -> list[tuple[str, list[dict[str, Any]]]]:
 
 def schema_enums() -> dict[str, list[str]]:
     """Enum values of the answer's string fields, by key (an array's key for its items)."""
-    return {
-        key: [str(v) for v in option["enum"]]
-        for key, options in _schema_properties()
-        for option in options
-        if "enum" in option
-    }
+    return {key: [str(v) for v in option["enum"]] for key, option in _schema_properties() if "enum" in option}
 
 
 def as_the_grammar_allows(answer: str, keys: frozenset[str]) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from triage.signals.corpora import normalise
@@ -42,11 +42,27 @@ class Scores(BaseModel):
     spam: float
     abuse: float
     complaint: float
-    category: str
-    category_probability: float
-    top3: tuple[CategoryGuess, ...]
-    # every category the classifier knows, with its probability (the category choice weighs them all)
-    category_probabilities: dict[str, float] = Field(default_factory=dict)
+    # every category the classifier knows, in its class order, with its probability (the category
+    # choice weighs them all; the likeliest ones below are read off it, never stored beside it)
+    category_probabilities: dict[str, float] = Field(min_length=1)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def top3(self) -> tuple[CategoryGuess, ...]:
+        ranked = sorted(
+            self.category_probabilities.items(), key=lambda kv: -kv[1]
+        )  # stable: ties keep class order
+        return tuple(CategoryGuess(name=name, probability=p) for name, p in ranked[:3])
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def category(self) -> str:
+        return self.top3[0].name
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def category_probability(self) -> float:
+        return self.top3[0].probability
 
 
 def vectorizers(features: dict[str, Any]) -> list[HashingVectorizer]:
@@ -125,16 +141,11 @@ def score_many(texts: Sequence[str]) -> list[Scores]:
     out = []
     for i in range(len(normalised)):
         p = probs["category"][i]
-        top = np.argsort(-p, kind="stable")[:3]
-        guesses = tuple(CategoryGuess(name=cat.classes[j], probability=float(p[j])) for j in top)
         out.append(
             Scores(
                 spam=float(probs["spam"][i]),
                 abuse=float(probs["abuse"][i]),
                 complaint=float(probs["complaint"][i]),
-                category=guesses[0].name,
-                category_probability=guesses[0].probability,
-                top3=guesses,
                 category_probabilities={c: float(q) for c, q in zip(cat.classes, p, strict=True)},
             )
         )
