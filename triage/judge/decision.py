@@ -15,6 +15,7 @@ from triage.judge import category, overrides
 from triage.judge.evidence import Evidence
 from triage.rules import guards, routing
 from triage.schema import (
+    REASON_MAX_CHARS,
     Complaint,
     ComplaintDraft,
     InvalidReason,
@@ -135,7 +136,7 @@ def only_instructions(removed: tuple[str, ...]) -> TriageResult:
         reasons=[
             Reason(
                 statement="Pesan hanya berisi perintah untuk sistem, tanpa laporan",
-                evidence=summarise(removed[0], limit=200),
+                evidence=summarise(removed[0], limit=REASON_MAX_CHARS),
             )
         ],
         missing_fields=[],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from triage.rules import lexicon
 from triage.rules.guards import complaint_markers
-from triage.schema import InvalidReason, MissingField, Verdict
+from triage.schema import REASON_MAX_CHARS, InvalidReason, MissingField, Verdict
 
 
 @dataclass(frozen=True)
@@ -350,8 +350,19 @@ def _no_public_matter(text: str) -> bool:
     return not services and not grievances and not _complaint_words(text)
 
 
-def quote_around(text: str, start: int, end: int, width: int = 30) -> str:
-    """A verbatim window of the text around a match, cut at word boundaries."""
+def quote_around(text: str, start: int, end: int, width: int = 30, limit: int = REASON_MAX_CHARS) -> str:
+    """A verbatim window of the text around a match, cut at word boundaries.
+
+    Never longer than a reason's quote may be: a long match, or a window with no space to cut at
+    (a 300-character link), is quoted from the match's start and cut, at its last space if it has
+    one. A quote that did not fit used to fail the result's validation, and the message got no
+    verdict at all.
+    """
     left = text.rfind(" ", 0, max(0, start - width))
     right = text.find(" ", min(len(text), end + width))
-    return text[left + 1 if left >= 0 else 0 : right if right >= 0 else len(text)].strip()
+    quote = text[left + 1 if left >= 0 else 0 : right if right >= 0 else len(text)].strip()
+    if len(quote) <= limit:
+        return quote
+    head = text[start:].strip()[:limit]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
+    return cut.strip() or head

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from triage.schema.eval_case import EvalCase, ExpectedLabels
 from triage.schema.judgement import (
+    REASON_MAX_CHARS,
     Category,
     ComplaintDraft,
     InvalidReason,
@@ -63,6 +64,7 @@ from triage.schema.sp4n import (
 SCHEMA_VERSION = "1"
 
 __all__ = [
+    "REASON_MAX_CHARS",
     "MediaFile",
     "MediaStatus",
     "Segment",

@@ -84,11 +84,18 @@ def _strip_quote_marks(text: str) -> str:
     return text.strip().strip("\"'“”‘’").strip()
 
 
+# A reason is read at a glance, by a reviewer and in the SP4N record: a statement and its quote
+# are each at most this long, whoever writes them (the model, a rule, a reviewer).
+REASON_MAX_CHARS = 160
+
+
 class Reason(BaseModel):
     """A short statement with a verbatim quote from the message as its evidence."""
 
-    statement: str = Field(min_length=1, max_length=160)
-    evidence: str = Field(min_length=1, max_length=160, description="verbatim quote from the message")
+    statement: str = Field(min_length=1, max_length=REASON_MAX_CHARS)
+    evidence: str = Field(
+        min_length=1, max_length=REASON_MAX_CHARS, description="verbatim quote from the message"
+    )
 
     @field_validator("evidence")
     @classmethod
