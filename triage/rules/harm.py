@@ -15,15 +15,17 @@ import re
 from triage import identity
 from triage.rules import lexicon
 
-_ACT = rf"(?:{lexicon.alternation('violent_acts')})"
+_CARRY = rf"(?:bawa|membawa|bawain|bawakan|bw)\s+(?:{lexicon.alternation('weapons')})"
+_ACT = rf"(?:{lexicon.alternation('violent_acts')}|{_CARRY})"
 _INTENT = rf"(?:{lexicon.alternation('intent')})"
 _ROOT = rf"(?:{lexicon.alternation('violent_roots')})"
 _ME = r"(?:saya|aku|gue|gw|gua|ane|kami)"
 # "saya akan bakar kantor desa" (intent within four words of the act), "kantor desa saya bakar"
-# (a pronoun right before a bare root), "bakar kalian semua" (the act aimed at "you")
+# (a pronoun right before a bare root), "saya bawa parang" (a weapon carried), "bakar kalian
+# semua" (the act aimed at "you")
 THREAT_OF_VIOLENCE = re.compile(
     rf"\b{_INTENT}\b(?:\W+\w+){{0,4}}?\W+{_ACT}(?:\W|$)"
-    rf"|\b{_ME}\s+{_ROOT}\b"
+    rf"|\b{_ME}\s+(?:{_ROOT}\b|{_CARRY}\b)"
     rf"|\b{_ACT}\W+(?:\w+\W+){{0,3}}(?:kalian|kau|kamu|lu|lo|elo)\b",
     re.I,
 )

@@ -88,13 +88,15 @@ PATTERNS = [
         InvalidReason.not_a_complaint,
         "Ucapan terima kasih atau pujian atas layanan yang sudah beres, tanpa keluhan baru",
         re.compile(
-            r"\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|bangga)\b"
+            r"\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|bangga|alhamdulill?ah|"
+            r"(ber)?syukur)\b"
             r"[^?]{0,120}\b(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?"
             r"(diperbaiki|dibangun|diaspal|dicor|dibersihkan|diangkut|dipasang|cair|jadi|selesai|beres|"
             r"ditangani|ditindaklanjuti|bagus|lancar|mulus|bersih|terang|menyala|nyala)\b"
             r"|\b(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?(diperbaiki|dibangun|diaspal|dicor|"
             r"dibersihkan|diangkut|dipasang|cair|selesai|beres|ditangani|ditindaklanjuti)\b"
-            r"[^?]{0,120}\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi)\b",
+            r"[^?]{0,120}\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|"
+            r"alhamdulill?ah|(ber)?syukur)\b",
             re.I,
         ),
     ),

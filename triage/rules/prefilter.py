@@ -82,6 +82,9 @@ MAX_FRAUD_WORDS = 50
 AGENCY_IN_HOST = re.compile(f"({lexicon.alternation('agency_names')})", re.I)
 OFFICIAL_HOSTS = lexicon.words("official_domains")
 HOST = re.compile(r"(?:https?://)?(?:www\.)?((?:[\w-]+\.)+[a-z]{2,})", re.I)
+# A host dressed as a government one: "go.id" or "go-id" anywhere but at its end
+# ("bsu-kemnaker.go-id.cc", "bansos.go.id.xyz"); only a host ending in .go.id is the government's.
+GOVERNMENT_LOOKALIKE = re.compile(r"(?:^|[.-])go[.-]?id(?:[.-]|$)", re.I)
 URGING = re.compile(rf"\b({lexicon.alternation('urging')})\b", re.I)
 # The programme's own name is not a complaint word ("hadiah dari Program Lapor Mas Wapres").
 PROGRAMME_NAME = re.compile(r"\blapor\W+mas\W+wapres\b", re.I)
@@ -283,7 +286,8 @@ def _impersonating_link(text: str) -> re.Match[str] | None:
     for token in re.finditer(r"\S+", text):
         host = HOST.match(token.group(0))
         name = host.group(1).casefold() if host else ""
-        if AGENCY_IN_HOST.search(name) and not name.endswith(OFFICIAL_HOSTS):
+        dressed = AGENCY_IN_HOST.search(name) or GOVERNMENT_LOOKALIKE.search(name)
+        if dressed and not name.endswith(OFFICIAL_HOSTS):
             return token
     return None
 
