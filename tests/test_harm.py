@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from triage.evals.fakes import evidence_for as ev
@@ -28,6 +30,9 @@ def rejected(reason: InvalidReason, confidence: float = 0.85) -> TriageResult:
         "kalian semua akan saya habisi",
         "gw bakal bakar kantor lurah",
         "kami siap serang kantor bupati",
+        "awas kalian pegawai kecamatan, tunggu saja pembalasan saya",
+        "besok saya bawa parang ke kantor kelurahan",
+        "gw bawa golok ke balai desa kalau tidak cair",
     ],
 )
 def test_a_sender_who_threatens_violence_is_found(text):
@@ -42,6 +47,9 @@ def test_a_sender_who_threatens_violence_is_found(text):
         "rumah warga terbakar tadi malam, tolong bantuan",
         "kalau tidak diperbaiki kami akan demo ke kantor bupati",
         "saya dipukul petugas satpol pp waktu berjualan",
+        "warga membawa parang saat kerja bakti membersihkan saluran",
+        "preman membawa golok memalak pedagang pasar, polisi diam saja",
+        "saya membawa bensin untuk genset posko banjir",
     ],
 )
 def test_complaints_about_fire_or_violence_are_not_threats(text):
@@ -218,3 +226,68 @@ def test_spam_giving_a_number_keeps_its_archive():
 def test_a_reply_with_the_data_an_officer_asked_for_is_a_followup():
     assert harm.followup("ini no nik yang diminta, mohon segera ditindaklanjuti")
     assert harm.followup("berikut foto yg diminta pak")
+
+
+def test_a_joke_in_the_identity_template_is_read_before_its_sender_is_asked():
+    text = (
+        "Nama: Upin Ipin\nNIK: 3374000000000001\nAlamat: Kampung Durian Runtuh\nIsi: ayam goreng tidak dibagi"
+    )
+    e = ev(text, place=False)
+    assert e.identity_impossible == "NIK: 3374000000000001"  # district 00, born on day 00
+    asked = TriageResult(
+        verdict=Verdict.needs_info,
+        reason=None,
+        reasons=[Reason(statement="s", evidence="e")],
+        missing_fields=[MissingField.location],
+        confidence=0.85,
+    )
+    assert policy.route(asked, gate_open=True, review_threshold=0.6) is Outcome.ask_reporter
+    out = overrides.impossible_identity_goes_to_a_person(asked, e)
+    assert out.verdict is Verdict.needs_info and "impossible_identity" in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+    assert "3374000000000001" not in " ".join(out.notes)  # the number is masked in the note
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NIK saya 3374010101900003, jalan depan rumah rusak",  # a number someone can have
+        "NIK : [NOMOR] jalan rusak",  # as the public LaporGub export writes a number
+        "no kk 33740101019000",  # a digit short: a typo, not a joke
+        "ini nik saya 337401********03 sesuai permintaan",  # masked
+    ],
+)
+def test_a_possible_or_unreadable_identity_number_is_no_joke(text):
+    assert ev(text).identity_impossible is None
+
+
+def _scored(text: str, spam: float) -> object:
+    e = ev(text, place=False)
+    return dataclasses.replace(e, signals=e.signals.model_copy(update={"spam": spam}))
+
+
+def _sent() -> TriageResult:
+    return TriageResult(
+        verdict=Verdict.valid,
+        reason=None,
+        reasons=[Reason(statement="s", evidence="e")],
+        missing_fields=[],
+        confidence=0.85,
+    )
+
+
+@pytest.mark.parametrize("spam", [0.72, 0.86])
+def test_what_the_spam_signal_calls_spam_is_neither_sent_nor_asked(spam):
+    # a campaign call or an ad for fake documents that the model read as a report
+    e = _scored("Ayo dukung terus calon bupati nomor urut 2, coblos tanggal 27!", spam)
+    out = overrides.junk_by_its_signals(_sent(), e)
+    assert out.verdict is Verdict.invalid and out.reason is InvalidReason.spam and "signals_spam" in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review  # uncertain: a person
+
+
+def test_a_failing_public_service_or_a_weak_spam_score_is_left_to_the_model():
+    sent = _sent()
+    assert overrides.junk_by_its_signals(sent, _scored("Ayo dukung calon bupati nomor 2!", 0.65)) is sent
+    failing = _scored("Jalan desa rusak parah, Pemkab tidak memperbaiki", 0.95)
+    assert failing.services and failing.grievances
+    assert overrides.junk_by_its_signals(sent, failing) is sent

@@ -266,3 +266,21 @@ def test_a_long_instruction_alone_is_still_judged():
     assert not split.text.strip()
     result = only_instructions(tuple(split.removed))
     assert result.verdict is Verdict.invalid and len(result.reasons[0].evidence) <= REASON_MAX_CHARS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELAMAT! NIK Anda terdaftar penerima Bantuan Subsidi Upah Rp 3.500.000. Segera verifikasi di"
+        " https://bsu-kemnaker.go-id.cc sebelum 30 Desember",
+        "Klaim bantuan sekarang di bantuan.go.id.xyz/daftar",
+    ],
+)
+def test_a_host_dressed_as_the_governments_is_a_look_alike(text):
+    hit = prefilter.check(text)
+    assert hit is not None and hit.rule == "impersonation_link" and hit.reason is InvalidReason.spam
+
+
+def test_a_government_host_is_not_a_look_alike():
+    hit = prefilter.check("Segera verifikasi data Anda di https://bsu.kemnaker.go.id sebelum 30 Desember")
+    assert hit is None or hit.rule != "impersonation_link"

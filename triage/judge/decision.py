@@ -47,6 +47,7 @@ STEPS: dict[str, Step] = {
     "laughter": overrides.laughter_goes_to_a_person,
     "followup": overrides.followup_asked_about,
     "identity": overrides.identity_never_archived,
+    "impossible_identity": overrides.impossible_identity_goes_to_a_person,
     "threat": overrides.threat_goes_to_a_person,
     "distress": overrides.distress_never_archived,
 }

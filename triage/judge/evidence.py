@@ -42,6 +42,7 @@ class Evidence:
     check_scores: Mapping[str, float] = field(default_factory=dict)  # each check's complaint score, 0-1
     laughter: str | None = None  # the sender laughs ("wkwk", a laughing emoji)
     identity_given: str | None = None  # the sender gives an identity number (NIK, KTP, KK)
+    identity_impossible: str | None = None  # an identity number under its label that no one can have
 
     @property
     def regency_named(self) -> bool:
@@ -91,4 +92,5 @@ def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) ->
         removed=removed,
         laughter=prefilter.laughter(text),
         identity_given=harm.identity_given(text),
+        identity_impossible=harm.impossible_identity(text),
     )

@@ -9,6 +9,7 @@ in one fixed order.
 
 from __future__ import annotations
 
+from triage import identity
 from triage.judge.evidence import Evidence
 from triage.rules.guards import LONG_MESSAGE_WORDS, MIN_WORDS, UNSPECIFIC_MAX_WORDS, overrule
 from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
@@ -251,6 +252,18 @@ def identity_never_archived(result: TriageResult, e: Evidence) -> TriageResult:
         return result
     note = "the sender gives an identity number: a reporter pursuing a report, read by a person"
     return to_a_person(result, "identity_given_not_archived", note)
+
+
+def impossible_identity_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
+    """A report whose sender gives, under its label, an identity number no one can have is read by
+    a person before its sender is asked anything or anything is sent: the formal template filled
+    in as a joke looks complete to the model. The verdict stands; a citizen who mistyped his NIK
+    only waits for a reviewer."""
+    if result.verdict is Verdict.invalid or result.needs_review or e.identity_impossible is None:
+        return result
+    given = identity.mask_text(e.identity_impossible)
+    note = f"model said {result.verdict.value}; identity number {given!r} cannot exist: a person reads it"
+    return to_a_person(result, "impossible_identity", note)
 
 
 def followup_asked_about(result: TriageResult, e: Evidence) -> TriageResult:

@@ -73,3 +73,21 @@ def distress(text: str) -> str | None:
     """The words showing a person in distress or afraid, or None."""
     m = DISTRESS.search(text)
     return m.group(0) if m else None
+
+
+def impossible_identity(text: str) -> str | None:
+    """An identity number, given under its label, that no one can have, or None.
+
+    Sixteen digits whose region code is on no Kemendagri list or whose birth date cannot be
+    ("NIK: 3374000000000001" under "Nama: Upin Ipin"): the formal report template filled in as a
+    joke. A number of the wrong length is left alone (a digit dropped in typing), as is the
+    "[NOMOR]" or the mask a number was replaced with.
+    """
+    for m in IDENTITY_GIVEN.finditer(text):
+        digits = "".join(ch for ch in m.group(0) if ch.isdigit())
+        if "*" in m.group(0) or len(digits) != identity.NIK_LENGTH:
+            continue
+        info = identity.parse_nik(digits)
+        if info is not None and not info.valid:
+            return m.group(0).strip()
+    return None

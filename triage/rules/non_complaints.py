@@ -88,8 +88,8 @@ PATTERNS = [
         InvalidReason.not_a_complaint,
         "Ucapan terima kasih atau pujian atas layanan yang sudah beres, tanpa keluhan baru",
         re.compile(
-            r"\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|bangga|alhamdulill?ah|"
-            r"(ber)?syukur)\b"
+            r"\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|bangga|"
+            r"alhamdulill?ah|(ber)?syukur)\b"
             r"[^?]{0,120}\b(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?"
             r"(diperbaiki|dibangun|diaspal|dicor|dibersihkan|diangkut|dipasang|cair|jadi|selesai|beres|"
             r"ditangani|ditindaklanjuti|bagus|lancar|mulus|bersih|terang|menyala|nyala)\b"
