@@ -47,27 +47,33 @@ def test_the_recorded_answers_cover_the_dev_set_for_the_current_prompt():
     assert not missing, f"{len(missing)} dev texts have no recorded answer: {RERECORD}"
 
 
-def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
+def replay(tmp_path: Path, monkeypatch, dataset: Path, recorded: Path) -> tuple[str, dict, list[dict]]:
+    """`triage eval` of `dataset` on a copy of the recorded answers, with no model: the run's
+    output, its metrics and its predictions."""
     # a dead endpoint: any case without a recorded answer becomes an error instead of a model call
     monkeypatch.setenv("TRIAGE_LLM_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("TRIAGE_LLM_TRANSIENT_RETRIES", "1")
     monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "replay.db"))
     monkeypatch.setenv("TRIAGE_GATE_CONFIG", str(tmp_path / "no-gate.toml"))
     answers = tmp_path / "answers.jsonl"
-    answers.write_bytes(ANSWERS.read_bytes())
-    before = answers.read_bytes()
+    answers.write_bytes(recorded.read_bytes())
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        cli, ["eval", str(DEV), "--out", str(out), "--answers", str(answers)], catch_exceptions=False
+        cli, ["eval", str(dataset), "--out", str(out), "--answers", str(answers)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-    assert answers.read_bytes() == before  # a replay reads the file and never writes it (issue 23)
-    m = json.loads((out / "metrics.json").read_text())
+    assert answers.read_bytes() == recorded.read_bytes()  # a replay never writes the file (issue 23)
+    predictions = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    return result.output, json.loads((out / "metrics.json").read_text()), predictions
+
+
+def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
+    output, m, _ = replay(tmp_path, monkeypatch, DEV, ANSWERS)
     assert m["errors"] == 0, RERECORD
     # the run says the model's answers came from the recording, not "0 from cache" (issue 23)
-    said = re.search(r"(\d+) judged from cached or recorded model answers", result.output)
+    said = re.search(r"(\d+) judged from cached or recorded model answers", output)
     by_model = m["n"] - m["decided_by"].get("prefilter", 0)
-    assert said is not None and int(said.group(1)) == by_model, result.output
+    assert said is not None and int(said.group(1)) == by_model, output
     # floors a little under what this logic measured on these answers (recorded live on main
     # ac9f9bb on 2026-12-04, and on an earlier recording before the last quote-guard fix: accuracy
     # 0.863 / 0.851, FRR 0.004 / 0.009 (1 / 2 of 225, sent to a reviewer), invalid recall 0.869 /
@@ -90,18 +96,7 @@ CHALLENGE_ANSWERS = REPO / "evals" / "answers" / "challenge-triage-v3.jsonl"
 def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     """The frozen challenge set (written blind, never tuned on) replayed from its recorded answers:
     a regression guard at the figures measured once, at the end of the work (docs/evaluation.md)."""
-    monkeypatch.setenv("TRIAGE_LLM_BASE_URL", "http://127.0.0.1:9/v1")
-    monkeypatch.setenv("TRIAGE_LLM_TRANSIENT_RETRIES", "1")
-    monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "replay.db"))
-    monkeypatch.setenv("TRIAGE_GATE_CONFIG", str(tmp_path / "no-gate.toml"))
-    answers = tmp_path / "answers.jsonl"
-    answers.write_bytes(CHALLENGE_ANSWERS.read_bytes())
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli, ["eval", str(CHALLENGE), "--out", str(out), "--answers", str(answers)], catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output
-    m = json.loads((out / "metrics.json").read_text())
+    _, m, _ = replay(tmp_path, monkeypatch, CHALLENGE, CHALLENGE_ANSWERS)
     assert m["errors"] == 0 and m["n"] == 188
     assert m["false_rejection_rate"] == 0.0
     assert m["genuine_archived_rate"] <= 0.02
@@ -109,10 +104,30 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     assert m["verdict_accuracy"] >= 0.78
     assert m["invalid_recall"] >= 0.64
     # a message naming no public matter is read by a person before anything is sent or asked
-    assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it
+    assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it, 0 (see probes)
     # 0.282 before, 0.180 with it, 0.141 once a sender who laughs is read first
     assert m["junk_asked_rate"] <= 0.15
     assert m["category_accuracy"] >= 0.80  # 0.802 weighed once (0.782 corrected twice)
+
+
+PROBES = REPO / "evals" / "probe.jsonl"
+PROBE_ANSWERS = REPO / "evals" / "answers" / "probe-triage-v3.jsonl"
+
+
+def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypatch):
+    """Messages written after the frozen sets, from the kinds of failure issue 19 describes
+    (tuned on, so a regression guard, not a measure): look-alike aid links, ads for fake papers,
+    a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
+    _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
+    by_id = {p["id"]: p for p in predictions}
+    assert m["errors"] == 0 and m["n"] == 42  # a chain letter of one long sentence failed before
+    assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
+    assert m["invalid_recall"] >= 0.55  # 0.41 before the look-alike hosts and the spam signal at 0.7
+    assert m["junk_asked_rate"] <= 0.12  # 0.26 before
+    assert m["junk_to_sp4n_rate"] <= 0.08  # 0.11 before: a campaign call was sent on
+    for threat in ("pr-0015", "pr-0016"):  # arson, a carried machete: a person, never a question
+        assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
+    assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
 
 
 def test_answers_are_written_only_when_asked_to_record(tmp_path, monkeypatch):
