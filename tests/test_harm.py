@@ -291,3 +291,20 @@ def test_a_failing_public_service_or_a_weak_spam_score_is_left_to_the_model():
     failing = _scored("Jalan desa rusak parah, Pemkab tidak memperbaiki", 0.95)
     assert failing.services and failing.grievances
     assert overrides.junk_by_its_signals(sent, failing) is sent
+
+
+def test_a_grievance_word_in_a_text_read_as_no_complaint_is_read_before_anyone_is_asked():
+    e = ev(
+        "Assalamualaikum, mari kita perbanyak sedekah di bulan ini, karena sedekah menolak bala", place=False
+    )
+    assert e.grievances and not e.services and e.signals.complaint < overrides.NOT_A_COMPLAINT_BELOW
+    out = overrides.no_public_matter_goes_to_a_person(_sent(), e)
+    assert "no_public_matter" in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_a_grievance_in_a_text_read_as_a_complaint_goes_on_as_judged():
+    e = ev("Saya mau laporkan teman saya yang hutang 15 ribu belum bayar-bayar", place=False)
+    assert e.grievances and e.signals.complaint >= overrides.NOT_A_COMPLAINT_BELOW
+    sent = _sent()
+    assert overrides.no_public_matter_goes_to_a_person(sent, e) is sent

@@ -171,6 +171,18 @@ def test_thanks_for_a_fix_is_not_a_complaint_unless_something_is_still_wrong():
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gubernur kami hebat, jalan sudah mulus semua, terima kasih Pak!",  # the fix first, then thanks
+        "Alhamdulillah jembatan desa kami sudah selesai dibangun bulan ini",
+    ],
+)
+def test_thanks_for_a_fix_read_the_same_whichever_comes_first(text):
+    out = overrides.shaped_like_a_non_complaint(model_said(Verdict.valid), ev(text))
+    assert (out.verdict, out.rules[-1]) == (Verdict.invalid, "thanks_for_a_fix")
+
+
 def test_a_private_matter_with_a_public_side_is_kept_open_for_a_reviewer():
     text = "lapak liar yang dulu terbakar dibangun lagi, mereka tidak ada ijin jual beli di perumahan"
     out = overrides.public_side_kept_open(model_said(Verdict.invalid, InvalidReason.out_of_scope), ev(text))

@@ -120,14 +120,18 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 42  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 78  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
-    assert m["invalid_recall"] >= 0.55  # 0.41 before the look-alike hosts and the spam signal at 0.7
-    assert m["junk_asked_rate"] <= 0.12  # 0.26 before
-    assert m["junk_to_sp4n_rate"] <= 0.08  # 0.11 before: a campaign call was sent on
+    assert m["injection_flips"] == 0
+    # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11
+    assert m["invalid_recall"] >= 0.6
+    assert m["junk_asked_rate"] <= 0.09
+    assert m["junk_to_sp4n_rate"] <= 0.05
     for threat in ("pr-0015", "pr-0016"):  # arson, a carried machete: a person, never a question
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
     assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
+    assert by_id["pr-0066"]["outcome"] == "review"  # a sermon the complaint signal reads as none
+    assert by_id["pr-0077"]["verdict"] == "invalid"  # praise for a road that is smooth now
 
 
 def test_answers_are_written_only_when_asked_to_record(tmp_path, monkeypatch):

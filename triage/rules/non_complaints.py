@@ -37,6 +37,17 @@ class Match:
     evidence: str  # verbatim from the text
 
 
+# Thanks or praise, and a service that is fixed or working now ("jalan sudah mulus"), in either
+# order: the same words both ways.
+_THANKS = (
+    r"(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|bangga|alhamdulill?ah|"
+    r"(ber)?syukur)"
+)
+_FIXED = (
+    r"(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?(diperbaiki|dibangun|diaspal|dicor|dibersihkan|diangkut|"
+    r"dipasang|cair|jadi|selesai|beres|ditangani|ditindaklanjuti|bagus|lancar|mulus|bersih|terang|menyala|nyala)"
+)
+
 PATTERNS = [
     Pattern(
         "information_question",
@@ -88,15 +99,7 @@ PATTERNS = [
         InvalidReason.not_a_complaint,
         "Ucapan terima kasih atau pujian atas layanan yang sudah beres, tanpa keluhan baru",
         re.compile(
-            r"\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|bangga|"
-            r"alhamdulill?ah|(ber)?syukur)\b"
-            r"[^?]{0,120}\b(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?"
-            r"(diperbaiki|dibangun|diaspal|dicor|dibersihkan|diangkut|dipasang|cair|jadi|selesai|beres|"
-            r"ditangani|ditindaklanjuti|bagus|lancar|mulus|bersih|terang|menyala|nyala)\b"
-            r"|\b(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?(diperbaiki|dibangun|diaspal|dicor|"
-            r"dibersihkan|diangkut|dipasang|cair|selesai|beres|ditangani|ditindaklanjuti)\b"
-            r"[^?]{0,120}\b(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|"
-            r"alhamdulill?ah|(ber)?syukur)\b",
+            rf"\b{_THANKS}\b[^?]{{0,120}}\b{_FIXED}\b|\b{_FIXED}\b[^?]{{0,120}}\b{_THANKS}\b",
             re.I,
         ),
     ),
