@@ -120,7 +120,7 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 78  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 103  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
     assert m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11
@@ -132,6 +132,7 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
     assert by_id["pr-0066"]["outcome"] == "review"  # a sermon the complaint signal reads as none
     assert by_id["pr-0077"]["verdict"] == "invalid"  # praise for a road that is smooth now
+    assert by_id["pr-0082"]["outcome"] == "review"  # terrorised by debt collectors: was archived as abuse
 
 
 def test_answers_are_written_only_when_asked_to_record(tmp_path, monkeypatch):
