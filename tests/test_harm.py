@@ -308,3 +308,40 @@ def test_a_grievance_in_a_text_read_as_a_complaint_goes_on_as_judged():
     assert e.grievances and e.signals.complaint >= overrides.NOT_A_COMPLAINT_BELOW
     sent = _sent()
     assert overrides.no_public_matter_goes_to_a_person(sent, e) is sent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "saya sudah tidak kuat pak, ingin mati saja, bansos tidak pernah cair dan anak kelaparan",
+        "pengen bunuh diri rasanya, rumah kami digusur tanpa ganti rugi",
+        "rasanya saya mau mati saja pak",
+        "saya tidak ingin hidup lagi",
+    ],
+)
+def test_a_sender_who_speaks_of_ending_his_life_is_read_at_once_never_asked(text):
+    e = ev(text, place=False)
+    assert e.self_harm
+    asked = TriageResult(
+        verdict=Verdict.needs_info,
+        reason=None,
+        reasons=[Reason(statement="s", evidence="e")],
+        missing_fields=[MissingField.location],
+        confidence=0.85,
+    )
+    out = overrides.self_harm_goes_to_a_person(asked, e)
+    assert out.verdict is Verdict.needs_info and out.urgent and "self_harm" in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lampu jalan di gang kami mau mati terus",
+        "pohon di depan rumah saya mau mati",
+        "anak tetangga bunuh diri karena dibully di sekolah",  # about someone else: safety, not self-harm
+        "bunuh diri aja lo dasar sampah",  # aimed at another: abuse
+    ],
+)
+def test_dying_lamps_others_and_insults_are_not_self_harm(text):
+    assert harm.self_harm(text) is None

@@ -49,10 +49,11 @@ STEPS: dict[str, Step] = {
     "identity": overrides.identity_never_archived,
     "impossible_identity": overrides.impossible_identity_goes_to_a_person,
     "threat": overrides.threat_goes_to_a_person,
+    "self_harm": overrides.self_harm_goes_to_a_person,
     "distress": overrides.distress_never_archived,
 }
 # What also applies to a result the model could not back (the model's verdict is kept for review).
-AFTER_UNSUPPORTED = ("threat", "distress")
+AFTER_UNSUPPORTED = ("threat", "self_harm", "distress")
 
 
 def summarise(text: str, limit: int = 300) -> str:
@@ -87,7 +88,7 @@ def with_complaint(
         location=location,
         agency=agency,
         agency_level=level,
-        urgent=bool(draft and draft.urgent) or e.threat,
+        urgent=bool(draft and draft.urgent) or e.threat or e.self_harm is not None,
         anonymous=identity.anonymity_requested(e.text),
         reporter=identity.extract_reporter(e.text),
     )

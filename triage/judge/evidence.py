@@ -34,6 +34,7 @@ class Evidence:
     public_angle: str | None  # an official, an office, a permit or safety is involved
     court_matter: bool
     sender_threat: str | None  # the sender threatens violence ("saya bakar kantor desa")
+    self_harm: str | None  # the sender speaks of ending his own life ("saya ingin mati saja")
     distress: str | None  # a person in distress or afraid to report
     followup: str | None  # the message is about an earlier report
     signals: Scores  # learned: spam, abuse, complaint, category (triage.signals)
@@ -86,6 +87,7 @@ def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) ->
         public_angle=angle.group(0) if angle else None,
         court_matter=bool(non_complaints.COURT_MATTER.search(text)),
         sender_threat=harm.threat_of_violence(text),
+        self_harm=harm.self_harm(text),
         distress=harm.distress(text),
         followup=harm.followup(text),
         signals=scores.score(text),

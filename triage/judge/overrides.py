@@ -237,6 +237,16 @@ def threat_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
     return to_a_person(result, "threat_of_violence", note, urgent=True)
 
 
+def self_harm_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
+    """A sender who speaks of ending his own life is read by a person at once, urgent, whatever
+    the verdict: never a polite question about his address, never the archive. The verdict stands
+    (what he reports is judged as ever)."""
+    if e.self_harm is None:
+        return result
+    note = f"the sender speaks of ending his own life ({e.self_harm!r}): urgent"
+    return to_a_person(result, "self_harm", note, urgent=True)
+
+
 def distress_never_archived(result: TriageResult, e: Evidence) -> TriageResult:
     """A rejection of a person in distress or afraid to report goes to a person, never the archive:
     such a plea is often short and vague, which is exactly what the rejection rules read as junk."""

@@ -29,6 +29,17 @@ THREAT_OF_VIOLENCE = re.compile(
     rf"|\b{_ACT}\W+(?:\w+\W+){{0,3}}(?:kalian|kau|kamu|lu|lo|elo)\b",
     re.I,
 )
+_WISH = r"(?:ingin|mau|pengen|pingin|pengin|berniat|rasanya|lebih\s+baik|mending|mendingan)"
+_SELF = rf"(?:{lexicon.alternation('self_harm')})"
+# "saya ... mau mati saja" (a pronoun within four words before the wish), "pengen bunuh diri",
+# "ingin mati" (these need no pronoun), "tidak ingin hidup lagi"; "lampunya mau mati" is not one
+SELF_HARM = re.compile(
+    rf"\b{_ME}\b(?:\W+\w+){{0,4}}?\W+{_WISH}\s+(?:\w+\s+)?{_SELF}\b"
+    rf"|\b{_WISH}\s+(?:bunuh\s+diri|mengakhiri\s+hidup|gantung\s+diri)\b"
+    r"|\b(?:ingin|pengen|pingin|pengin)\s+mati\b"
+    r"|\b(?:tidak|tdk|gak|ga|nggak)\s+(?:ingin|mau|kuat)\s+hidup\s+lagi\b",
+    re.I,
+)
 DISTRESS = re.compile(rf"\b(?:{lexicon.alternation('distress')})\b", re.I)
 FOLLOWUP = re.compile(rf"\b(?:{lexicon.alternation('followup')})\b", re.I)
 # An identity label and the number after it: digits, our own mask ("337401********03") or the
@@ -91,3 +102,9 @@ def impossible_identity(text: str) -> str | None:
         if info is not None and not info.valid:
             return m.group(0).strip()
     return None
+
+
+def self_harm(text: str) -> str | None:
+    """The words of a sender who speaks of ending his own life, or None."""
+    m = SELF_HARM.search(text)
+    return m.group(0).strip() if m else None
