@@ -228,19 +228,23 @@ def test_a_reply_with_the_data_an_officer_asked_for_is_a_followup():
     assert harm.followup("berikut foto yg diminta pak")
 
 
-def test_a_joke_in_the_identity_template_is_read_before_its_sender_is_asked():
-    text = (
-        "Nama: Upin Ipin\nNIK: 3374000000000001\nAlamat: Kampung Durian Runtuh\nIsi: ayam goreng tidak dibagi"
-    )
-    e = ev(text, place=False)
-    assert e.identity_impossible == "NIK: 3374000000000001"  # district 00, born on day 00
-    asked = TriageResult(
+def asked_for_a_place() -> TriageResult:
+    return TriageResult(
         verdict=Verdict.needs_info,
         reason=None,
         reasons=[Reason(statement="s", evidence="e")],
         missing_fields=[MissingField.location],
         confidence=0.85,
     )
+
+
+def test_a_joke_in_the_identity_template_is_read_before_its_sender_is_asked():
+    text = (
+        "Nama: Upin Ipin\nNIK: 3374000000000001\nAlamat: Kampung Durian Runtuh\nIsi: ayam goreng tidak dibagi"
+    )
+    e = ev(text, place=False)
+    assert e.identity_impossible == "NIK: 3374000000000001"  # district 00, born on day 00
+    asked = asked_for_a_place()
     assert policy.route(asked, gate_open=True, review_threshold=0.6) is Outcome.ask_reporter
     out = overrides.impossible_identity_goes_to_a_person(asked, e)
     assert out.verdict is Verdict.needs_info and "impossible_identity" in out.rules
@@ -322,13 +326,7 @@ def test_a_grievance_in_a_text_read_as_a_complaint_goes_on_as_judged():
 def test_a_sender_who_speaks_of_ending_his_life_is_read_at_once_never_asked(text):
     e = ev(text, place=False)
     assert e.self_harm
-    asked = TriageResult(
-        verdict=Verdict.needs_info,
-        reason=None,
-        reasons=[Reason(statement="s", evidence="e")],
-        missing_fields=[MissingField.location],
-        confidence=0.85,
-    )
+    asked = asked_for_a_place()
     out = overrides.self_harm_goes_to_a_person(asked, e)
     assert out.verdict is Verdict.needs_info and out.urgent and "self_harm" in out.rules
     assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
