@@ -120,7 +120,7 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 123  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 127  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
     assert m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11
@@ -133,6 +133,9 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     assert by_id["pr-0066"]["outcome"] == "review"  # a sermon the complaint signal reads as none
     assert by_id["pr-0077"]["verdict"] == "invalid"  # praise for a road that is smooth now
     assert by_id["pr-0082"]["outcome"] == "review"  # terrorised by debt collectors: was archived as abuse
+    for plea in ("pr-0124", "pr-0125", "pr-0126"):  # ending one's life: asked or archived before
+        assert by_id[plea]["outcome"] == "review" and "self_harm" in by_id[plea]["rules"]
+    assert by_id["pr-0127"]["outcome"] == "sp4n"  # a street lamp that keeps dying is no plea
 
 
 def test_answers_are_written_only_when_asked_to_record(tmp_path, monkeypatch):
