@@ -208,11 +208,11 @@ def no_public_matter_goes_to_a_person(result: TriageResult, e: Evidence) -> Tria
         return result
     if e.grievances and e.signals.complaint >= NOT_A_COMPLAINT_BELOW:
         return result
+    lacks = "reads as no complaint" if e.grievances else "no grievance"
     note = (
         f"model said {result.verdict.value}, but the text names no public service, official or national"
-        + (" body and reads as no complaint" if e.grievances else " body and no grievance")
-        + f" (complaint signal {e.signals.complaint:.2f}): read by a reviewer before the sender is asked"
-        " or anything is sent"
+        f" body and {lacks} (complaint signal {e.signals.complaint:.2f}): read by a reviewer before the"
+        " sender is asked or anything is sent"
     )
     return to_a_person(result, "no_public_matter", note)
 

@@ -95,10 +95,8 @@ def impossible_identity(text: str) -> str | None:
     "[NOMOR]" or the mask a number was replaced with.
     """
     for m in IDENTITY_GIVEN.finditer(text):
-        digits = "".join(ch for ch in m.group(0) if ch.isdigit())
-        if "*" in m.group(0) or len(digits) != identity.NIK_LENGTH:
-            continue
-        info = identity.parse_nik(digits)
+        number = identity.NIK.search(m.group(0))  # sixteen digits, not masked, none dropped
+        info = identity.parse_nik(number.group(0)) if number else None
         if info is not None and not info.valid:
             return m.group(0).strip()
     return None
