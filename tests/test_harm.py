@@ -343,3 +343,35 @@ def test_a_sender_who_speaks_of_ending_his_life_is_read_at_once_never_asked(text
 )
 def test_dying_lamps_others_and_insults_are_not_self_harm(text):
     assert harm.self_harm(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nama: Patrick Star\nAlamat: Batu Karang No. 7, Bikini Bottom\nLaporan: jalan depan rumah berlubang",
+        "NAMA: Shinchan NIK: - ALAMAT: Jl. Kasukabe Raya No. 1 Saitama ADUAN: sekolah TK tidak ada AC",
+    ],
+)
+def test_a_joke_address_in_the_template_is_read_before_its_sender_is_asked(text):
+    e = ev(text, place=False)
+    assert e.address_unknown is not None
+    asked = asked_for_a_place()
+    out = overrides.unknown_address_goes_to_a_person(asked, e)
+    assert out.verdict is Verdict.needs_info and "unknown_address" in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+    assert e.address_unknown not in " ".join(out.notes)  # an address is not repeated in the note
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the address names its village over more labels on the same line (as real reporters write)
+        "Nama :suyati  Alamat: ngrumpeng rt03/rw03 desa:putatsari kec:grobogan Kab:grobogan",
+        "Alamat: Tomang Tinggi Raya Rt 004/06. Kel: Tomang, kec: Grogol Petamburan, Jakarta Barat",
+        "Nama: Bu Sri\nAlamat: Dusun Krajan, Desa Wonorejo, Lumajang\nLaporan: jalan rusak",
+        "Alamat: -\nLaporan: air PDAM mati",  # no address given is no claim
+        "alamat rumah saya dekat pasar, jalannya rusak",  # no label, no template
+    ],
+)
+def test_a_real_address_or_none_is_left_alone(text):
+    assert harm.unknown_address(text) is None

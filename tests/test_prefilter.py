@@ -284,3 +284,47 @@ def test_a_host_dressed_as_the_governments_is_a_look_alike(text):
 def test_a_government_host_is_not_a_look_alike():
     hit = prefilter.check("Segera verifikasi data Anda di https://bsu.kemnaker.go.id sebelum 30 Desember")
     assert hit is None or hit.rule != "impersonation_link"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no word of a call to act: the look-alike host is the scam
+        "Subsidi listrik Rp 500.000 untuk pelanggan 900 VA sudah ada, lihat nama Anda di pln-subsidi.web.app",
+        "Penerima BSU tahap 3 sudah keluar, nama-nama ada di kemnaker-bsu.site/penerima",
+    ],
+)
+def test_a_look_alike_host_needs_no_call_to_act(text):
+    hit = prefilter.check(text)
+    assert hit is not None and (hit.rule, hit.reason) == ("impersonation_link", InvalidReason.spam)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # SMS writers join words with a dot; neither is a link (two real LaporGub complaints)
+        "Sy mau tanya tntang PKH di kab.kendal.knp yg dapat malah yg mampu",
+        "pak ganjar.dindukcapil Banjarnegara tempat duduknya kurang, ibu2 bawa anak berdiri",
+    ],
+)
+def test_words_joined_by_a_dot_are_not_a_link(text):
+    hit = prefilter.check(text)
+    assert hit is None or hit.rule != "impersonation_link"
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Terima jasa pembuatan SIM tanpa tes, proses 1 hari. WA 0813-2233-4455", "0813-2233-4455"),
+        ("Melayani jasa pengurusan paspor kilat tanpa antri, hub +62 857 1234 5678", "+62 857 1234 5678"),
+    ],
+)
+def test_a_service_offered_with_a_number_in_groups_is_an_ad(text, number):
+    assert prefilter.CONTACT.search(text) is not None
+    hit = prefilter.check(text)
+    assert hit is not None and (hit.rule, hit.reason) == ("promo_with_contact", InvalidReason.spam)
+
+
+def test_a_complaint_about_a_broker_with_his_number_reaches_the_model():
+    text = "Lapor pak, calo SIM di Satpas Polres Kudus minta 800 ribu tanpa tes, nomornya 0812-9988-7766"
+    assert prefilter.check(text) is None

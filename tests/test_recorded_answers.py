@@ -120,22 +120,43 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 127  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 224  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
     assert m["injection_flips"] == 0
-    # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11
-    assert m["invalid_recall"] >= 0.6
-    assert m["junk_asked_rate"] <= 0.09
-    assert m["junk_to_sp4n_rate"] <= 0.05
+    # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 224
+    # on main 4c0beb2: 0.606, 0.115, 0.125
+    assert m["invalid_recall"] >= 0.7
+    assert m["junk_asked_rate"] <= 0.07
+    assert m["junk_to_sp4n_rate"] <= 0.06
     for threat in ("pr-0015", "pr-0016"):  # arson, a carried machete: a person, never a question
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
     assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
+    for joke in ("pr-0131", "pr-0180"):  # a cartoon's address in it: sent to SP4N on main 4c0beb2
+        assert by_id[joke]["outcome"] == "review" and "unknown_address" in by_id[joke]["rules"]
     assert by_id["pr-0066"]["outcome"] == "review"  # a sermon the complaint signal reads as none
     assert by_id["pr-0077"]["verdict"] == "invalid"  # praise for a road that is smooth now
     assert by_id["pr-0082"]["outcome"] == "review"  # terrorised by debt collectors: was archived as abuse
     for plea in ("pr-0124", "pr-0125", "pr-0126"):  # ending one's life: asked or archived before
         assert by_id[plea]["outcome"] == "review" and "self_harm" in by_id[plea]["rules"]
     assert by_id["pr-0127"]["outcome"] == "sp4n"  # a street lamp that keeps dying is no plea
+    # sent to SP4N or asked on main 4c0beb2: aid phishing with no word of a call to act, a service
+    # ad with a number in groups, a campaign call, praise, opinions, a chain message
+    assert by_id["pr-0133"]["outcome"] == "archived" and "impersonation_link" in by_id["pr-0133"]["rules"]
+    assert by_id["pr-0135"]["outcome"] == "archived" and "promo_with_contact" in by_id["pr-0135"]["rules"]
+    for junk, rule in (
+        ("pr-0143", "campaign"),
+        ("pr-0189", "campaign"),
+        ("pr-0142", "praise"),
+        ("pr-0192", "praise"),
+        ("pr-0025", "opinion"),
+        ("pr-0144", "opinion"),
+        ("pr-0187", "chain_forward"),
+    ):
+        assert by_id[junk]["verdict"] == "invalid" and rule in by_id[junk]["rules"], junk
+        assert by_id[junk]["outcome"] == "review"  # an uncertain rejection: a person reads it
+    # their genuine look-alikes go on: sarcastic praise, an opinion with a fault, "please spread it"
+    for genuine in ("pr-0207", "pr-0208", "pr-0206"):
+        assert by_id[genuine]["outcome"] in ("sp4n", "awaiting_gate"), genuine
 
 
 def test_answers_are_written_only_when_asked_to_record(tmp_path, monkeypatch):

@@ -48,6 +48,7 @@ STEPS: dict[str, Step] = {
     "followup": overrides.followup_asked_about,
     "identity": overrides.identity_never_archived,
     "impossible_identity": overrides.impossible_identity_goes_to_a_person,
+    "unknown_address": overrides.unknown_address_goes_to_a_person,
     "threat": overrides.threat_goes_to_a_person,
     "self_harm": overrides.self_harm_goes_to_a_person,
     "distress": overrides.distress_never_archived,

@@ -44,6 +44,7 @@ class Evidence:
     laughter: str | None = None  # the sender laughs ("wkwk", a laughing emoji)
     identity_given: str | None = None  # the sender gives an identity number (NIK, KTP, KK)
     identity_impossible: str | None = None  # an identity number under its label that no one can have
+    address_unknown: str | None = None  # an address under its label naming no place the lists know
 
     @property
     def regency_named(self) -> bool:
@@ -95,4 +96,5 @@ def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) ->
         laughter=prefilter.laughter(text),
         identity_given=harm.identity_given(text),
         identity_impossible=harm.impossible_identity(text),
+        address_unknown=harm.unknown_address(text),
     )

@@ -284,6 +284,20 @@ def impossible_identity_goes_to_a_person(result: TriageResult, e: Evidence) -> T
     return to_a_person(result, "impossible_identity", note)
 
 
+def unknown_address_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:
+    """A report whose sender fills the address label with a place no official list knows ("Alamat:
+    Bikini Bottom RT 01 RW 02") is read by a person before its sender is asked anything or anything
+    is sent: a label, a street and an RT look complete to the model. The verdict stands; a citizen
+    whose hamlet the lists miss only waits for a reviewer. The address is not repeated in the note."""
+    if result.verdict is Verdict.invalid or result.needs_review or e.address_unknown is None:
+        return result
+    note = (
+        f"model said {result.verdict.value}; the address given under its label names no place the"
+        " official lists know: a person reads it"
+    )
+    return to_a_person(result, "unknown_address", note)
+
+
 def followup_asked_about(result: TriageResult, e: Evidence) -> TriageResult:
     """A rejected message about an earlier report is asked about (which report, what is still
     wrong), not archived: on its own it reads like chit-chat or a question, but its reporter is

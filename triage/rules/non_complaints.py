@@ -27,6 +27,17 @@ class Pattern:
     reason: InvalidReason
     statement: str
     regex: re.Pattern[str]
+    # What keeps the shape from applying:
+    # - "grievance": any word of a problem;
+    # - "reported_problem": the same, but advice and wishes are no problem ("nggak usah pindah",
+    #   "semangat terus");
+    # - "public_side": a failing public service, an official or someone's safety (a dispute
+    #   always carries a grievance);
+    # - "failing_service": a public service named with any word of a problem (a chain message
+    #   alarms with the police or a danger, but a genuine complaint may ask to be spread);
+    # - "new_problem": thanks name the fixed service and the fix by nature, so only a new problem
+    #   or a "but".
+    unless: str = "grievance"
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,10 @@ PATTERNS = [
             r"|\b(ksh|kasih|kasi|beri|berikan)\s+(saya\s+|sy\s+)?(modal|uang|duit|dana)\b"
             r"|\b(butuh|membutuhkan|membtuhkan|perlu|memerlukan)\s+(\w+\s+)?(dana|biaya|uang|duit)\b"
             r"|\b(di ?)?donatur(i|in)?\b"
+            # something bought, sent or paid for the sender himself: "belikan saya HP",
+            # "bayarin cicilan motor saya"
+            r"|\b(beli|kirim|bayar)(kan|kn|in|i)\s+(saya|sy|aku|kami|gue|gw)\b"
+            r"|\b(bayar|lunas)(in|kan|i)\s+(\w+\s+){0,2}?(cicilan|utang|hutang|kredit|tagihan|kontrakan|kosan)\b"
             r"|\b(need|looking for) (a )?job\b",
             re.I,
         ),
@@ -102,6 +117,7 @@ PATTERNS = [
             rf"\b{_THANKS}\b[^?]{{0,120}}\b{_FIXED}\b|\b{_FIXED}\b[^?]{{0,120}}\b{_THANKS}\b",
             re.I,
         ),
+        unless="new_problem",
     ),
     Pattern(
         "good_news",
@@ -114,17 +130,52 @@ PATTERNS = [
             re.I,
         ),
     ),
-    Pattern(
-        "private_dispute",
-        InvalidReason.out_of_scope,
-        "Sengketa pribadi atau keluarga tanpa sisi layanan publik",
-        re.compile(rf"\b({lexicon.alternation('private_dispute')})\b", re.I),
-    ),
-    Pattern(
-        "court_matter",
-        InvalidReason.out_of_scope,
-        "Perkara di pengadilan; pemerintah tidak dapat mencampuri putusan hakim",
-        re.compile(rf"\b({lexicon.alternation('court_matter')})\b", re.I),
+    *(
+        Pattern(rule, reason, statement, re.compile(rf"\b({lexicon.alternation(words)})\b", re.I), unless)
+        for rule, reason, statement, words, unless in (
+            (
+                "private_dispute",
+                InvalidReason.out_of_scope,
+                "Sengketa pribadi atau keluarga tanpa sisi layanan publik",
+                "private_dispute",
+                "public_side",
+            ),
+            (
+                "court_matter",
+                InvalidReason.out_of_scope,
+                "Perkara di pengadilan; pemerintah tidak dapat mencampuri putusan hakim",
+                "court_matter",
+                "public_side",
+            ),
+            (
+                "campaign",
+                InvalidReason.spam,
+                "Ajakan memilih atau mendukung calon dalam pemilihan, bukan pengaduan",
+                "campaign",
+                "reported_problem",
+            ),
+            (
+                "praise",
+                InvalidReason.not_a_complaint,
+                "Pujian atau dukungan, tanpa keluhan",
+                "praise",
+                "reported_problem",
+            ),
+            (
+                "opinion",
+                InvalidReason.not_a_complaint,
+                "Pendapat atau usulan kebijakan, tanpa melaporkan masalah",
+                "opinion",
+                "reported_problem",
+            ),
+            (
+                "chain_forward",
+                InvalidReason.spam,
+                "Pesan berantai yang meminta diteruskan ke banyak orang atau grup",
+                "pass_it_on",
+                "failing_service",
+            ),
+        )
     ),
 ]
 
@@ -146,29 +197,41 @@ STILL_A_GRIEVANCE = re.compile(
 # A private dispute stops being private when an official, a public office or someone's safety is
 # involved ("urus akta cerai di dukcapil dimintai 500 ribu", "KDRT", "mafia tanah").
 PUBLIC_ANGLE = re.compile(rf"\b({lexicon.alternation('public_angle')}|{SAFETY}|{MISCONDUCT})\b", re.I)
-DISPUTES = ("private_dispute", "court_matter")
 COURT_MATTER = next(p.regex for p in PATTERNS if p.rule == "court_matter")
 # Thanks for a fix name the fixed service and the fix ("jalan sudah diperbaiki"): only a new
 # problem or a "but" keeps them open.
 BUT = re.compile(rf"\b({lexicon.alternation('but')})\b", re.I)
+# "nggak usah pindah" advises and "semangat terus" wishes well: no problem in either.
+NOT_A_PROBLEM = re.compile(rf"\b({lexicon.alternation('not_a_problem')})\b", re.I)
 
 
 def find(text: str) -> Match | None:
     """The first shape of a non-complaint the text has, when nothing in it makes it a complaint.
 
-    Questions, invitations and requests must carry no grievance at all. A private dispute always
-    carries one (that is what a dispute is), so it must only lack a public side: no official or
-    office at fault, no public service that is both named and failing, nobody's safety at stake.
+    Questions, invitations, requests, praise, campaigning and opinions must carry no grievance at
+    all. A private dispute always carries one (that is what a dispute is), so it must only lack a
+    public side: no official or office at fault, no public service that is both named and failing,
+    nobody's safety at stake. A chain message passes on alarm about the police or a danger, so
+    it must only lack a public service named with a problem.
     """
     services, grievances = complaint_markers(text)
-    problem = bool(STILL_A_GRIEVANCE.search(text) or PROBLEM_WORDS.search(text))
-    aggrieved = bool(grievances) or problem
+    still = bool(STILL_A_GRIEVANCE.search(text))
+    problem = still or bool(PROBLEM_WORDS.search(text))
     public = bool(services and grievances) or bool(PUBLIC_ANGLE.search(text))
     for p in PATTERNS:
-        if p.rule == "thanks_for_a_fix":  # names the fixed service and the fix by nature
+        if p.unless == "new_problem":
             if problem or BUT.search(text):
                 continue
-        elif public if p.rule in DISPUTES else aggrieved:
+        elif p.unless == "public_side":
+            if public:
+                continue
+        elif p.unless == "failing_service":
+            if services and (grievances or problem):
+                continue
+        elif p.unless == "reported_problem":
+            if grievances or still or PROBLEM_WORDS.search(NOT_A_PROBLEM.sub(" ", text)):
+                continue
+        elif grievances or problem:
             continue
         if p.rule == "information_question" and len(text.split()) > QUESTION_MAX_WORDS:
             continue
