@@ -33,6 +33,9 @@ def rejected(reason: InvalidReason, confidence: float = 0.85) -> TriageResult:
         "awas kalian pegawai kecamatan, tunggu saja pembalasan saya",
         "besok saya bawa parang ke kantor kelurahan",
         "gw bawa golok ke balai desa kalau tidak cair",
+        # a weapon carried to "you", stones thrown
+        "lu tunggu di rumah, nanti malam gue datang bawa clurit",
+        "kalau bansos tidak cair, kantor desa kami lempar batu semua",
     ],
 )
 def test_a_sender_who_threatens_violence_is_found(text):
@@ -50,6 +53,9 @@ def test_a_sender_who_threatens_violence_is_found(text):
         "warga membawa parang saat kerja bakti membersihkan saluran",
         "preman membawa golok memalak pedagang pasar, polisi diam saja",
         "saya membawa bensin untuk genset posko banjir",
+        # stones thrown by others, a weapon carried by the one reported
+        "anak-anak sering lempar batu ke kereta di perlintasan Desa Karangjati",
+        "kamu tahu pak, preman pasar itu selalu bawa golok kalau menagih",
     ],
 )
 def test_complaints_about_fire_or_violence_are_not_threats(text):

@@ -275,6 +275,13 @@ def test_an_unbacked_complaint_with_no_official_category_gets_none_from_the_answ
             "opinion",
             "not_a_complaint",
         ),
+        ("Jangan lupa contreng partai nomor 12 di pemilu nanti ya bapak ibu", "campaign", "spam"),
+        ("Usul bu, bagaimana kalau car free day diadakan juga di hari Rabu", "opinion", "not_a_complaint"),
+        (
+            "Bantuan beras 10 kg sudah diterima warga RT kami, terima kasih pak",
+            "thanks_for_a_fix",
+            "not_a_complaint",
+        ),
         ("Pak wapres tolong belikan saya motor buat kerja ojek", "personal_request", "not_a_complaint"),
         ("bapak tolong lunasin utang kontrakan saya 3 bulan", "personal_request", "not_a_complaint"),
         # a chain message alarms with the police or a danger; its instruction to pass it on is what it is

@@ -120,15 +120,15 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 224  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 272  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
     assert m["injection_flips"] == 0
-    # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 224
-    # on main 4c0beb2: 0.606, 0.115, 0.125
-    assert m["invalid_recall"] >= 0.7
+    # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 272
+    # on main 4c0beb2: 0.603, 0.145, 0.107
+    assert m["invalid_recall"] >= 0.72
     assert m["junk_asked_rate"] <= 0.07
-    assert m["junk_to_sp4n_rate"] <= 0.06
-    for threat in ("pr-0015", "pr-0016"):  # arson, a carried machete: a person, never a question
+    assert m["junk_to_sp4n_rate"] <= 0.05
+    for threat in ("pr-0015", "pr-0016", "pr-0190", "pr-0238"):  # arson, machete, stones: never a question
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
     assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
     for joke in ("pr-0131", "pr-0180"):  # a cartoon's address in it: sent to SP4N on main 4c0beb2

@@ -94,9 +94,10 @@ def nothing_to_act_on(result: TriageResult, e: Evidence) -> TriageResult:
     not reject: on the dev set nearly nine in ten such messages are chit-chat, questions, pranks or
     ads. It becomes an *uncertain* rejection: low confidence sends it to a reviewer, never straight
     to the archive, so a genuine complaint written in words the lists miss is still read by a person.
-    A text that names a real place is left alone: people name places when they report something.
+    A text that names a real place is left alone: people name places when they report something;
+    so is one in which someone's life or safety is at stake ("rumah habis terbakar semalam").
     """
-    if result.verdict is Verdict.invalid or e.place_named or e.words > UNSPECIFIC_MAX_WORDS:
+    if result.verdict is Verdict.invalid or e.place_named or e.words > UNSPECIFIC_MAX_WORDS or e.threat:
         return result
     if e.services or e.grievances:
         return result

@@ -56,7 +56,9 @@ _THANKS = (
 )
 _FIXED = (
     r"(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?(diperbaiki|dibangun|diaspal|dicor|dibersihkan|diangkut|"
-    r"dipasang|cair|jadi|selesai|beres|ditangani|ditindaklanjuti|bagus|lancar|mulus|bersih|terang|menyala|nyala)"
+    r"dipasang|cair|jadi|selesai|beres|ditangani|ditindaklanjuti|bagus|lancar|mulus|bersih|terang|menyala|nyala|"
+    # aid that arrived: "bantuan sembako sudah kami terima lengkap"
+    r"terima|diterima|sampai|datang)"
 )
 
 PATTERNS = [
@@ -75,6 +77,9 @@ PATTERNS = [
             r"|\b(website|web|situs|link|alamat)(nya)?\s+apa\b"
             r"|\b(menghubungi|hubungi|kontak)\s+siapa\b"
             r"|\bapa(kah)?\s+(bisa|boleh|masih)\b[^.!\n]{0,80}\?"
+            # when an office opens or a registration starts: "apakah kantor imigrasi buka hari Sabtu?"
+            r"|\b(apa(kah)?|kapan|jam berapa|hari apa)\b[^.!?\n]{0,60}"
+            r"\b(di)?(buka|mulai|dimulai)\b[^.!\n]{0,40}\?"
             r"|\b(how (do|can) i|where can i|is it possible)\b",
             re.I,
         ),
