@@ -143,6 +143,25 @@ def test_a_rejection_naming_a_public_programme_is_read_by_a_person_not_archived(
     assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
 
 
+def test_an_abusive_verdict_the_abuse_signal_does_not_back_is_read_by_a_person():
+    """A report of violence by an official reads to the model like abuse itself."""
+    text = "Saya adukan wali kelas anak saya yang menampar murid di depan kelas sampai pipinya bengkak"
+    before = rejected(InvalidReason.abusive).model_copy(update={"decided_by": "model"})
+    e = ev(text)
+    assert e.signals.abuse < overrides.ABUSE_BACKS
+    out = overrides.a_public_service_is_not_archived_unseen(before, e)
+    assert "public_service_not_archived" in out.rules and out.reason is InvalidReason.abusive
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_abuse_the_signal_backs_keeps_its_archive():
+    insult = "kepala dinas goblok, otak udang, dasar pejabat tolol"
+    before = rejected(InvalidReason.abusive).model_copy(update={"decided_by": "model"})
+    e = ev(insult)
+    assert e.services and e.signals.abuse >= overrides.ABUSE_BACKS
+    assert overrides.a_public_service_is_not_archived_unseen(before, e) is before
+
+
 def test_spam_and_texts_naming_no_public_service_keep_their_archive():
     spam = rejected(InvalidReason.spam).model_copy(update={"decided_by": "model"})
     ad = "promo KTP cepat jadi, hubungi kami"

@@ -120,13 +120,13 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 272  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 306  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
     assert m["injection_flips"] == 0
-    # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 272
-    # on main 4c0beb2: 0.603, 0.145, 0.107
+    # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 306
+    # on main 4c0beb2: 0.592, 0.158, 0.105, and one genuine report archived
     assert m["invalid_recall"] >= 0.72
-    assert m["junk_asked_rate"] <= 0.07
+    assert m["junk_asked_rate"] <= 0.08
     assert m["junk_to_sp4n_rate"] <= 0.05
     for threat in ("pr-0015", "pr-0016", "pr-0190", "pr-0238"):  # arson, machete, stones: never a question
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
@@ -154,6 +154,10 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     ):
         assert by_id[junk]["verdict"] == "invalid" and rule in by_id[junk]["rules"], junk
         assert by_id[junk]["outcome"] == "review"  # an uncertain rejection: a person reads it
+    # a teacher who beat a pupil, rejected by the model as abusive: archived on main 4c0beb2
+    assert (
+        by_id["pr-0304"]["outcome"] == "review" and "public_service_not_archived" in by_id["pr-0304"]["rules"]
+    )
     # their genuine look-alikes go on: sarcastic praise, an opinion with a fault, "please spread it"
     for genuine in ("pr-0207", "pr-0208", "pr-0206"):
         assert by_id[genuine]["outcome"] in ("sp4n", "awaiting_gate"), genuine

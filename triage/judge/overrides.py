@@ -177,13 +177,19 @@ def a_public_service_is_not_archived_unseen(result: TriageResult, e: Evidence) -
     building like this, is that right?"); with no grievance word the second look does not reopen
     it, and the archive would silence it. On the tuning split no junk the model archived named a
     public service; on 120 handled LaporGub complaints outside the eval sets it kept 1 of 3
-    archived ones from the archive. The verdict stands.
+    archived ones from the archive. The same for an "abusive" rejection that the abuse signal
+    does not back (below 0.5): none in tune, test or challenge; one probe, a teacher who beat a
+    pupil, was archived so. The verdict stands.
     """
     if result.verdict is not Verdict.invalid or result.decided_by != "model" or result.needs_review:
         return result
-    if result.reason not in (InvalidReason.not_a_complaint, InvalidReason.out_of_scope) or e.court:
+    # "abusive" the abuse signal does not back: a report of violence by an official ("guru BK ...
+    # memukul murid sampai memar") reads to the model like abuse itself
+    unbacked_abuse = result.reason is InvalidReason.abusive and e.signals.abuse < ABUSE_BACKS
+    not_public = result.reason in (InvalidReason.not_a_complaint, InvalidReason.out_of_scope)
+    if not (not_public or unbacked_abuse):
         return result
-    if not e.services:
+    if not e.services or e.court:
         return result
     named = list(e.services[:3])
     note = f"model said invalid/{result.reason.value}, but the text names a public service {named}"
@@ -324,6 +330,7 @@ def followup_asked_about(result: TriageResult, e: Evidence) -> TriageResult:
 # reaches either bar without naming one.
 SPAM_OVERRULES = 0.7
 ABUSE_OVERRULES = 0.9
+ABUSE_BACKS = 0.5
 NOT_A_COMPLAINT_BELOW = 0.2
 
 
