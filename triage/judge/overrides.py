@@ -189,7 +189,7 @@ def a_public_service_is_not_archived_unseen(result: TriageResult, e: Evidence) -
     not_public = result.reason in (InvalidReason.not_a_complaint, InvalidReason.out_of_scope)
     if not (not_public or unbacked_abuse):
         return result
-    if not e.services or e.court:
+    if not e.services or e.court or result.reason is None:
         return result
     named = list(e.services[:3])
     note = f"model said invalid/{result.reason.value}, but the text names a public service {named}"
