@@ -49,6 +49,51 @@ def model_said(verdict: Verdict, reason: InvalidReason | None = None) -> TriageR
             "court_matter",
             "out_of_scope",
         ),
+        # issue 19, point 4: praise, support, campaign talk and opinions never reach SP4N
+        (
+            "Ayo warga Desa Sukorejo, coblos nomor 3 di pilkades besok, demi desa yang maju!",
+            "campaign",
+            "spam",
+        ),
+        ("Mari dukung calon walikota Ibu Sari, nomor urut 1, pilihan rakyat kecil", "campaign", "spam"),
+        ("Tim sukses kami siap memenangkan Pak Darmo di pemilihan bupati Kendal", "campaign", "spam"),
+        (
+            "Pelayanan samsat keliling di Kota Kediri ramah dan cepat, mantap pak!",
+            "praise",
+            "not_a_complaint",
+        ),
+        (
+            "Salut untuk petugas damkar Kabupaten Sleman yang sigap kemarin, sehat selalu",
+            "praise",
+            "not_a_complaint",
+        ),
+        (
+            "Menurut saya jam masuk sekolah sebaiknya jam 8 saja, lebih sehat buat anak",
+            "opinion",
+            "not_a_complaint",
+        ),
+        ("Saya mengusulkan ada bus listrik gratis dari Bekasi ke Jakarta", "opinion", "not_a_complaint"),
+        (
+            "Sekedar masukan pak, alun-alun bagus kalau dikasih air mancur menari",
+            "opinion",
+            "not_a_complaint",
+        ),
+        ("Jangan lupa contreng partai nomor 12 di pemilu nanti ya bapak ibu", "campaign", "spam"),
+        ("Usul bu, bagaimana kalau car free day diadakan juga di hari Rabu", "opinion", "not_a_complaint"),
+        (
+            "Bantuan beras 10 kg sudah diterima warga RT kami, terima kasih pak",
+            "thanks_for_a_fix",
+            "not_a_complaint",
+        ),
+        ("Pak wapres tolong belikan saya motor buat kerja ojek", "personal_request", "not_a_complaint"),
+        ("bapak tolong lunasin utang kontrakan saya 3 bulan", "personal_request", "not_a_complaint"),
+        # a chain message alarms with the police or a danger; its instruction to pass it on is what it is
+        (
+            "Hati-hati, mulai Senin polisi menyita motor yang pajaknya telat! Sebarkan ke semua grup RT",
+            "chain_forward",
+            "spam",
+        ),
+        ("Info dari kelurahan: vaksin palsu beredar. Bagikan ke grup keluarga ya", "chain_forward", "spam"),
     ],
 )
 def test_non_complaint_shapes_become_uncertain_rejections(text, rule, reason):
@@ -242,62 +287,6 @@ def test_an_unbacked_complaint_with_no_official_category_gets_none_from_the_answ
     # what the answer gave is dropped; the learned category signal may still offer an official name
     assert out.complaint.category is None or out.complaint.category in reference.category_names()
     assert "category_from_signals" in out.rules or out.complaint.category is None
-
-
-@pytest.mark.parametrize(
-    ("text", "rule", "reason"),
-    [
-        (
-            "Ayo warga Desa Sukorejo, coblos nomor 3 di pilkades besok, demi desa yang maju!",
-            "campaign",
-            "spam",
-        ),
-        ("Mari dukung calon walikota Ibu Sari, nomor urut 1, pilihan rakyat kecil", "campaign", "spam"),
-        ("Tim sukses kami siap memenangkan Pak Darmo di pemilihan bupati Kendal", "campaign", "spam"),
-        (
-            "Pelayanan samsat keliling di Kota Kediri ramah dan cepat, mantap pak!",
-            "praise",
-            "not_a_complaint",
-        ),
-        (
-            "Salut untuk petugas damkar Kabupaten Sleman yang sigap kemarin, sehat selalu",
-            "praise",
-            "not_a_complaint",
-        ),
-        (
-            "Menurut saya jam masuk sekolah sebaiknya jam 8 saja, lebih sehat buat anak",
-            "opinion",
-            "not_a_complaint",
-        ),
-        ("Saya mengusulkan ada bus listrik gratis dari Bekasi ke Jakarta", "opinion", "not_a_complaint"),
-        (
-            "Sekedar masukan pak, alun-alun bagus kalau dikasih air mancur menari",
-            "opinion",
-            "not_a_complaint",
-        ),
-        ("Jangan lupa contreng partai nomor 12 di pemilu nanti ya bapak ibu", "campaign", "spam"),
-        ("Usul bu, bagaimana kalau car free day diadakan juga di hari Rabu", "opinion", "not_a_complaint"),
-        (
-            "Bantuan beras 10 kg sudah diterima warga RT kami, terima kasih pak",
-            "thanks_for_a_fix",
-            "not_a_complaint",
-        ),
-        ("Pak wapres tolong belikan saya motor buat kerja ojek", "personal_request", "not_a_complaint"),
-        ("bapak tolong lunasin utang kontrakan saya 3 bulan", "personal_request", "not_a_complaint"),
-        # a chain message alarms with the police or a danger; its instruction to pass it on is what it is
-        (
-            "Hati-hati, mulai Senin polisi menyita motor yang pajaknya telat! Sebarkan ke semua grup RT",
-            "chain_forward",
-            "spam",
-        ),
-        ("Info dari kelurahan: vaksin palsu beredar. Bagikan ke grup keluarga ya", "chain_forward", "spam"),
-    ],
-)
-def test_campaigning_praise_opinions_and_chain_messages_are_not_sent_on(text, rule, reason):
-    """Issue 19, point 4: praise, support, campaign talk and opinions never reach SP4N."""
-    out = overrides.shaped_like_a_non_complaint(model_said(Verdict.valid), ev(text))
-    assert (out.verdict, out.reason, out.rules[-1]) == (Verdict.invalid, InvalidReason(reason), rule)
-    assert out.needs_review and out.reasons[0].evidence in text
 
 
 @pytest.mark.parametrize(

@@ -185,6 +185,9 @@ def test_reports_about_scams_and_chains_reach_the_model(text):
     [
         "Kepesertaan BPJS Kesehatan Anda akan DINONAKTIFKAN. Segera verifikasi di bpjs-aktivasi-ulang.top",
         "Penerima BLT tahap 2: klaim dana Rp600.000 di https://kemensos-bansos-cair.site sebelum besok",
+        # no word of a call to act: the look-alike host is the scam
+        "Subsidi listrik Rp 500.000 untuk pelanggan 900 VA sudah ada, lihat nama Anda di pln-subsidi.web.app",
+        "Penerima BSU tahap 3 sudah keluar, nama-nama ada di kemnaker-bsu.site/penerima",
     ],
 )
 def test_links_borrowing_an_agency_name_off_its_domain_are_phishing(text):
@@ -284,19 +287,6 @@ def test_a_host_dressed_as_the_governments_is_a_look_alike(text):
 def test_a_government_host_is_not_a_look_alike():
     hit = prefilter.check("Segera verifikasi data Anda di https://bsu.kemnaker.go.id sebelum 30 Desember")
     assert hit is None or hit.rule != "impersonation_link"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # no word of a call to act: the look-alike host is the scam
-        "Subsidi listrik Rp 500.000 untuk pelanggan 900 VA sudah ada, lihat nama Anda di pln-subsidi.web.app",
-        "Penerima BSU tahap 3 sudah keluar, nama-nama ada di kemnaker-bsu.site/penerima",
-    ],
-)
-def test_a_look_alike_host_needs_no_call_to_act(text):
-    hit = prefilter.check(text)
-    assert hit is not None and (hit.rule, hit.reason) == ("impersonation_link", InvalidReason.spam)
 
 
 @pytest.mark.parametrize(
