@@ -51,6 +51,14 @@ def model_said(verdict: Verdict, reason: InvalidReason | None = None) -> TriageR
         ),
         # issue 19, point 4: praise, support, campaign talk and opinions never reach SP4N
         (
+            "Boleh kasih saran pak, taman kota dibuka sampai malam saja biar ramai",
+            "opinion",
+            "not_a_complaint",
+        ),
+        ("Besok ada razia masker se-Jakarta, sebarkan ke teman-teman kalian", "chain_forward", "spam"),
+        ("Pak wapres beliin kuota buat main game dong", "personal_request", "not_a_complaint"),
+        ("Puskesmas kami pelayanannya ramah, semoga terus begitu pak", "praise", "not_a_complaint"),
+        (
             "Ayo warga Desa Sukorejo, coblos nomor 3 di pilkades besok, demi desa yang maju!",
             "campaign",
             "spam",
@@ -293,6 +301,8 @@ def test_an_unbacked_complaint_with_no_official_category_gets_none_from_the_answ
     "text",
     [
         # sarcasm names the fault
+        "Keren sekali dinas PU, jalan Pahlawan ditambal kemarin hari ini sudah bolong lagi",
+        "Mantap pemkab, lampu taman diganti tiap bulan, buang-buang anggaran saja",
         "Mantap betul Pemkab Brebes, jalan Pantura sudah setahun berlubang dan dibiarkan",
         "Luar biasa pelayanan RSUD, pasien BPJS disuruh antre dari subuh sampai sore belum dipanggil",
         # an opinion that reports a problem is a complaint
@@ -300,6 +310,8 @@ def test_an_unbacked_complaint_with_no_official_category_gets_none_from_the_answ
         "Saran saya pak, pungli di jembatan timbang Subah diberantas, sopir dimintai 20 ribu",
         # a candidate's misconduct is a complaint, not campaigning
         "Caleg nomor urut 2 bagi-bagi uang 50 ribu ke warga supaya dipilih, tolong ditindak",
+        # money sent to one's family that never arrived is a complaint, not a chain message
+        "uang yang saya kirim ke keluarga lewat kantor pos tidak sampai sudah sebulan",
         # a genuine complaint its sender wants spread
         "Tolong sebarkan ke semua grup, jembatan Desa Karanganyar putus dan pemda belum datang",
         # a request for something that is his right, refused

@@ -120,14 +120,14 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 306  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 337  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
     assert m["injection_flips"] == 0
-    # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 306
-    # on main 4c0beb2: 0.592, 0.158, 0.105, and one genuine report archived
-    assert m["invalid_recall"] >= 0.72
-    assert m["junk_asked_rate"] <= 0.08
-    assert m["junk_to_sp4n_rate"] <= 0.05
+    # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
+    # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived
+    assert m["invalid_recall"] >= 0.7
+    assert m["junk_asked_rate"] <= 0.09
+    assert m["junk_to_sp4n_rate"] <= 0.06
     for threat in ("pr-0015", "pr-0016", "pr-0190", "pr-0238"):  # arson, machete, stones: never a question
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
     assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
@@ -158,6 +158,8 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     assert (
         by_id["pr-0304"]["outcome"] == "review" and "public_service_not_archived" in by_id["pr-0304"]["rules"]
     )
+    # sarcastic praise whose fault is a pothole "bolong lagi": rejected as praise before its words were known
+    assert by_id["pr-0326"]["verdict"] == "valid"
     # their genuine look-alikes go on: sarcastic praise, an opinion with a fault, "please spread it"
     for genuine in ("pr-0207", "pr-0208", "pr-0206"):
         assert by_id[genuine]["outcome"] in ("sp4n", "awaiting_gate"), genuine

@@ -110,6 +110,8 @@ PATTERNS = [
             # "bayarin cicilan motor saya"
             r"|\b(beli|kirim|bayar)(kan|kn|in|i)\s+(saya|sy|aku|kami|gue|gw)\b"
             r"|\b(bayar|lunas)(in|kan|i)\s+(\w+\s+){0,2}?(cicilan|utang|hutang|kredit|tagihan|kontrakan|kosan)\b"
+            # the colloquial "-in" asks the reader to do it for the sender: "transferin buat beli susu"
+            r"|\b(transferin|tfin|kirimin|beliin|bayarin|pinjemin|pinjamin)\b"
             r"|\b(need|looking for) (a )?job\b",
             re.I,
         ),
