@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from triage.rules import lexicon
 from triage.rules.guards import complaint_markers
 from triage.rules.prefilter import quote_around
 from triage.schema import InvalidReason
+
+# What keeps a shape from applying (see `Pattern.unless` and `find`).
+Unless = Literal["grievance", "reported_problem", "public_side", "failing_service", "new_problem"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,12 @@ class Pattern:
     #   alarms with the police or a danger, but a genuine complaint may ask to be spread);
     # - "new_problem": thanks name the fixed service and the fix by nature, so only a new problem
     #   or a "but".
-    unless: str = "grievance"
+    unless: Unless = "grievance"
+
+
+def _listed(rule: str, reason: InvalidReason, statement: str, words: str, unless: Unless) -> Pattern:
+    """A shape that is one lexicon list, matched as whole words."""
+    return Pattern(rule, reason, statement, re.compile(rf"\b({lexicon.alternation(words)})\b", re.I), unless)
 
 
 @dataclass(frozen=True)
@@ -137,52 +146,47 @@ PATTERNS = [
             re.I,
         ),
     ),
-    *(
-        Pattern(rule, reason, statement, re.compile(rf"\b({lexicon.alternation(words)})\b", re.I), unless)
-        for rule, reason, statement, words, unless in (
-            (
-                "private_dispute",
-                InvalidReason.out_of_scope,
-                "Sengketa pribadi atau keluarga tanpa sisi layanan publik",
-                "private_dispute",
-                "public_side",
-            ),
-            (
-                "court_matter",
-                InvalidReason.out_of_scope,
-                "Perkara di pengadilan; pemerintah tidak dapat mencampuri putusan hakim",
-                "court_matter",
-                "public_side",
-            ),
-            (
-                "campaign",
-                InvalidReason.spam,
-                "Ajakan memilih atau mendukung calon dalam pemilihan, bukan pengaduan",
-                "campaign",
-                "reported_problem",
-            ),
-            (
-                "praise",
-                InvalidReason.not_a_complaint,
-                "Pujian atau dukungan, tanpa keluhan",
-                "praise",
-                "reported_problem",
-            ),
-            (
-                "opinion",
-                InvalidReason.not_a_complaint,
-                "Pendapat atau usulan kebijakan, tanpa melaporkan masalah",
-                "opinion",
-                "reported_problem",
-            ),
-            (
-                "chain_forward",
-                InvalidReason.spam,
-                "Pesan berantai yang meminta diteruskan ke banyak orang atau grup",
-                "pass_it_on",
-                "failing_service",
-            ),
-        )
+    _listed(
+        "private_dispute",
+        InvalidReason.out_of_scope,
+        "Sengketa pribadi atau keluarga tanpa sisi layanan publik",
+        "private_dispute",
+        "public_side",
+    ),
+    _listed(
+        "court_matter",
+        InvalidReason.out_of_scope,
+        "Perkara di pengadilan; pemerintah tidak dapat mencampuri putusan hakim",
+        "court_matter",
+        "public_side",
+    ),
+    _listed(
+        "campaign",
+        InvalidReason.spam,
+        "Ajakan memilih atau mendukung calon dalam pemilihan, bukan pengaduan",
+        "campaign",
+        "reported_problem",
+    ),
+    _listed(
+        "praise",
+        InvalidReason.not_a_complaint,
+        "Pujian atau dukungan, tanpa keluhan",
+        "praise",
+        "reported_problem",
+    ),
+    _listed(
+        "opinion",
+        InvalidReason.not_a_complaint,
+        "Pendapat atau usulan kebijakan, tanpa melaporkan masalah",
+        "opinion",
+        "reported_problem",
+    ),
+    _listed(
+        "chain_forward",
+        InvalidReason.spam,
+        "Pesan berantai yang meminta diteruskan ke banyak orang atau grup",
+        "pass_it_on",
+        "failing_service",
     ),
 ]
 
@@ -224,21 +228,18 @@ def find(text: str) -> Match | None:
     services, grievances = complaint_markers(text)
     still = bool(STILL_A_GRIEVANCE.search(text))
     problem = still or bool(PROBLEM_WORDS.search(text))
-    public = bool(services and grievances) or bool(PUBLIC_ANGLE.search(text))
+    # each guard read once per text, by name: a shape names the one that keeps it from applying
+    blocked: dict[Unless, bool] = {
+        "grievance": bool(grievances) or problem,
+        "reported_problem": bool(grievances)
+        or still
+        or bool(PROBLEM_WORDS.search(NOT_A_PROBLEM.sub(" ", text))),
+        "public_side": bool(services and grievances) or bool(PUBLIC_ANGLE.search(text)),
+        "failing_service": bool(services) and (bool(grievances) or problem),
+        "new_problem": problem or bool(BUT.search(text)),
+    }
     for p in PATTERNS:
-        if p.unless == "new_problem":
-            if problem or BUT.search(text):
-                continue
-        elif p.unless == "public_side":
-            if public:
-                continue
-        elif p.unless == "failing_service":
-            if services and (grievances or problem):
-                continue
-        elif p.unless == "reported_problem":
-            if grievances or still or PROBLEM_WORDS.search(NOT_A_PROBLEM.sub(" ", text)):
-                continue
-        elif grievances or problem:
+        if blocked[p.unless]:
             continue
         if p.rule == "information_question" and len(text.split()) > QUESTION_MAX_WORDS:
             continue
