@@ -134,23 +134,29 @@ def test_a_message_naming_a_public_matter_goes_on_as_judged(text):
     assert overrides.no_public_matter_goes_to_a_person(before, ev(text, place=False)) is before
 
 
-def test_a_rejection_naming_a_public_programme_is_read_by_a_person_not_archived():
-    text = "mau tanya aja pak klo dana desa untuk bangunannya kaya gini apa sesuai ya pak"
-    before = rejected(InvalidReason.not_a_complaint).model_copy(update={"decided_by": "model"})
-    assert policy.route(before, gate_open=True, review_threshold=0.6) is Outcome.archived
-    out = overrides.a_public_service_is_not_archived_unseen(before, ev(text))
-    assert "public_service_not_archived" in out.rules and out.verdict is Verdict.invalid
-    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
-
-
-def test_an_abusive_verdict_the_abuse_signal_does_not_back_is_read_by_a_person():
-    """A report of violence by an official reads to the model like abuse itself."""
-    text = "Saya adukan wali kelas anak saya yang menampar murid di depan kelas sampai pipinya bengkak"
-    before = rejected(InvalidReason.abusive).model_copy(update={"decided_by": "model"})
+@pytest.mark.parametrize(
+    ("reason", "text"),
+    [
+        (
+            InvalidReason.not_a_complaint,
+            "mau tanya aja pak klo dana desa untuk bangunannya kaya gini apa sesuai ya pak",
+        ),
+        # "abusive" the abuse signal does not back: a report of violence by an official reads to
+        # the model like abuse itself
+        (
+            InvalidReason.abusive,
+            "Saya adukan wali kelas anak saya yang menampar murid di depan kelas sampai pipinya bengkak",
+        ),
+    ],
+)
+def test_a_rejection_naming_a_public_service_is_read_by_a_person_not_archived(reason, text):
+    before = rejected(reason).model_copy(update={"decided_by": "model"})
     e = ev(text)
     assert e.signals.abuse < overrides.ABUSE_BACKS
+    assert policy.route(before, gate_open=True, review_threshold=0.6) is Outcome.archived
     out = overrides.a_public_service_is_not_archived_unseen(before, e)
-    assert "public_service_not_archived" in out.rules and out.reason is InvalidReason.abusive
+    assert "public_service_not_archived" in out.rules
+    assert out.verdict is Verdict.invalid and out.reason is reason
     assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
 
 
@@ -391,8 +397,8 @@ def test_a_joke_address_in_the_template_is_read_before_its_sender_is_asked(text)
     "text",
     [
         # the address names its village over more labels on the same line (as real reporters write)
-        "Nama :suyati  Alamat: ngrumpeng rt03/rw03 desa:putatsari kec:grobogan Kab:grobogan",
-        "Alamat: Tomang Tinggi Raya Rt 004/06. Kel: Tomang, kec: Grogol Petamburan, Jakarta Barat",
+        "Nama :ibu saya  Alamat: dukuh wetan rt03/rw03 desa:putatsari kec:grobogan Kab:grobogan",
+        "Alamat: Jl. Mawar Gg. 3 Rt 004/06. Kel: Tomang, kec: Grogol Petamburan, Jakarta Barat",
         "Nama: Bu Sri\nAlamat: Dusun Krajan, Desa Wonorejo, Lumajang\nLaporan: jalan rusak",
         "Alamat: -\nLaporan: air PDAM mati",  # no address given is no claim
         "alamat rumah saya dekat pasar, jalannya rusak",  # no label, no template

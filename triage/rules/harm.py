@@ -46,7 +46,7 @@ SELF_HARM = re.compile(
 )
 DISTRESS = re.compile(rf"\b(?:{lexicon.alternation('distress')})\b", re.I)
 # An address given under its label, and the rest of its line: an address is often split over
-# more labels ("Alamat: ngrumpeng rt03/rw03 desa:putatsari kec:grobogan").
+# more labels ("Alamat: dukuh wetan rt03/rw03 desa:putatsari kec:grobogan").
 ADDRESS_GIVEN = re.compile(
     r"\b(?:alamat|alamt|almt|domisili|tempat\s+tinggal)\s*[:=][ \t]*(?P<value>[^\n]{1,160})", re.I
 )
