@@ -2,16 +2,15 @@
 
 Uses the model's answers cached by a previous `triage eval` run (table llm_cache in TRIAGE_DB, or
 an answers file with --answers), so it costs no model time: each configuration re-runs only the
-deterministic logic. Each row switches one more part on, in the order `judge.decision` runs them:
+deterministic logic. Each row switches one more signal of the evidence record on:
 
   model            the model's verdict, category and its own regency hint (official list only)
   +places          places resolved from the text against the Kemendagri list (hint only tips ties)
-  +<step>          each correction of `judge.decision.STEPS`, in its order
-  +category_check  the category words in the text weighed with the model's pick (judge/category.py)
-  +category_signal the classifier's probabilities weighed too
+  +<signal>        each signal of `judge.decision.SIGNALS`, in its order: every correction that
+                   reads it (`Correction.reads`) runs once all its signals are on
   +prefilter       deterministic rules answer first (the full system, as `triage eval` runs it)
 
-A part is switched off in the evidence or in the decision's `off` set, never by patching code.
+A signal is switched off in the decision's `off` set, never by patching or re-ordering code.
 
 Usage: python benchmarks/ablation.py evals/tune.jsonl --answers evals/answers/dev-triage-v3.jsonl
 """
@@ -27,17 +26,16 @@ from triage import reference
 from triage.config import Settings
 from triage.evals import dataset, metrics
 from triage.evals.runner import prediction_row
-from triage.judge import category, decision
+from triage.judge import decision
 from triage.judge.evidence import Evidence, gather
 from triage.judge.llm_cache import JudgementCache, judgement_key, load_answers
 from triage.judge.pipeline import from_prefilter
 from triage.judge.prompt import load_prompt
 from triage.rules import prefilter
-from triage.schema import Location, ModelJudgement, PlaceRef, TriageResult
+from triage.schema import EvalCase, Location, ModelJudgement, PlaceRef, TriageResult
 from triage.store.database import connect
 
-PARTS = ["places", *decision.STEPS, category.KEYWORDS, category.CLASSIFIER]
-CONFIGS = ["model", *(f"+{p}" for p in PARTS), "+prefilter"]
+CONFIGS = ["model", *(f"+{p}" for p in decision.SIGNALS), "+prefilter"]
 KEYS = [
     "verdict_accuracy",
     "false_rejection_rate",
@@ -62,12 +60,19 @@ def hint_location(hint: str | None) -> Location:
     return Location(regency=PlaceRef(name=r.name, code=r.code), province=PlaceRef(name=p.name, code=p.code))
 
 
-def configured(n_on: int, j: ModelJudgement, e: Evidence) -> TriageResult:
-    """The decision with the first `n_on` parts switched on and the rest off."""
-    on = set(PARTS[:n_on])
-    if "places" not in on:
+def configured(off: set[str], j: ModelJudgement, e: Evidence) -> TriageResult:
+    """The decision with the signals in `off` switched off."""
+    if decision.PLACES in off:
         e = dataclasses.replace(e, location=hint_location(e.hint))
-    return decision.decide(j, e, 1, off={p for p in PARTS if p not in on})
+    return decision.decide(j, e, 1, off=off)
+
+
+def row(
+    name: str, scored: list[EvalCase], results: dict[str, TriageResult], settings: Settings, version: str
+) -> str:
+    preds = [prediction_row(c, results[c.id], review_threshold=settings.review_threshold) for c in scored]
+    m = metrics.compute(scored, preds, model=settings.llm_model, prompt_version=version)
+    return f"{name:22}" + "".join(f"{m[k] if m[k] is not None else float('nan'):13.3f}" for k in KEYS)
 
 
 def main() -> None:
@@ -91,17 +96,25 @@ def main() -> None:
     answered = [c for c in cases if c.id in answers]
     usable = [c for c in cases if c.id in answers or prefilter.check(c.text)]
     print(f"{len(cases)} cases: {len(answered)} with a recorded model answer, {len(usable)} with prefilter")
-    print(f"{'config':22}" + "".join(f"{k[:12]:>13}" for k in KEYS))
-    for n_on, name in enumerate(CONFIGS):
-        scored = usable if name == "+prefilter" else answered  # prefilter cases never met the model
-        preds = []
-        for case in scored:
-            hit = prefilter.check(case.text) if name == "+prefilter" else None
-            result = from_prefilter(hit) if hit else configured(n_on, *answers[case.id])
-            preds.append(prediction_row(case, result, review_threshold=settings.review_threshold))
-        m = metrics.compute(scored, preds, model=settings.llm_model, prompt_version=prompt.version)
-        cells = "".join(f"{m[k] if m[k] is not None else float('nan'):13.3f}" for k in KEYS)
-        print(f"{name:22}{cells}")
+    header = "".join(f"{k[:12]:>13}" for k in KEYS)
+    signals = decision.SIGNALS
+
+    def scored(name: str, off: set[str]) -> str:
+        results = {c.id: configured(off, *answers[c.id]) for c in answered}
+        return row(name, answered, results, settings, prompt.version)
+
+    print(f"\nsignals switched on one by one (model-answered cases; +prefilter: all)\n{'config':22}{header}")
+    for n_on, name in enumerate(CONFIGS[:-1]):
+        print(scored(name, set(signals[n_on:])))
+    full: dict[str, TriageResult] = {}
+    for c in usable:  # prefilter cases never met the model
+        hit = prefilter.check(c.text)
+        full[c.id] = from_prefilter(hit) if hit else configured(set(), *answers[c.id])
+    print(row("+prefilter", usable, full, settings, prompt.version))
+    print(f"\neach signal switched off alone, all else on (model-answered cases)\n{'config':22}{header}")
+    print(scored("all", set()))
+    for name in signals:
+        print(scored(f"-{name}", {name}))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,31 @@
 """The one decision: the model's answer and the report's evidence in, a `TriageResult` out.
 
 Pure (no I/O, no model): the eval harness, the worker and the ablation benchmark all run exactly
-this. Its corrections run in one fixed order (`STEPS`); `off` switches any of them off, which is
-how the ablation benchmark measures what each one buys.
+this. It decides in four stages, each reading the evidence record and the stage before it:
+
+1. `REOPEN`: a rejection by the model reopened (second look, a long message, a public side).
+2. `CLOSE`: a verdict still open closed as an uncertain rejection (nothing to act on, a
+   non-complaint's shape, the learned signals, the model's own check).
+3. `ASK`: what the reporter is asked: a rejection about an earlier report is asked about; a
+   complaint with no place asks where.
+4. `TO_A_PERSON`: where the report must not go without a person reading it first (a threat or
+   self-harm marked urgent). The verdict stands.
+
+In the first three stages the first correction that changes the result is the stage's answer.
+Each is given the same input, so no correction undoes or waits on another, and a stage's order is
+only the precedence of its reasons when two apply. In the last, every one that applies is named,
+none hiding another.
+
+Each correction names the evidence signals it reads (`Correction.reads`); switching a signal off
+(`off`, as the ablation benchmark does) switches off every correction that reads it, so what a
+signal buys is measured without re-ordering or patching code.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 
 from triage import identity, reference
 from triage.judge import category, overrides
@@ -30,31 +47,133 @@ from triage.schema import (
 
 Step = Callable[[TriageResult, Evidence], TriageResult]
 
-# In this order: rejections are reopened first, then the rules that need a place or an act, and
-# last the shapes of non-complaints, which only look at what is still not a rejection.
-STEPS: dict[str, Step] = {
-    "second_look": overrides.second_look,
-    "long_message": overrides.long_message_kept_open,
-    "place_rule": overrides.needs_a_place,
-    "nothing_to_act_on": overrides.nothing_to_act_on,
-    "public_side": overrides.public_side_kept_open,
-    "non_complaint_shapes": overrides.shaped_like_a_non_complaint,
-    "junk_signals": overrides.junk_by_its_signals,
-    "model_check": overrides.not_a_public_complaint,
-    "model_check_keeps": overrides.a_public_complaint_is_not_archived,
-    "public_service": overrides.a_public_service_is_not_archived_unseen,
-    "no_public_matter": overrides.no_public_matter_goes_to_a_person,
-    "laughter": overrides.laughter_goes_to_a_person,
-    "followup": overrides.followup_asked_about,
-    "identity": overrides.identity_never_archived,
-    "impossible_identity": overrides.impossible_identity_goes_to_a_person,
-    "unknown_address": overrides.unknown_address_goes_to_a_person,
-    "threat": overrides.threat_goes_to_a_person,
-    "self_harm": overrides.self_harm_goes_to_a_person,
-    "distress": overrides.distress_never_archived,
+# The evidence signals a correction can read (fields of `Evidence`, grouped by what computed them).
+PLACES = "places"  # the resolver's place, a spot a person can find, a national body
+PUBLIC_WORDS = "public_words"  # public-service, grievance, official/permit and court words
+LENGTH = "length"  # the number of words
+SHAPES = "shapes"  # shaped like a non-complaint (rules.non_complaints)
+LEARNED = "learned"  # the classifiers' spam, abuse, complaint and category scores
+MODEL_CHECK = "model_check"  # the model's yes/no answer after its verdict (judge.checks)
+HARM = "harm"  # a threat, self-harm, distress
+FOLLOWUP = "followup"  # about an earlier report
+LAUGHTER = "laughter"
+IDENTITY = "identity"  # an identity number given, or one no one can have
+ADDRESS = "address"  # an address under its label that no official list knows
+CATEGORY_WORDS = "category_words"  # the category words in the text (judge.category)
+SIGNALS = (
+    PLACES,
+    PUBLIC_WORDS,
+    LENGTH,
+    SHAPES,
+    LEARNED,
+    MODEL_CHECK,
+    HARM,
+    FOLLOWUP,
+    LAUGHTER,
+    IDENTITY,
+    ADDRESS,
+    CATEGORY_WORDS,
+)
+
+
+@dataclass(frozen=True)
+class Correction:
+    step: Step
+    reads: frozenset[str]  # the signals it reads: off when any of them is
+
+
+def _c(step: Step, *reads: str) -> Correction:
+    unknown = set(reads) - set(SIGNALS)
+    if unknown:
+        raise ValueError(f"unknown signals {sorted(unknown)}")
+    return Correction(step, frozenset(reads))
+
+
+REOPEN: dict[str, Correction] = {
+    "second_look": _c(overrides.second_look, PUBLIC_WORDS, PLACES, LENGTH),
+    "long_message": _c(overrides.long_message_kept_open, LENGTH),
+    "public_side": _c(overrides.public_side_kept_open, PUBLIC_WORDS),
+}
+CLOSE: dict[str, Correction] = {
+    "nothing_to_act_on": _c(overrides.nothing_to_act_on, PUBLIC_WORDS, PLACES, LENGTH),
+    "non_complaint_shapes": _c(overrides.shaped_like_a_non_complaint, SHAPES),
+    "junk_signals": _c(overrides.junk_by_its_signals, LEARNED, PUBLIC_WORDS),
+    "model_check": _c(overrides.not_a_public_complaint, MODEL_CHECK, LEARNED, SHAPES),
+}
+ASK: dict[str, Correction] = {
+    "followup": _c(overrides.followup_asked_about, FOLLOWUP),
+    "place_rule": _c(overrides.needs_a_place, PLACES),
+}
+TO_A_PERSON: dict[str, Correction] = {
+    "model_check_keeps": _c(overrides.a_public_complaint_is_not_archived, MODEL_CHECK),
+    "public_service": _c(overrides.a_public_service_is_not_archived_unseen, PUBLIC_WORDS, LEARNED),
+    "no_public_matter": _c(overrides.no_public_matter_goes_to_a_person, PUBLIC_WORDS, LEARNED),
+    "laughter": _c(overrides.laughter_goes_to_a_person, LAUGHTER),
+    "identity": _c(overrides.identity_never_archived, IDENTITY),
+    "impossible_identity": _c(overrides.impossible_identity_goes_to_a_person, IDENTITY),
+    "unknown_address": _c(overrides.unknown_address_goes_to_a_person, ADDRESS),
+    "threat": _c(overrides.threat_goes_to_a_person, HARM),
+    "self_harm": _c(overrides.self_harm_goes_to_a_person, HARM),
+    "distress": _c(overrides.distress_never_archived, HARM),
 }
 # What also applies to a result the model could not back (the model's verdict is kept for review).
-AFTER_UNSUPPORTED = ("threat", "self_harm", "distress")
+UNSUPPORTED_CLOSE = ("non_complaint_shapes",)
+UNSUPPORTED_TO_A_PERSON = ("threat", "self_harm", "distress")
+
+
+def first_that_applies(
+    result: TriageResult, e: Evidence, corrections: Mapping[str, Correction], off: Collection[str]
+) -> TriageResult:
+    """The result of the first correction that changes it; each is given the same input (a
+    correction that does not apply returns that input itself)."""
+    for c in corrections.values():
+        if c.reads.isdisjoint(off):
+            changed = c.step(result, e)
+            if changed is not result:
+                return changed
+    return result
+
+
+def every_one_that_applies(
+    result: TriageResult, e: Evidence, corrections: Mapping[str, Correction], off: Collection[str]
+) -> TriageResult:
+    """The result sent to a person for every reason that applies, each judged on the same input:
+    none of them hides another."""
+    sent = [c.step(result, e) for c in corrections.values() if c.reads.isdisjoint(off)]
+    sent = [s for s in sent if s is not result]
+    if not sent:
+        return result
+    if any((s.verdict, s.reason) != (result.verdict, result.reason) for s in sent):
+        raise ValueError("a correction that sends a report to a person must leave its verdict as it is")
+    return result.model_copy(
+        update={
+            "needs_review": True,
+            "urgent": result.urgent or any(s.urgent for s in sent),
+            "confidence": min(s.confidence for s in sent),
+            "rules": [*result.rules, *(r for s in sent for r in s.rules[len(result.rules) :])],
+            "notes": [*result.notes, *(n for s in sent for n in s.notes[len(result.notes) :])],
+        }
+    )
+
+
+def corrected(
+    result: TriageResult,
+    e: Evidence,
+    off: Collection[str] = (),
+    *,
+    reopen: Mapping[str, Correction] = REOPEN,
+    close: Mapping[str, Correction] = CLOSE,
+    ask: Mapping[str, Correction] = ASK,
+    to_a_person: Mapping[str, Correction] = TO_A_PERSON,
+) -> TriageResult:
+    """The stages, in the flow's order (a stage may be narrowed, as `unsupported` does)."""
+    unknown = set(off) - set(SIGNALS)
+    if unknown:
+        raise ValueError(f"unknown signals {sorted(unknown)}: known are {list(SIGNALS)}")
+    result = first_that_applies(result, e, reopen, off)
+    result = first_that_applies(result, e, close, off)
+    result = first_that_applies(result, e, ask, off)
+    return every_one_that_applies(result, e, to_a_person, off)
 
 
 def summarise(text: str, limit: int = 300) -> str:
@@ -80,7 +199,10 @@ def with_complaint(
     if result.verdict is Verdict.invalid:
         # a rejection never gets a complaint, but keeps the place for the reviewer
         return result.model_copy(update={"location": location})
-    choice = category.choose(draft.category if draft else None, e.text, e.signals, off)
+    parts_off = {category.KEYWORDS} if CATEGORY_WORDS in off else set()
+    if LEARNED in off:
+        parts_off.add(category.CLASSIFIER)
+    choice = category.choose(draft.category if draft else None, e.text, e.signals, parts_off)
     agency, level = routing.route(choice.category, location, e.text)
     complaint = Complaint(
         title=summarise(identity.mask_text(about), limit=80),
@@ -165,9 +287,7 @@ def decide(
     if e.check_scores:
         shown = ", ".join(f"{k} {v:.2f}" for k, v in e.check_scores.items())
         result = result.model_copy(update={"notes": [f"checks (complaint score): {shown}"]})
-    for name, step in STEPS.items():
-        if name not in off:
-            result = step(result, e)
+    result = corrected(result, e, off)
     # the statement describes a complaint only when the model saw one (a rejection's statement,
     # "a greeting", would be a poor title for a report a step kept open)
     about = judgement.reasons[0].statement if judgement.complaint else e.text
@@ -207,8 +327,14 @@ def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageRe
         needs_review=True,
         notes=notes,
     )
-    for name in ("non_complaint_shapes", *AFTER_UNSUPPORTED):
-        result = STEPS[name](result, e)
+    result = corrected(
+        result,
+        e,
+        reopen={},
+        close={k: CLOSE[k] for k in UNSUPPORTED_CLOSE},
+        ask={},
+        to_a_person={k: TO_A_PERSON[k] for k in UNSUPPORTED_TO_A_PERSON},
+    )
     # The reviewer starts from the places the text gives and the category the model chose (an
     # official name, still weighed with the text's words and the classifier). Its statement and
     # place are not kept: they come from an answer that failed its evidence check, and may name

@@ -4,7 +4,7 @@ A small model must not silence a genuine complaint, nor wave through a message t
 nothing to be put right. Each correction here names itself in `rules`, says in `notes` what the
 model had said and why it was changed, and (but for the place rule) marks the result for a
 reviewer: a word list that disagrees with the model is never certain. `judge.decision` runs them
-in one fixed order.
+in stages (reopen, close, ask, to a person), each given the result of the stage before.
 """
 
 from __future__ import annotations
@@ -95,11 +95,12 @@ def nothing_to_act_on(result: TriageResult, e: Evidence) -> TriageResult:
     ads. It becomes an *uncertain* rejection: low confidence sends it to a reviewer, never straight
     to the archive, so a genuine complaint written in words the lists miss is still read by a person.
     A text that names a real place is left alone: people name places when they report something;
-    so is one in which someone's life or safety is at stake ("rumah habis terbakar semalam").
+    so is one in which someone's life or safety is at stake ("rumah habis terbakar semalam"), and
+    a rejection already reopened for a reviewer (its public side is the reviewer's to weigh).
     """
     if result.verdict is Verdict.invalid or e.place_named or e.words > UNSPECIFIC_MAX_WORDS or e.threat:
         return result
-    if e.services or e.grievances:
+    if e.services or e.grievances or result.needs_review:
         return result
     return overrule(
         result,
