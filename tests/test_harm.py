@@ -36,6 +36,9 @@ def rejected(reason: InvalidReason, confidence: float = 0.85) -> TriageResult:
         # a weapon carried to "you", stones thrown
         "lu tunggu di rumah, nanti malam gue datang bawa clurit",
         "kalau bansos tidak cair, kantor desa kami lempar batu semua",
+        # what sets a fire, carried to "your" building
+        "Petugas PLN kalian semua maling, besok gue datang bawa bensin ke kantor kalian.",
+        "awas ya, saya bawa minyak tanah ke rumah kamu malam ini",
     ],
 )
 def test_a_sender_who_threatens_violence_is_found(text):
@@ -56,6 +59,9 @@ def test_a_sender_who_threatens_violence_is_found(text):
         # stones thrown by others, a weapon carried by the one reported
         "anak-anak sering lempar batu ke kereta di perlintasan Desa Karangjati",
         "kamu tahu pak, preman pasar itu selalu bawa golok kalau menagih",
+        # fuel carried for a generator, or as aid to "your" people, is no threat
+        "saya bawa bensin ke rumah buat genset karena listrik padam",
+        "kami bawa minyak tanah buat warga kalian yang kebanjiran",
     ],
 )
 def test_complaints_about_fire_or_violence_are_not_threats(text):
