@@ -93,6 +93,7 @@ def model_said(verdict: Verdict, reason: InvalidReason | None = None) -> TriageR
             "thanks_for_a_fix",
             "not_a_complaint",
         ),
+        ("kantor Samsat Bekasi hari Sabtu buka jam berapa ya?", "information_question", "not_a_complaint"),
         ("Pak wapres tolong belikan saya motor buat kerja ojek", "personal_request", "not_a_complaint"),
         ("bapak tolong lunasin utang kontrakan saya 3 bulan", "personal_request", "not_a_complaint"),
         # a chain message alarms with the police or a danger; its instruction to pass it on is what it is
@@ -102,6 +103,13 @@ def model_said(verdict: Verdict, reason: InvalidReason | None = None) -> TriageR
             "spam",
         ),
         ("Info dari kelurahan: vaksin palsu beredar. Bagikan ke grup keluarga ya", "chain_forward", "spam"),
+        # passed on by number: a chain letter whatever failing service it names
+        (
+            "Pesan berantai: siapa yang tidak meneruskan pesan ini ke 10 orang, KTP-nya diblokir Dukcapil",
+            "chain_forward",
+            "spam",
+        ),
+        ("Bansos anda dicabut kalau tidak menyebarkan info ini ke 5 grup WA", "chain_forward", "spam"),
     ],
 )
 def test_non_complaint_shapes_become_uncertain_rejections(text, rule, reason):
@@ -133,6 +141,9 @@ def test_non_complaint_shapes_become_uncertain_rejections(text, rule, reason):
         # "perundang-undangan" is not an invitation, "studi banding" is not a court case
         "kebijakan kepala sekolah tidak sesuai aturan perundang-undangan, guru honorer dirugikan",
         "pak gub, kalau mau studi banding mahasiswa ke gubernuran bisa lewat mana ya?",
+        # what the sender already passed on, by number, is his report's history, not a chain
+        "sudah saya teruskan ke 2 orang petugas kelurahan tapi jalan tetap rusak",
+        "laporan ini kami kirimkan ke 3 orang pejabat dinas tapi tidak ada tanggapan",
     ],
 )
 def test_grievances_in_those_shapes_are_left_alone(text):

@@ -226,3 +226,20 @@ def test_context_from_the_addressee_and_the_marker_word(text, province, regency)
 def test_a_province_from_the_addressee_alone_is_marked_as_such():
     assert resolve("Pak Ganjar, jalan di depan rumah saya rusak").source == "addressee"
     assert resolve("Pak Ganjar, jalan di kab. Demak rusak").source == "resolver"
+
+
+@pytest.mark.parametrize(
+    ("text", "regency", "village"),
+    [
+        # the desa "Wates Kulon" (Lumajang) must not swallow the first word of "Kulon Progo"
+        ("makanan MBG di SDN 2 Wates Kulon Progo sering basi", "Kabupaten Kulon Progo", None),
+        # a local name followed by nothing wider is still read whole
+        ("jalan rusak di desa Wates Kulon, Lumajang", "Kabupaten Lumajang", "Wates Kulon"),
+    ],
+)
+def test_a_local_name_does_not_swallow_the_regency_after_it(
+    text: str, regency: str, village: str | None
+) -> None:
+    loc = resolve(text)
+    assert loc.regency is not None and loc.regency.name == regency
+    assert (loc.village.name if loc.village else None) == village

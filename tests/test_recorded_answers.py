@@ -120,14 +120,15 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 337  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 370  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
     assert m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
-    # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived
-    assert m["invalid_recall"] >= 0.7
-    assert m["junk_asked_rate"] <= 0.09
-    assert m["junk_to_sp4n_rate"] <= 0.06
+    # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 now: 0.734,
+    # 0.078, 0.047
+    assert m["invalid_recall"] >= 0.73
+    assert m["junk_asked_rate"] <= 0.08
+    assert m["junk_to_sp4n_rate"] <= 0.05
     for threat in ("pr-0015", "pr-0016", "pr-0190", "pr-0238"):  # arson, machete, stones: never a question
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
     assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
@@ -160,6 +161,17 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     )
     # sarcastic praise whose fault is a pothole "bolong lagi": rejected as praise before its words were known
     assert by_id["pr-0326"]["verdict"] == "valid"
+    # the seventh batch, blind to everything above: petrol carried to "your" office (sent to SP4N),
+    # a chain letter passed on by number (asked where its sender lives), opening hours asked
+    # the other way round (sent to SP4N), a school in "Wates Kulon Progo" (read as a Lumajang desa)
+    assert by_id["pr-0319"]["outcome"] == "review" and "threat_of_violence" in by_id["pr-0319"]["rules"]
+    for junk, rule in (
+        ("pr-0344", "chain_forward"),
+        ("pr-0014", "chain_forward"),
+        ("pr-0358", "information_question"),
+    ):
+        assert by_id[junk]["verdict"] == "invalid" and rule in by_id[junk]["rules"], junk
+    assert by_id["pr-0368"]["regency"] == "Kabupaten Kulon Progo"
     # their genuine look-alikes go on: sarcastic praise, an opinion with a fault, "please spread it"
     for genuine in ("pr-0207", "pr-0208", "pr-0206"):
         assert by_id[genuine]["outcome"] in ("sp4n", "awaiting_gate"), genuine

@@ -22,7 +22,7 @@ from triage.rules.prefilter import quote_around
 from triage.schema import InvalidReason
 
 # What keeps a shape from applying (see `Pattern.unless` and `find`).
-Unless = Literal["grievance", "reported_problem", "public_side", "failing_service", "new_problem"]
+Unless = Literal["grievance", "reported_problem", "public_side", "failing_service", "new_problem", "nothing"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,8 @@ PATTERNS = [
             # when an office opens or a registration starts: "apakah kantor imigrasi buka hari Sabtu?"
             r"|\b(apa(kah)?|kapan|jam berapa|hari apa)\b[^.!?\n]{0,60}"
             r"\b(di)?(buka|mulai|dimulai)\b[^.!\n]{0,40}\?"
+            # the other word order: "kantor Samsat hari Sabtu buka jam berapa ya?"
+            r"|\b(buka|tutup|mulai|dibuka|ditutup)\s+(jam|hari|tanggal|tgl)\s+(berapa|brp|apa)\b"
             r"|\b(how (do|can) i|where can i|is it possible)\b",
             re.I,
         ),
@@ -188,6 +190,13 @@ PATTERNS = [
         "pass_it_on",
         "failing_service",
     ),
+    _listed(
+        "chain_forward",
+        InvalidReason.spam,
+        "Pesan berantai yang meminta diteruskan ke sejumlah orang atau grup",
+        "pass_it_on_by_number",
+        "nothing",
+    ),
 ]
 
 # Words of a problem or a protest: a question or request that carries one may be a complaint
@@ -237,6 +246,7 @@ def find(text: str) -> Match | None:
         "public_side": bool(services and grievances) or bool(PUBLIC_ANGLE.search(text)),
         "failing_service": bool(services) and (bool(grievances) or problem),
         "new_problem": problem or bool(BUT.search(text)),
+        "nothing": False,
     }
     for p in PATTERNS:
         if blocked[p.unless]:

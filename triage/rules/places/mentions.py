@@ -253,8 +253,22 @@ def _match_at(
         key = " ".join(t[0] for t in tokens[i : i + n])
         found = _lookup(key, marker, idx)
         if found is not None:
+            if found.level in ("district", "village") and _wider_name_starts_inside(tokens, i, n, idx):
+                continue  # "Wates Kulon Progo": Wates, then Kulon Progo; not the desa "Wates Kulon"
             return found, n
     return _match_fuzzy(tokens[i][0], marker, idx), 1
+
+
+def _wider_name_starts_inside(tokens: list[tuple[str, int, int]], i: int, n: int, idx: Index) -> bool:
+    """Whether a regency or province name starts inside words i..i+n and runs past them: a local
+    name must not swallow the first word of the regency written after it."""
+    end = i + n
+    for j in range(i + 1, end):
+        for m in range(end - j + 1, min(MAX_WORDS, len(tokens) - j) + 1):
+            key = " ".join(t[0] for t in tokens[j : j + m])
+            if key in idx.regency or key in idx.province:
+                return True
+    return False
 
 
 def _fuzzy_bare_ok(word: str, idx: Index) -> bool:
