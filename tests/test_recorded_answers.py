@@ -161,9 +161,9 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     )
     # sarcastic praise whose fault is a pothole "bolong lagi": rejected as praise before its words were known
     assert by_id["pr-0326"]["verdict"] == "valid"
-    # the seventh batch, blind to everything above: petrol carried to "your" office (sent to SP4N),
-    # a chain letter passed on by number (asked where its sender lives), opening hours asked
-    # the other way round (sent to SP4N), a school in "Wates Kulon Progo" (read as a Lumajang desa)
+    # petrol carried to "your" office (fifth batch, sent to SP4N); from the seventh batch, blind to
+    # everything above: a chain letter passed on by number (asked where its sender lives), opening
+    # hours asked the other way round (sent to SP4N), "Wates Kulon Progo" (read as a Lumajang desa)
     assert by_id["pr-0319"]["outcome"] == "review" and "threat_of_violence" in by_id["pr-0319"]["rules"]
     for junk, rule in (
         ("pr-0344", "chain_forward"),
