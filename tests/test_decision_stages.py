@@ -61,12 +61,7 @@ def test_a_signal_switched_off_switches_off_every_correction_that_reads_it():
     off = decision.decide(j, ev(text, place=True), 1, off={decision.HARM})
     assert "threat_of_violence" in on.rules and on.urgent
     assert "threat_of_violence" not in off.rules and not off.urgent
-    readers = [
-        n
-        for stage in (decision.REOPEN, decision.CLOSE, decision.ASK, decision.TO_A_PERSON)
-        for n, c in stage.items()
-        if decision.HARM in c.reads
-    ]
+    readers = [n for stage in decision.STAGES for n, c in stage.items() if decision.HARM in c.reads]
     assert set(readers) == {"threat", "self_harm", "distress"}
 
 
@@ -76,7 +71,7 @@ def test_an_unknown_signal_is_an_error_not_a_silent_no_op():
 
 
 def test_every_correction_reads_only_named_signals():
-    for stage in (decision.REOPEN, decision.CLOSE, decision.ASK, decision.TO_A_PERSON):
+    for stage in decision.STAGES:
         for c in stage.values():
             assert c.reads and c.reads <= set(decision.SIGNALS)
 

@@ -82,11 +82,16 @@ class Correction:
     reads: frozenset[str]  # the signals it reads: off when any of them is
 
 
-def _c(step: Step, *reads: str) -> Correction:
-    unknown = set(reads) - set(SIGNALS)
+def known(signals: Collection[str]) -> frozenset[str]:
+    """The names, each a signal of `SIGNALS`: a misspelt one is an error, never a silent no-op."""
+    unknown = set(signals) - set(SIGNALS)
     if unknown:
-        raise ValueError(f"unknown signals {sorted(unknown)}")
-    return Correction(step, frozenset(reads))
+        raise ValueError(f"unknown signals {sorted(unknown)}: known are {list(SIGNALS)}")
+    return frozenset(signals)
+
+
+def _c(step: Step, *reads: str) -> Correction:
+    return Correction(step, known(reads))
 
 
 REOPEN: dict[str, Correction] = {
@@ -116,6 +121,7 @@ TO_A_PERSON: dict[str, Correction] = {
     "self_harm": _c(overrides.self_harm_goes_to_a_person, HARM),
     "distress": _c(overrides.distress_never_archived, HARM),
 }
+STAGES = (REOPEN, CLOSE, ASK, TO_A_PERSON)
 # What also applies to a result the model could not back (the model's verdict is kept for review).
 UNSUPPORTED_CLOSE = ("non_complaint_shapes",)
 UNSUPPORTED_TO_A_PERSON = ("threat", "self_harm", "distress")
@@ -167,9 +173,7 @@ def corrected(
     to_a_person: Mapping[str, Correction] = TO_A_PERSON,
 ) -> TriageResult:
     """The stages, in the flow's order (a stage may be narrowed, as `unsupported` does)."""
-    unknown = set(off) - set(SIGNALS)
-    if unknown:
-        raise ValueError(f"unknown signals {sorted(unknown)}: known are {list(SIGNALS)}")
+    off = known(off)
     result = first_that_applies(result, e, reopen, off)
     result = first_that_applies(result, e, close, off)
     result = first_that_applies(result, e, ask, off)

@@ -41,6 +41,7 @@ class Pattern:
     #   alarms with the police or a danger, but a genuine complaint may ask to be spread);
     # - "new_problem": thanks name the fixed service and the fix by nature, so only a new problem
     #   or a "but".
+    # - "nothing": the shape is never a complaint's (a chain letter passed on by number).
     unless: Unless = "grievance"
 
 
