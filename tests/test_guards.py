@@ -6,9 +6,9 @@ import pytest
 
 from triage.evals.fakes import evidence_for as ev
 from triage.evals.fakes import model_rejection
-from triage.judge import overrides
+from triage.judge import decision, overrides, policy
 from triage.rules import guards
-from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
+from triage.schema import InvalidReason, MissingField, Outcome, Reason, TriageResult, Verdict
 
 
 def result(verdict: Verdict, reason: InvalidReason | None = None, by: str = "model") -> TriageResult:
@@ -206,3 +206,50 @@ def test_urgency_is_read_from_the_text():
     assert guards.threatens_safety("tetangga saya dianiaya oknum, mohon perlindungan")
     assert not guards.threatens_safety("KTP saya belum jadi sudah 3 bulan")
     assert not guards.threatens_safety("lampu jalan mati di gang kami")
+
+
+def _model_rejected(reason: InvalidReason) -> TriageResult:
+    return TriageResult(
+        verdict=Verdict.invalid,
+        reason=reason,
+        reasons=[Reason(statement="s", evidence="e")],
+        missing_fields=[],
+        confidence=0.85,
+        decided_by="model",
+    )
+
+
+@pytest.mark.parametrize(
+    ("reason", "text"),
+    [
+        # the blind probe: four words, too short for the second look, and the model said prank
+        (InvalidReason.prank, "Pungli di jembatan timbang."),
+        # misconduct in an affixed form, with no public-service word at all (a village secretary)
+        (InvalidReason.not_a_complaint, "mau jadi carik harus nyogok 70jt"),
+        (InvalidReason.not_a_complaint, "ada gratifikasi waktu tender proyek itu"),
+    ],
+)
+def test_a_rejection_naming_misconduct_is_overturned_for_a_reviewer(reason, text):
+    before = _model_rejected(reason)
+    e = ev(text)
+    assert policy.route(before, gate_open=True, review_threshold=0.6) is Outcome.archived
+    out = decision.corrected(before, e)
+    assert out.rules == ["misconduct_kept_open"]
+    assert (out.verdict, out.reason, out.missing_fields) == (
+        Verdict.needs_info,
+        None,
+        [MissingField.location],
+    )
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+    assert decision.corrected(before, e, off={decision.PUBLIC_WORDS}).verdict is Verdict.invalid
+
+
+def test_ads_insults_the_signal_backs_and_texts_without_misconduct_keep_their_rejection():
+    insult = _model_rejected(InvalidReason.abusive)
+    e = ev("PEMERINTAH TAI SEMUA!!! KORUPTOR ANJING")
+    assert e.misconduct and e.signals.abuse >= overrides.ABUSE_BACKS
+    assert overrides.misconduct_kept_open(insult, e) is insult
+    ad = _model_rejected(InvalidReason.spam)
+    assert overrides.misconduct_kept_open(ad, ev("jasa calo SIM cepat jadi, hubungi kami")) is ad
+    prank = _model_rejected(InvalidReason.prank)
+    assert overrides.misconduct_kept_open(prank, ev("wkwk pak bupati ganteng")) is prank

@@ -110,6 +110,31 @@ def model_said(verdict: Verdict, reason: InvalidReason | None = None) -> TriageR
             "spam",
         ),
         ("Bansos anda dicabut kalau tidak menyebarkan info ini ke 5 grup WA", "chain_forward", "spam"),
+        # a wish at the end of thanks is no new problem
+        (
+            "Alhamdulillah jalan di desa kami sudah diaspal mulus. Terima kasih bapak bupati, sehat selalu.",
+            "thanks_for_a_fix",
+            "not_a_complaint",
+        ),
+        # what something costs, and a message that is one question of fact
+        (
+            "Berapa biaya bikin paspor sekarang ya pak, bisa online atau harus ke kantor imigrasi?",
+            "information_question",
+            "not_a_complaint",
+        ),
+        (
+            "Selamat pagi pak, di mana tempat bikin kartu kuning untuk melamar kerja?",
+            "information_question",
+            "not_a_complaint",
+        ),
+        # asked in the passive
+        ("Pak, saya mohon dibelikan laptop buat kuliah anak saya", "personal_request", "not_a_complaint"),
+        # the neighbour's manners
+        (
+            "Tetangga sebelah suka parkir mobil di depan pagar rumah saya, tolong ditegur",
+            "private_dispute",
+            "out_of_scope",
+        ),
     ],
 )
 def test_non_complaint_shapes_become_uncertain_rejections(text, rule, reason):
@@ -144,6 +169,17 @@ def test_non_complaint_shapes_become_uncertain_rejections(text, rule, reason):
         # what the sender already passed on, by number, is his report's history, not a chain
         "sudah saya teruskan ke 2 orang petugas kelurahan tapi jalan tetap rusak",
         "laporan ini kami kirimkan ke 3 orang pejabat dinas tapi tidak ada tanggapan",
+        # a wish does not hide a new problem after thanks
+        "Terima kasih jalan sudah diaspal, sehat selalu pak, sayang lampu jalannya mati semua",
+        # a why-question protests; a question with a grievance in it is a complaint
+        "Kenapa pembuatan KTP di kecamatan kami harus menunggu berbulan-bulan?",
+        "Di mana kami harus mengadu, jalan desa kami rusak parah?",
+        "Berapa lama lagi jembatan yang putus di desa kami diperbaiki?",
+        # a neighbour whose fire or building is the public's business
+        "Tetangga sebelah membakar sampah tiap sore, asapnya masuk ke rumah warga",
+        "Tetangga depan membangun ruko tanpa izin sampai menutup saluran air",
+        # help asked for, not something bought for the sender
+        "Mohon dibantu, anak saya dibelikan seragam oleh sekolah tapi disuruh bayar 700 ribu",
     ],
 )
 def test_grievances_in_those_shapes_are_left_alone(text):

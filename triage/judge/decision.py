@@ -96,6 +96,7 @@ def _c(step: Step, *reads: str) -> Correction:
 
 REOPEN: dict[str, Correction] = {
     "second_look": _c(overrides.second_look, PUBLIC_WORDS, PLACES, LENGTH),
+    "misconduct": _c(overrides.misconduct_kept_open, PUBLIC_WORDS, LEARNED),
     "long_message": _c(overrides.long_message_kept_open, LENGTH),
     "public_side": _c(overrides.public_side_kept_open, PUBLIC_WORDS),
 }

@@ -45,6 +45,7 @@ class Evidence:
     identity_given: str | None = None  # the sender gives an identity number (NIK, KTP, KK)
     identity_impossible: str | None = None  # an identity number under its label that no one can have
     address_unknown: str | None = None  # an address under its label naming no place the lists know
+    misconduct: str | None = None  # an official's misconduct is named ("pungli", "nyogok", "korupsi")
 
     @property
     def regency_named(self) -> bool:
@@ -73,6 +74,7 @@ def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) ->
     """The evidence of `text` (already without the sentences in `removed`, see rules.injection)."""
     services, grievances = guards.complaint_markers(text)
     angle = non_complaints.PUBLIC_ANGLE.search(text)
+    misconduct = non_complaints.MISCONDUCT_WORDS.search(text)
     return Evidence(
         text=text,
         words=len(text.split()),
@@ -97,4 +99,5 @@ def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) ->
         identity_given=harm.identity_given(text),
         identity_impossible=harm.impossible_identity(text),
         address_unknown=harm.unknown_address(text),
+        misconduct=misconduct.group(0) if misconduct else None,
     )

@@ -27,23 +27,46 @@ def second_look(result: TriageResult, e: Evidence) -> TriageResult:
         return result
     if result.reason is InvalidReason.out_of_scope and e.court:
         return result
-    specific = (e.regency_named or e.national or e.spot) and e.words >= 12
-    verdict = Verdict.valid if specific else Verdict.needs_info
-    missing = (
-        [] if specific else [MissingField.location if not e.regency_named else MissingField.what_happened]
-    )
     note = (
         f"model said invalid/{result.reason.value if result.reason else '?'}; overturned for review: "
         f"public-service words {list(e.services[:5])} with grievance words {list(e.grievances[:5])}"
     )
-    return overrule(
-        result,
-        verdict=verdict,
-        reason=None,
-        rule="second_look_overturned_rejection",
-        note=note,
-        missing=missing,
+    return reopened(result, e, "second_look_overturned_rejection", note)
+
+
+def reopened(result: TriageResult, e: Evidence, rule: str, note: str) -> TriageResult:
+    """A rejection overturned for a reviewer: `valid` when the text is specific (a place, a
+    national body or a spot a person can find, in 12+ words), else `needs_info` with what is
+    missing."""
+    specific = (e.regency_named or e.national or e.spot) and e.words >= 12
+    missing = (
+        [] if specific else [MissingField.location if not e.regency_named else MissingField.what_happened]
     )
+    verdict = Verdict.valid if specific else Verdict.needs_info
+    return overrule(result, verdict=verdict, reason=None, rule=rule, note=note, missing=missing)
+
+
+def misconduct_kept_open(result: TriageResult, e: Evidence) -> TriageResult:
+    """A rejection of a text that names an official's misconduct (pungli, a bribe, korupsi, a
+    calo) is overturned, whatever reason the model gave, and a person reads it: misconduct is a
+    grievance about a public service by what the word means. "Pungli di jembatan timbang." is a
+    whole report to the people this number was opened for; the small model called it a prank (a
+    blind probe, 2026-12-07), and at four words it is too short for the second look.
+
+    The words are in 111 of 1,947 handled real complaints, in 3 of 1,748 abusive tweets and in no
+    SMS. An advertisement (spam) and insults the abuse signal backs ("PEMERINTAH TAI SEMUA!!!
+    KORUPTOR ...") keep their rejection; no other rejection in the dev, tune or probe cases names
+    misconduct.
+    """
+    if result.verdict is not Verdict.invalid or result.decided_by != "model" or e.misconduct is None:
+        return result
+    if result.reason is InvalidReason.spam:
+        return result
+    if result.reason is InvalidReason.abusive and e.signals.abuse >= ABUSE_BACKS:
+        return result
+    said = result.reason.value if result.reason else "?"
+    note = f"model said invalid/{said}; overturned for review: the text names misconduct ({e.misconduct!r})"
+    return reopened(result, e, "misconduct_kept_open", note)
 
 
 def long_message_kept_open(result: TriageResult, e: Evidence) -> TriageResult:

@@ -40,7 +40,7 @@ class Pattern:
     # - "failing_service": a public service named with any word of a problem (a chain message
     #   alarms with the police or a danger, but a genuine complaint may ask to be spread);
     # - "new_problem": thanks name the fixed service and the fix by nature, so only a new problem
-    #   or a "but".
+    #   or a "but" (a wish at the end, "sehat selalu", is neither).
     # - "nothing": the shape is never a complaint's (a chain letter passed on by number).
     unless: Unless = "grievance"
 
@@ -92,6 +92,12 @@ PATTERNS = [
             r"\b(di)?(buka|mulai|dimulai)\b[^.!\n]{0,40}\?"
             # the other word order: "kantor Samsat hari Sabtu buka jam berapa ya?"
             r"|\b(buka|tutup|mulai|dibuka|ditutup)\s+(jam|hari|tanggal|tgl)\s+(berapa|brp|apa)\b"
+            # what something costs or how long it takes: "berapa biaya bikin paspor sekarang?"
+            r"|\b(berapa|brp)\s+(biaya|harga|tarif|ongkos|lama)\w*\b[^.!\n]{0,80}\?"
+            # a message that is one question of fact, put by its first words and closed by "?":
+            # "kapan pencairan BLT bulan ini?" (a why-question protests, and is not one)
+            r"|^\W*(\w+\W+){0,3}?(apa(kah)?|bagaimana|gimana|gmn|berapa|brp|kapan|kpn|di ?mana|dmn|bisakah"
+            r"|bolehkah|adakah)\b[^!]*\?\W*$"
             r"|\b(how (do|can) i|where can i|is it possible)\b",
             re.I,
         ),
@@ -121,6 +127,8 @@ PATTERNS = [
             # something bought, sent or paid for the sender himself: "belikan saya HP",
             # "bayarin cicilan motor saya"
             r"|\b(beli|kirim|bayar)(kan|kn|in|i)\s+(saya|sy|aku|kami|gue|gw)\b"
+            # the same asked in the passive: "mohon dibelikan HP baru", "minta dibeliin motor"
+            r"|\b(mohon|minta|tolong|tlg|pengen|ingin)\s+(\w+\s+)?dibeli(kan|kn|in)\b"
             r"|\b(bayar|lunas)(in|kan|i)\s+(\w+\s+){0,2}?(cicilan|utang|hutang|kredit|tagihan|kontrakan|kosan)\b"
             # the colloquial "-in" asks the reader to do it for the sender: "transferin buat beli susu"
             r"|\b(transferin|tfin|kirimin|beliin|bayarin|pinjemin|pinjamin)\b"
@@ -208,6 +216,7 @@ QUESTION_MAX_WORDS = 40
 # Someone's safety, and officials' misconduct: never a mere question, never a private matter.
 SAFETY = lexicon.alternation("safety")
 MISCONDUCT = lexicon.alternation("misconduct")
+MISCONDUCT_WORDS = re.compile(rf"\b({MISCONDUCT})\b", re.I)
 # A grievance the word lists of `guards` miss, but which the shapes above must never hide:
 # sums of money (pungutan: "Rp 50.000", "500 ribu", "1.500.000"), durations, fraud, and the two above.
 _MONEY = r"rp\.?\s*\d+|\d+([.,]\d+)?\s*(rb|ribu|jt|juta|rupiah)|\d{1,3}(\.\d{3})+"
@@ -238,15 +247,15 @@ def find(text: str) -> Match | None:
     services, grievances = complaint_markers(text)
     still = bool(STILL_A_GRIEVANCE.search(text))
     problem = still or bool(PROBLEM_WORDS.search(text))
+    # a wish ("sehat selalu") or advice ("nggak usah") read out: what is left of a problem is one
+    problem_left = still or bool(PROBLEM_WORDS.search(NOT_A_PROBLEM.sub(" ", text)))
     # each guard read once per text, by name: a shape names the one that keeps it from applying
     blocked: dict[Unless, bool] = {
         "grievance": bool(grievances) or problem,
-        "reported_problem": bool(grievances)
-        or still
-        or bool(PROBLEM_WORDS.search(NOT_A_PROBLEM.sub(" ", text))),
+        "reported_problem": bool(grievances) or problem_left,
         "public_side": bool(services and grievances) or bool(PUBLIC_ANGLE.search(text)),
         "failing_service": bool(services) and (bool(grievances) or problem),
-        "new_problem": problem or bool(BUT.search(text)),
+        "new_problem": problem_left or bool(BUT.search(text)),
         "nothing": False,
     }
     for p in PATTERNS:
