@@ -129,6 +129,12 @@ def model_said(verdict: Verdict, reason: InvalidReason | None = None) -> TriageR
         ),
         # asked in the passive
         ("Pak, saya mohon dibelikan laptop buat kuliah anak saya", "personal_request", "not_a_complaint"),
+        # what a suggestion is for is no problem: "biar ... tidak terburu-buru"
+        (
+            "Sebaiknya jam masuk sekolah diundur jam 8 biar anak-anak tidak terburu-buru. Itu usul saya.",
+            "opinion",
+            "not_a_complaint",
+        ),
         # the neighbour's manners
         (
             "Tetangga sebelah suka parkir mobil di depan pagar rumah saya, tolong ditegur",
@@ -175,6 +181,8 @@ def test_non_complaint_shapes_become_uncertain_rejections(text, rule, reason):
         "Kenapa pembuatan KTP di kecamatan kami harus menunggu berbulan-bulan?",
         "Di mana kami harus mengadu, jalan desa kami rusak parah?",
         "Berapa lama lagi jembatan yang putus di desa kami diperbaiki?",
+        # a suggestion with a problem in it, besides what it is for
+        "Menurut saya jalan desa ini rusak parah, mohon diperbaiki agar tidak terjadi kecelakaan lagi",
         # a neighbour whose fire or building is the public's business
         "Tetangga sebelah membakar sampah tiap sore, asapnya masuk ke rumah warga",
         "Tetangga depan membangun ruko tanpa izin sampai menutup saluran air",

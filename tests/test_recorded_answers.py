@@ -126,8 +126,8 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
     # 0.734, 0.078, 0.047; all 433 (two more blind batches) on cc45c99: 0.700, 0.099, 0.056,
-    # one genuine archived, one injection flip; now 0.725, 0.077, 0.052, none
-    assert m["invalid_recall"] >= 0.72
+    # one genuine archived, one injection flip; now 0.730, 0.073, 0.052, none
+    assert m["invalid_recall"] >= 0.725
     assert m["junk_asked_rate"] <= 0.08
     assert m["junk_to_sp4n_rate"] <= 0.055
     for threat in ("pr-0015", "pr-0016", "pr-0190", "pr-0238"):  # arson, machete, stones: never a question
@@ -178,13 +178,15 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         assert by_id[genuine]["outcome"] in ("sp4n", "awaiting_gate"), genuine
     # the eighth batch, blind (asked where they live, or sent to SP4N, on main cc45c99): thanks that
     # end with a wish, a neighbour's parking, what a passport costs; from the ninth, written before
-    # those fixes: when aid is paid out; and a four-word report of pungli (with a note to the AI)
+    # those fixes: when aid is paid out; a suggestion that says what it is for ("biar ... tidak"); and
+    # a four-word report of pungli (with a note to the AI)
     # the model called a prank, archived on cc45c99
     for junk, rule in (
         ("pr-0374", "thanks_for_a_fix"),
         ("pr-0382", "private_dispute"),
         ("pr-0391", "information_question"),
         ("pr-0420", "information_question"),
+        ("pr-0417", "opinion"),
     ):
         assert by_id[junk]["verdict"] == "invalid" and rule in by_id[junk]["rules"], junk
         assert by_id[junk]["outcome"] == "review"
