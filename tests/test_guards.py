@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from triage.evals.fakes import evidence_for as ev
-from triage.evals.fakes import model_rejection
+from triage.evals.fakes import model_rejection, result_for
 from triage.judge import decision, overrides, policy
 from triage.rules import guards
 from triage.schema import InvalidReason, MissingField, Outcome, Reason, TriageResult, Verdict
@@ -209,14 +209,7 @@ def test_urgency_is_read_from_the_text():
 
 
 def _model_rejected(reason: InvalidReason) -> TriageResult:
-    return TriageResult(
-        verdict=Verdict.invalid,
-        reason=reason,
-        reasons=[Reason(statement="s", evidence="e")],
-        missing_fields=[],
-        confidence=0.85,
-        decided_by="model",
-    )
+    return result_for("invalid", reason.value)
 
 
 @pytest.mark.parametrize(
