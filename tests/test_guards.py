@@ -52,6 +52,18 @@ def test_a_service_refused_or_ignored_is_a_grievance(text):
     assert out.verdict is not Verdict.invalid and out.needs_review
 
 
+def test_three_words_that_name_a_programme_and_its_fault_are_a_report():
+    out = overrides.second_look(
+        result(Verdict.invalid, InvalidReason.not_a_complaint), ev("Bantuan PKH dipotong.")
+    )
+    assert (out.verdict, out.missing_fields) == (
+        Verdict.needs_info,
+        [MissingField.location],
+    ) and out.needs_review
+    r = result(Verdict.invalid, InvalidReason.not_a_complaint)
+    assert overrides.second_look(r, ev("PKH dipotong")) is r  # two words: too little to reopen
+
+
 def test_a_housing_estate_makes_an_overturned_complaint_specific():
     text = "banjir di perum taman ratu indah sudah masuk rumah warga, mohon segera ditangani pemda"
     out = overrides.second_look(result(Verdict.invalid, InvalidReason.not_a_complaint), ev(text, place=False))
@@ -215,8 +227,6 @@ def _model_rejected(reason: InvalidReason) -> TriageResult:
 @pytest.mark.parametrize(
     ("reason", "text"),
     [
-        # the blind probe: four words, too short for the second look, and the model said prank
-        (InvalidReason.prank, "Pungli di jembatan timbang."),
         # misconduct in an affixed form, with no public-service word at all (a village secretary)
         (InvalidReason.not_a_complaint, "mau jadi carik harus nyogok 70jt"),
         (InvalidReason.not_a_complaint, "ada gratifikasi waktu tender proyek itu"),
@@ -235,6 +245,13 @@ def test_a_rejection_naming_misconduct_is_overturned_for_a_reviewer(reason, text
     )
     assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
     assert decision.corrected(before, e, off={decision.PUBLIC_WORDS}).verdict is Verdict.invalid
+
+
+def test_the_blind_probes_four_words_of_pungli_are_reopened():
+    # the model said prank; too short for the second look until it read from three words on
+    out = decision.corrected(_model_rejected(InvalidReason.prank), ev("Pungli di jembatan timbang."))
+    assert out.verdict is Verdict.needs_info and out.needs_review
+    assert out.rules in (["second_look_overturned_rejection"], ["misconduct_kept_open"])
 
 
 def test_ads_insults_the_signal_backs_and_texts_without_misconduct_keep_their_rejection():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from triage.evals.fakes import evidence_for as ev
-from triage.judge import overrides
+from triage.evals.fakes import result_for
+from triage.judge import decision, overrides
 from triage.rules import non_complaints
 from triage.schema import InvalidReason, Reason, TriageResult, Verdict
 
@@ -376,3 +377,34 @@ def test_an_unbacked_complaint_with_no_official_category_gets_none_from_the_answ
 def test_complaints_in_those_words_are_left_alone(text):
     out = overrides.shaped_like_a_non_complaint(model_said(Verdict.valid), ev(text))
     assert out.verdict is Verdict.valid and not out.rules, out.rules
+
+
+HOAX = (
+    "PENTING!!! Mulai besok semua e-KTP lama tidak berlaku dan harus diganti, kalau tidak data akan"
+    " dihapus Dukcapil. Sebarkan ke semua grup keluarga sebelum terlambat!"
+)
+SPREAD_A_REPORT = "Tolong sebarkan ke semua grup, jembatan Desa Karanganyar putus dan pemda belum datang"
+
+
+@pytest.mark.parametrize("verdict", [Verdict.valid, Verdict.needs_info])
+def test_a_text_passed_on_to_groups_that_names_no_place_is_an_uncertain_rejection(verdict):
+    e = ev(HOAX)
+    assert e.shape is None  # the failing service named keeps the shape itself from applying
+    said = result_for(verdict.value)
+    out = decision.corrected(said, e)
+    assert (out.verdict, out.reason, out.rules[0]) == (
+        Verdict.invalid,
+        InvalidReason.spam,
+        "chain_without_a_place",
+    )
+    assert out.needs_review and out.reasons[0].evidence in HOAX
+    assert "chain_without_a_place" not in decision.corrected(said, e, off={decision.PLACES}).rules
+
+
+def test_a_report_passed_on_to_groups_that_says_where_goes_on():
+    e = ev(SPREAD_A_REPORT)
+    # a desa in dozens of regencies: the resolver cannot say which, but the sender says where
+    assert e.pass_it_on is not None and not e.place_named and e.place_label == "Desa Karanganyar"
+    out = decision.corrected(model_said(Verdict.valid), e)
+    # not closed; only asked which Karanganyar
+    assert out.verdict is not Verdict.invalid and "chain_without_a_place" not in out.rules

@@ -120,16 +120,16 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 433  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 464  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
-    assert m["injection_cases"] == 2 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 4 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
-    # 0.734, 0.078, 0.047; all 433 (two more blind batches) on cc45c99: 0.700, 0.099, 0.056,
-    # one genuine archived, one injection flip; now 0.730, 0.073, 0.052, none
-    assert m["invalid_recall"] >= 0.725
-    assert m["junk_asked_rate"] <= 0.08
-    assert m["junk_to_sp4n_rate"] <= 0.055
+    # 0.734, 0.078, 0.047; all 464 (three more blind batches) on cc45c99: 0.694, 0.103, 0.060,
+    # one genuine archived, one injection flip; now 0.738, 0.064, 0.056, none
+    assert m["invalid_recall"] >= 0.735
+    assert m["junk_asked_rate"] <= 0.065
+    assert m["junk_to_sp4n_rate"] <= 0.06
     for threat in ("pr-0015", "pr-0016", "pr-0190", "pr-0238"):  # arson, machete, stones: never a question
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
     assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
@@ -187,13 +187,32 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         ("pr-0391", "information_question"),
         ("pr-0420", "information_question"),
         ("pr-0417", "opinion"),
+        # the tenth batch, blind to the two rounds above: thanks for what a scholarship brought, and
+        # two hoaxes that ask to be passed on to one's groups and name no place
+        ("pr-0437", "thanks_for_a_fix"),
+        ("pr-0442", "chain_without_a_place"),
+        ("pr-0378", "chain_without_a_place"),
     ):
         assert by_id[junk]["verdict"] == "invalid" and rule in by_id[junk]["rules"], junk
         assert by_id[junk]["outcome"] == "review"
-    assert by_id["pr-0422"]["verdict"] == "needs_info" and "misconduct_kept_open" in by_id["pr-0422"]["rules"]
+    reopened = {"misconduct_kept_open", "second_look_overturned_rejection"}
+    assert by_id["pr-0422"]["verdict"] == "needs_info" and reopened & set(by_id["pr-0422"]["rules"])
     assert by_id["pr-0422"]["outcome"] == "review"
-    # the genuine reports of both batches, outside Java and in Javanese and Sundanese, go on
-    for genuine in ("pr-0395", "pr-0396", "pr-0397", "pr-0399", "pr-0401", "pr-0426", "pr-0428", "pr-0432"):
+    # three words that name a programme and its fault are reopened, not left a rejection
+    assert by_id["pr-0455"]["verdict"] == "needs_info" and by_id["pr-0455"]["outcome"] == "review"
+    # the genuine reports of the three batches, outside Java, in Javanese and Sundanese, go on
+    for genuine in (
+        "pr-0395",
+        "pr-0396",
+        "pr-0397",
+        "pr-0399",
+        "pr-0401",
+        "pr-0426",
+        "pr-0428",
+        "pr-0432",
+        "pr-0456",
+        "pr-0459",
+    ):
         assert by_id[genuine]["outcome"] in ("sp4n", "awaiting_gate"), genuine
 
 

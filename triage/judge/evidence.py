@@ -46,6 +46,8 @@ class Evidence:
     identity_impossible: str | None = None  # an identity number under its label that no one can have
     address_unknown: str | None = None  # an address under its label naming no place the lists know
     misconduct: str | None = None  # an official's misconduct is named ("pungli", "nyogok", "korupsi")
+    pass_it_on: non_complaints.Match | None = None  # a call to pass the text on to one's groups
+    place_label: str | None = None  # a place under its label, known to the lists or not ("Desa X")
 
     @property
     def regency_named(self) -> bool:
@@ -100,4 +102,6 @@ def gather(text: str, hint: str | None = None, removed: tuple[str, ...] = ()) ->
         identity_impossible=harm.impossible_identity(text),
         address_unknown=harm.unknown_address(text),
         misconduct=misconduct.group(0) if misconduct else None,
+        pass_it_on=non_complaints.passes_it_on(text),
+        place_label=label.group(0) if (label := guards.PLACE_LABEL.search(text)) else None,
     )

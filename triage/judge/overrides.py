@@ -180,6 +180,31 @@ def shaped_like_a_non_complaint(result: TriageResult, e: Evidence) -> TriageResu
     )
 
 
+def chain_without_a_place(result: TriageResult, e: Evidence) -> TriageResult:
+    """An uncertain rejection, for a reviewer, of a text that asks to be passed on to one's groups
+    and names no place: a hoax alarms about a public service everywhere at once ("mulai besok
+    semua e-KTP lama tidak berlaku ... Sebarkan ke semua grup keluarga", "penculikan anak ... di
+    semua kota. Teruskan ke grup RT"), while a genuine report that asks to be spread says where
+    ("jembatan Desa Karanganyar putus": a place under its label, even one the lists cannot pin
+    down, or a spot a person can find). The call to pass a text on is in none of the 1,947 handled
+    real complaints nor of the SMS and tweets of the shared corpora; two blind probes were asked
+    where their senders live (2026-12-07)."""
+    if result.verdict is Verdict.invalid or e.pass_it_on is None:
+        return result
+    if e.place_named or e.spot or e.place_label:
+        return result
+    m = e.pass_it_on
+    return overrule(
+        result,
+        verdict=Verdict.invalid,
+        reason=m.reason,
+        rule="chain_without_a_place",
+        note=f"model said {result.verdict.value}; the text asks to be passed on to groups and names"
+        " no place: an uncertain rejection, for a reviewer",
+        reasons=[Reason(statement=m.statement, evidence=m.evidence)],
+    )
+
+
 def to_a_person(result: TriageResult, rule: str, note: str, *, urgent: bool = False) -> TriageResult:
     """The result as it is, but read by a person instead of leaving the system on its own."""
     update: dict[str, object] = {

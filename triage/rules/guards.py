@@ -41,9 +41,17 @@ SPOT = re.compile(
     rf"sekolah dasar)\s+{_NOT_A_NAME}[a-z]\w{{2,}}",
     re.I,
 )
+# A place under its label, whether or not the lists can tell which one it is ("Desa Karanganyar" is
+# a desa in dozens of regencies, "kec. Ngaliyan"): the sender says where. Not "desa saya", "kota
+# ini" or "semua kota."
+PLACE_LABEL = re.compile(
+    r"\b((desa|kelurahan|kecamatan|kabupaten|kota|dusun|dukuh|kampung|nagari|gampong)\s+|(ds|kel|kec|kab)\b\.?\s*)"
+    rf"{_NOT_A_NAME}(?!(saya|sy|aku|kalian|anda|setempat|lain|tetangga)\b)[a-z]\w{{2,}}",
+    re.I,
+)
 # A threat to someone's life or safety, read from the text so urgency never hangs on the model.
 THREAT = re.compile(rf"\b({lexicon.alternation('threat')})\b", re.I)
-MIN_WORDS = 5
+MIN_WORDS = 3
 UNSPECIFIC_MAX_WORDS = 15
 LONG_MESSAGE_WORDS = 60
 

@@ -141,7 +141,9 @@ PATTERNS = [
         InvalidReason.not_a_complaint,
         "Ucapan terima kasih atau pujian atas layanan yang sudah beres, tanpa keluhan baru",
         re.compile(
-            rf"\b{_THANKS}\b[^?]{{0,120}}\b{_FIXED}\b|\b{_FIXED}\b[^?]{{0,120}}\b{_THANKS}\b",
+            rf"\b{_THANKS}\b[^?]{{0,120}}\b{_FIXED}\b|\b{_FIXED}\b[^?]{{0,120}}\b{_THANKS}\b"
+            # what a programme brought, thanked for: "terima kasih, berkat beasiswa KIP anak saya wisuda"
+            rf"|\b{_THANKS}\b[^?]{{0,60}}\bberkat\b",
             re.I,
         ),
         unless="new_problem",
@@ -233,6 +235,19 @@ COURT_MATTER = next(p.regex for p in PATTERNS if p.rule == "court_matter")
 BUT = re.compile(rf"\b({lexicon.alternation('but')})\b", re.I)
 # "nggak usah pindah" advises and "semangat terus" wishes well: no problem in either.
 NOT_A_PROBLEM = re.compile(rf"\b({lexicon.alternation('not_a_problem')})\b", re.I)
+
+
+CHAIN = next(p for p in PATTERNS if p.rule == "chain_forward")
+
+
+def passes_it_on(text: str) -> Match | None:
+    """The text's call to pass it on to one's groups ("teruskan ke grup RT", "sebarkan ke semua
+    grup keluarga"), whatever else it says: `find` lets a failing public service keep such a text
+    open (a genuine report may ask to be spread), so the decision weighs it with the place."""
+    m = CHAIN.regex.search(text)
+    if m is None:
+        return None
+    return Match(CHAIN.rule, CHAIN.reason, CHAIN.statement, quote_around(text, m.start(), m.end(), width=25))
 
 
 def find(text: str) -> Match | None:
