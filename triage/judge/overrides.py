@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from triage import identity
 from triage.judge.evidence import Evidence
+from triage.rules import non_complaints
 from triage.rules.guards import LONG_MESSAGE_WORDS, MIN_WORDS, UNSPECIFIC_MAX_WORDS, overrule
 from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
 
@@ -168,14 +169,18 @@ def shaped_like_a_non_complaint(result: TriageResult, e: Evidence) -> TriageResu
     no grievance (`rules.non_complaints`)."""
     if result.verdict is Verdict.invalid or e.shape is None:
         return result
-    m = e.shape
+    why = f"the text is shaped like a non-complaint ({e.shape.rule}) and names no grievance"
+    return closed_by(result, e.shape, e.shape.rule, why)
+
+
+def closed_by(result: TriageResult, m: non_complaints.Match, rule: str, why: str) -> TriageResult:
+    """An uncertain rejection for a reviewer, quoting what in the text closed it."""
     return overrule(
         result,
         verdict=Verdict.invalid,
         reason=m.reason,
-        rule=m.rule,
-        note=f"model said {result.verdict.value}; the text is shaped like a non-complaint"
-        f" ({m.rule}) and names no grievance: an uncertain rejection, for a reviewer",
+        rule=rule,
+        note=f"model said {result.verdict.value}; {why}: an uncertain rejection, for a reviewer",
         reasons=[Reason(statement=m.statement, evidence=m.evidence)],
     )
 
@@ -193,16 +198,8 @@ def chain_without_a_place(result: TriageResult, e: Evidence) -> TriageResult:
         return result
     if e.place_named or e.spot or e.place_label:
         return result
-    m = e.pass_it_on
-    return overrule(
-        result,
-        verdict=Verdict.invalid,
-        reason=m.reason,
-        rule="chain_without_a_place",
-        note=f"model said {result.verdict.value}; the text asks to be passed on to groups and names"
-        " no place: an uncertain rejection, for a reviewer",
-        reasons=[Reason(statement=m.statement, evidence=m.evidence)],
-    )
+    why = "the text asks to be passed on to groups and names no place"
+    return closed_by(result, e.pass_it_on, "chain_without_a_place", why)
 
 
 def to_a_person(result: TriageResult, rule: str, note: str, *, urgent: bool = False) -> TriageResult:
