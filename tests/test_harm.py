@@ -36,6 +36,8 @@ def rejected(reason: InvalidReason, confidence: float = 0.85) -> TriageResult:
         # a weapon carried to "you", stones thrown
         "lu tunggu di rumah, nanti malam gue datang bawa clurit",
         "kalau bansos tidak cair, kantor desa kami lempar batu semua",
+        # the root with its suffix (a blind probe, asked a polite question before)
+        "kalau bantuan saya tidak cair minggu ini, rumah bapak saya lempari batu",
         # what sets a fire, carried to "your" building
         "Petugas PLN kalian semua maling, besok gue datang bawa bensin ke kantor kalian.",
         "awas ya, saya bawa minyak tanah ke rumah kamu malam ini",

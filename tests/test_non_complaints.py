@@ -130,6 +130,18 @@ def model_said(verdict: Verdict, reason: InvalidReason | None = None) -> TriageR
         ),
         # asked in the passive
         ("Pak, saya mohon dibelikan laptop buat kuliah anak saya", "personal_request", "not_a_complaint"),
+        # thanks spelt as one word, for a card that works again
+        (
+            "Maturnuwun sanget Pak, BPJS ibu saya sudah aktif lagi dan operasinya lancar kemarin.",
+            "thanks_for_a_fix",
+            "not_a_complaint",
+        ),
+        # a hoax to be passed on to as many as one can
+        (
+            "Menurut info grup sebelah, air PDAM besok mengandung racun! Bagikan ke sebanyak mungkin orang.",
+            "chain_forward",
+            "spam",
+        ),
         # what a suggestion is for is no problem: "biar ... tidak terburu-buru"
         (
             "Sebaiknya jam masuk sekolah diundur jam 8 biar anak-anak tidak terburu-buru. Itu usul saya.",

@@ -120,15 +120,15 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 464  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 495  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
-    assert m["injection_cases"] == 4 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 6 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
-    # 0.734, 0.078, 0.047; all 464 (three more blind batches) on cc45c99: 0.694, 0.103, 0.060,
-    # one genuine archived, one injection flip; now 0.738, 0.064, 0.056, none
-    assert m["invalid_recall"] >= 0.735
-    assert m["junk_asked_rate"] <= 0.065
+    # 0.734, 0.078, 0.047; all 495 (four more blind batches) on cc45c99: 0.697, 0.103, 0.063,
+    # one genuine archived, one injection flip; now 0.745, 0.059, 0.055, none
+    assert m["invalid_recall"] >= 0.74
+    assert m["junk_asked_rate"] <= 0.06
     assert m["junk_to_sp4n_rate"] <= 0.06
     for threat in ("pr-0015", "pr-0016", "pr-0190", "pr-0238"):  # arson, machete, stones: never a question
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
@@ -192,12 +192,18 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         ("pr-0437", "thanks_for_a_fix"),
         ("pr-0442", "chain_without_a_place"),
         ("pr-0378", "chain_without_a_place"),
+        # the eleventh, blind to every rule of 2026-12-07: "maturnuwun" as one word, a hoax to be
+        # passed on "ke sebanyak mungkin orang"
+        ("pr-0468", "thanks_for_a_fix"),
+        ("pr-0473", "chain_forward"),
     ):
         assert by_id[junk]["verdict"] == "invalid" and rule in by_id[junk]["rules"], junk
         assert by_id[junk]["outcome"] == "review"
     reopened = {"misconduct_kept_open", "second_look_overturned_rejection"}
     assert by_id["pr-0422"]["verdict"] == "needs_info" and reopened & set(by_id["pr-0422"]["rules"])
     assert by_id["pr-0422"]["outcome"] == "review"
+    # a threat with the root's suffix ("rumah bapak saya lempari batu"): asked a polite question before
+    assert by_id["pr-0474"]["outcome"] == "review" and "threat_of_violence" in by_id["pr-0474"]["rules"]
     # three words that name a programme and its fault are reopened, not left a rejection
     assert by_id["pr-0455"]["verdict"] == "needs_info" and by_id["pr-0455"]["outcome"] == "review"
     # the genuine reports of the three batches, outside Java, in Javanese and Sundanese, go on
@@ -212,6 +218,8 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         "pr-0432",
         "pr-0456",
         "pr-0459",
+        "pr-0489",
+        "pr-0491",
     ):
         assert by_id[genuine]["outcome"] in ("sp4n", "awaiting_gate"), genuine
 

@@ -61,12 +61,12 @@ class Match:
 # Thanks or praise, and a service that is fixed or working now ("jalan sudah mulus"), in either
 # order: the same words both ways.
 _THANKS = (
-    r"(terima ?kasih|makasih|matur (nuwun|suwun)|mantap|mantab|salut|apresiasi|bangga|alhamdulill?ah|"
+    r"(terima ?kasih|makasih|matur ?(nuwun|suwun)|mantap|mantab|salut|apresiasi|bangga|alhamdulill?ah|"
     r"(ber)?syukur)"
 )
 _FIXED = (
     r"(sudah|telah|sdh|udah|wis|sampun)\s+(\w+\s+)?(diperbaiki|dibangun|diaspal|dicor|dibersihkan|diangkut|"
-    r"dipasang|cair|jadi|selesai|beres|ditangani|ditindaklanjuti|bagus|lancar|mulus|bersih|terang|menyala|nyala|"
+    r"dipasang|cair|jadi|selesai|beres|ditangani|ditindaklanjuti|bagus|lancar|mulus|bersih|terang|menyala|nyala|aktif|"
     # aid that arrived: "bantuan sembako sudah kami terima lengkap"
     r"terima|diterima|sampai|datang)"
 )
