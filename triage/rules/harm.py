@@ -28,9 +28,10 @@ _ME = r"(?:saya|aku|gue|gw|gua|ane|kami)"
 _YOU = r"(?:kalian|kau|kamu|lu|lo|elo)"
 # "saya akan bakar kantor desa" (intent within four words of the act), "kantor desa saya bakar"
 # (a pronoun right before a bare root, or the root with its suffix: "rumah bapak saya lempari"),
-# "saya bawa parang" (a weapon carried), "bakar kalian semua" (the act aimed at "you"), "lu ... gua datengin rumah lu malam ini bawa golok" (the
-# sender carries a weapon to "you"; "kamu tahu, preman itu bawa golok" reports someone else's),
-# "gue datang bawa bensin ke kantor kalian" (what sets a fire, carried to "your" building)
+# "saya bawa parang" (a weapon carried), "bakar kalian semua" (the act aimed at "you"), "lu ...
+# gua datengin rumah lu malam ini bawa golok" (the sender carries a weapon to "you"; "kamu tahu,
+# preman itu bawa golok" reports someone else's), "gue datang bawa bensin ke kantor kalian" (what
+# sets a fire, carried to "your" building)
 THREAT_OF_VIOLENCE = re.compile(
     rf"\b{_INTENT}\b(?:\W+\w+){{0,4}}?\W+{_ACT}(?:\W|$)"
     rf"|\b{_ME}\s+(?:{_ROOT}(?:i|in|kan)?\b|{_CARRY}\b)"
