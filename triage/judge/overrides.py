@@ -50,9 +50,11 @@ def reopened(result: TriageResult, e: Evidence, rule: str, note: str) -> TriageR
 def misconduct_kept_open(result: TriageResult, e: Evidence) -> TriageResult:
     """A rejection of a text that names an official's misconduct (pungli, a bribe, korupsi, a
     calo) is overturned, whatever reason the model gave, and a person reads it: misconduct is a
-    grievance about a public service by what the word means. "Pungli di jembatan timbang." is a
-    whole report to the people this number was opened for; the small model called it a prank (a
-    blind probe, 2026-12-07), and at four words it is too short for the second look.
+    grievance about a public service by what the word means, where the text names no service at
+    all ("mau jadi carik harus nyogok 70jt": a real handled complaint the model archived as not a
+    complaint) or too few words for the second look. "Pungli di jembatan timbang." is a whole
+    report to the people this number was opened for; the small model called it a prank (a blind
+    probe, 2026-12-07).
 
     The words are in 111 of 1,947 handled real complaints, in 3 of 1,748 abusive tweets and in no
     SMS. An advertisement (spam) and insults the abuse signal backs ("PEMERINTAH TAI SEMUA!!!
