@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from triage.evals.fakes import evidence_for as ev
-from triage.evals.fakes import model_rejection, result_for
+from triage.evals.fakes import model_rejection
 from triage.judge import decision, overrides, policy
 from triage.rules import guards
 from triage.schema import InvalidReason, MissingField, Outcome, Reason, TriageResult, Verdict
@@ -220,10 +220,6 @@ def test_urgency_is_read_from_the_text():
     assert not guards.threatens_safety("lampu jalan mati di gang kami")
 
 
-def _model_rejected(reason: InvalidReason) -> TriageResult:
-    return result_for("invalid", reason.value)
-
-
 @pytest.mark.parametrize(
     ("reason", "text"),
     [
@@ -233,7 +229,7 @@ def _model_rejected(reason: InvalidReason) -> TriageResult:
     ],
 )
 def test_a_rejection_naming_misconduct_is_overturned_for_a_reviewer(reason, text):
-    before = _model_rejected(reason)
+    before = result(Verdict.invalid, reason)
     e = ev(text)
     assert policy.route(before, gate_open=True, review_threshold=0.6) is Outcome.archived
     out = decision.corrected(before, e)
@@ -249,17 +245,17 @@ def test_a_rejection_naming_misconduct_is_overturned_for_a_reviewer(reason, text
 
 def test_the_blind_probes_four_words_of_pungli_are_reopened():
     # the model said prank; too short for the second look until it read from three words on
-    out = decision.corrected(_model_rejected(InvalidReason.prank), ev("Pungli di jembatan timbang."))
+    out = decision.corrected(result(Verdict.invalid, InvalidReason.prank), ev("Pungli di jembatan timbang."))
     assert out.verdict is Verdict.needs_info and out.needs_review
     assert out.rules in (["second_look_overturned_rejection"], ["misconduct_kept_open"])
 
 
 def test_ads_insults_the_signal_backs_and_texts_without_misconduct_keep_their_rejection():
-    insult = _model_rejected(InvalidReason.abusive)
+    insult = result(Verdict.invalid, InvalidReason.abusive)
     e = ev("PEMERINTAH TAI SEMUA!!! KORUPTOR ANJING")
     assert e.misconduct and e.signals.abuse >= overrides.ABUSE_BACKS
     assert overrides.misconduct_kept_open(insult, e) is insult
-    ad = _model_rejected(InvalidReason.spam)
+    ad = result(Verdict.invalid, InvalidReason.spam)
     assert overrides.misconduct_kept_open(ad, ev("jasa calo SIM cepat jadi, hubungi kami")) is ad
-    prank = _model_rejected(InvalidReason.prank)
+    prank = result(Verdict.invalid, InvalidReason.prank)
     assert overrides.misconduct_kept_open(prank, ev("wkwk pak bupati ganteng")) is prank

@@ -65,7 +65,7 @@ def misconduct_kept_open(result: TriageResult, e: Evidence) -> TriageResult:
         return result
     if result.reason is InvalidReason.spam:
         return result
-    if result.reason is InvalidReason.abusive and e.signals.abuse >= ABUSE_BACKS:
+    if abuse_backed(result, e):
         return result
     said = result.reason.value if result.reason else "?"
     note = f"model said invalid/{said}; overturned for review: the text names misconduct ({e.misconduct!r})"
@@ -233,7 +233,7 @@ def a_public_service_is_not_archived_unseen(result: TriageResult, e: Evidence) -
         return result
     # "abusive" the abuse signal does not back: a report of violence by an official ("guru BK ...
     # memukul murid sampai memar") reads to the model like abuse itself
-    unbacked_abuse = result.reason is InvalidReason.abusive and e.signals.abuse < ABUSE_BACKS
+    unbacked_abuse = result.reason is InvalidReason.abusive and not abuse_backed(result, e)
     not_public = result.reason in (InvalidReason.not_a_complaint, InvalidReason.out_of_scope)
     if not (not_public or unbacked_abuse):
         return result
@@ -380,6 +380,12 @@ SPAM_OVERRULES = 0.7
 ABUSE_OVERRULES = 0.9
 ABUSE_BACKS = 0.5
 NOT_A_COMPLAINT_BELOW = 0.2
+
+
+def abuse_backed(result: TriageResult, e: Evidence) -> bool:
+    """The model's "abusive" is one the abuse signal agrees with: an insult, not a report of
+    violence that reads like one ("guru BK ... memukul murid sampai memar")."""
+    return result.reason is InvalidReason.abusive and e.signals.abuse >= ABUSE_BACKS
 
 
 def junk_by_its_signals(result: TriageResult, e: Evidence) -> TriageResult:

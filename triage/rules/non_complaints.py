@@ -44,6 +44,13 @@ class Pattern:
     # - "nothing": the shape is never a complaint's (a chain letter passed on by number).
     unless: Unless = "grievance"
 
+    def match(self, text: str) -> Match | None:
+        """Where the shape is in the text, quoted, whatever else the text says."""
+        m = self.regex.search(text)
+        if m is None:
+            return None
+        return Match(self.rule, self.reason, self.statement, quote_around(text, m.start(), m.end(), width=25))
+
 
 def _listed(rule: str, reason: InvalidReason, statement: str, words: str, unless: Unless) -> Pattern:
     """A shape that is one lexicon list, matched as whole words."""
@@ -244,10 +251,7 @@ def passes_it_on(text: str) -> Match | None:
     """The text's call to pass it on to one's groups ("teruskan ke grup RT", "sebarkan ke semua
     grup keluarga"), whatever else it says: `find` lets a failing public service keep such a text
     open (a genuine report may ask to be spread), so the decision weighs it with the place."""
-    m = CHAIN.regex.search(text)
-    if m is None:
-        return None
-    return Match(CHAIN.rule, CHAIN.reason, CHAIN.statement, quote_around(text, m.start(), m.end(), width=25))
+    return CHAIN.match(text)
 
 
 def find(text: str) -> Match | None:
@@ -278,7 +282,7 @@ def find(text: str) -> Match | None:
             continue
         if p.rule == "information_question" and len(text.split()) > QUESTION_MAX_WORDS:
             continue
-        m = p.regex.search(text)
-        if m:
-            return Match(p.rule, p.reason, p.statement, quote_around(text, m.start(), m.end(), width=25))
+        found = p.match(text)
+        if found:
+            return found
     return None
