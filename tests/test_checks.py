@@ -167,7 +167,8 @@ def test_before_an_archive_a_high_complaint_score_sends_the_rejection_to_a_perso
     llm, handler = model
     handler.p_yes = {"keluhan": 0.95, "iklan": 0.1}  # mean 0.925
     handler.answer = json.dumps(REJECTED)
-    text = "rusak parah pak"  # short: nothing else keeps this rejection from the archive
+    # short, and no genuine report to the kind signal: nothing else keeps it from the archive
+    text = "hp saya rusak parah pak"
     result = pipeline.decide("r1", text, llm, load_prompt()).result
     assert len(handler.requests) == 3
     assert result.verdict is Verdict.invalid and "model_check_public_complaint" in result.rules

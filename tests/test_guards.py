@@ -6,7 +6,7 @@ import pytest
 
 from triage.evals.fakes import evidence_for as ev
 from triage.evals.fakes import model_rejection
-from triage.judge import decision, overrides, policy
+from triage.judge import decision, kind_corrections, overrides, policy
 from triage.rules import guards
 from triage.schema import InvalidReason, MissingField, Outcome, Reason, TriageResult, Verdict
 
@@ -259,3 +259,76 @@ def test_ads_insults_the_signal_backs_and_texts_without_misconduct_keep_their_re
     assert overrides.misconduct_kept_open(ad, ev("jasa calo SIM cepat jadi, hubungi kami")) is ad
     prank = result(Verdict.invalid, InvalidReason.prank)
     assert overrides.misconduct_kept_open(prank, ev("wkwk pak bupati ganteng")) is prank
+
+
+# Written on 2026-12-07 for this test, in no eval set: junk of the labelled kinds in new words
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pak Wapres, tolong bulan purnama dibuat tiap malam saja biar anak saya berani main di luar.",
+        "Adik saya pinjam laptop saya sejak tahun lalu dan sampai sekarang tidak pernah dikembalikan, padahal"
+        " saya butuh untuk kerja. Tolong bapak tegur dia.",
+    ],
+)
+def test_an_open_verdict_on_text_like_the_labelled_junk_is_an_uncertain_rejection(text):
+    before = result(Verdict.valid)
+    e = ev(text)
+    assert overrides.no_public_matter(e) and e.signals.junk >= kind_corrections.JUNK_LIKE_CASES
+    out = decision.corrected(before, e)
+    assert out.verdict is Verdict.invalid and out.reason is InvalidReason(e.signals.junk_reason)
+    assert out.needs_review and out.rules[0] == "like_the_labelled_junk"
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+    # the learned signals switched off: nothing rejects it (the place rule asks where instead)
+    assert decision.corrected(before, e, off={decision.LEARNED}).verdict is not Verdict.invalid
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a genuine report that also reads a little like a private plea: it names a public service
+        "Pak tolong, anak saya ditolak berobat di puskesmas karena kartu BPJS belum aktif.",
+        "Lampu jalan di Jalan Merdeka Kota Pontianak mati dua minggu, gelap sekali kalau malam.",
+    ],
+)
+def test_a_text_that_shows_a_public_matter_keeps_the_models_verdict(text):
+    before = result(Verdict.valid)
+    e = ev(text)
+    assert not overrides.no_public_matter(e)
+    assert kind_corrections.like_the_labelled_junk(before, e) is before
+
+
+def test_the_kind_signal_reads_a_souvenir_request_as_junk_and_a_road_complaint_as_genuine():
+    junk = ev("Pak, boleh minta tanda tangan bapak di buku harian saya? Buat kenang-kenangan.").signals
+    road = ev(
+        "Jalan kabupaten di Desa Sumberejo Kecamatan Wonosari rusak berlubang sejak tahun lalu."
+    ).signals
+    assert junk.junk > 0.5 and junk.junk_reason == InvalidReason.not_a_complaint.value
+    assert road.junk < 0.5
+
+
+def test_a_rejection_the_kind_signal_reads_as_genuine_goes_to_a_person_not_the_archive():
+    # a real handled complaint the model called "not a complaint" (a vehicle's registration not
+    # updated), archived in a sample: no service word a list knows, but it reads like a genuine report
+    text = "an gini pak ( nopol H5385RH belum terapdet di data sms) mohon bantuanya pak. terima kasih"
+    before = result(Verdict.invalid, InvalidReason.not_a_complaint)
+    e = ev(text)
+    assert e.signals.junk < kind_corrections.GENUINE_BELOW
+    assert policy.route(before, gate_open=True, review_threshold=0.6) is Outcome.archived
+    out = decision.corrected(before, e)
+    assert (out.verdict, out.reason) == (Verdict.invalid, InvalidReason.not_a_complaint)
+    assert "read_as_genuine" in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+    unread = decision.corrected(before, e, off={decision.LEARNED})
+    assert policy.route(unread, gate_open=True, review_threshold=0.6) is Outcome.archived
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SLOT GACOR hari ini! Daftar sekarang bonus 100% maxwin, hubungi WA 0812-3456-7890",
+        "Pak Wapres, tolong bulan purnama dibuat tiap malam saja biar anak saya berani main di luar.",
+    ],
+)
+def test_a_rejection_of_text_that_reads_like_junk_is_left_to_the_archive(text):
+    before = result(Verdict.invalid, InvalidReason.prank)
+    assert kind_corrections.read_as_genuine_not_archived(before, ev(text)) is before

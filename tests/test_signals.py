@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +67,32 @@ def test_fitting_and_saving_is_byte_for_byte_reproducible(tmp_path: Path):
 def test_the_frozen_sets_are_refused_for_measuring_signals():
     result = CliRunner().invoke(cli, ["signals", "check", "evals/test.jsonl"])
     assert result.exit_code != 0 and "frozen" in result.output
+
+
+def test_the_kind_signal_learns_from_the_tuning_material_and_refuses_the_frozen_sets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    case = {"id": "x", "text": "jalan rusak", "expected": {"verdict": "valid", "reason": None}}
+    junk = {"id": "y", "text": "slot gacor", "expected": {"verdict": "invalid", "reason": "spam"}}
+    for name in train.KIND_CASES:
+        (tmp_path / name).write_text("\n".join(json.dumps(c) for c in (case, junk)) + "\n", "utf-8")
+    texts, kinds = train.case_kinds(tmp_path)
+    assert kinds == [scores.GENUINE, "spam"] * len(train.KIND_CASES) and texts[:2] == [
+        "jalan rusak",
+        "slot gacor",
+    ]
+    monkeypatch.setattr(train, "KIND_CASES", ("tune.jsonl", "test.jsonl"))
+    with pytest.raises(ValueError, match="frozen"):
+        train.case_kinds(tmp_path)
+
+
+def test_the_shipped_kind_model_has_a_genuine_class_and_every_invalid_reason():
+    model = scores.load_model("kind")
+    assert set(model.classes) == {
+        scores.GENUINE,
+        "prank",
+        "spam",
+        "abusive",
+        "not_a_complaint",
+        "out_of_scope",
+    }

@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from triage import identity, reference
-from triage.judge import category, overrides
+from triage.judge import category, kind_corrections, overrides
 from triage.judge.evidence import Evidence
 from triage.rules import guards, routing
 from triage.schema import (
@@ -105,6 +105,7 @@ CLOSE: dict[str, Correction] = {
     "non_complaint_shapes": _c(overrides.shaped_like_a_non_complaint, SHAPES),
     "chain_without_a_place": _c(overrides.chain_without_a_place, SHAPES, PLACES),
     "junk_signals": _c(overrides.junk_by_its_signals, LEARNED, PUBLIC_WORDS),
+    "labelled_junk": _c(kind_corrections.like_the_labelled_junk, LEARNED, PUBLIC_WORDS),
     "model_check": _c(overrides.not_a_public_complaint, MODEL_CHECK, LEARNED, SHAPES),
 }
 ASK: dict[str, Correction] = {
@@ -114,6 +115,7 @@ ASK: dict[str, Correction] = {
 TO_A_PERSON: dict[str, Correction] = {
     "model_check_keeps": _c(overrides.a_public_complaint_is_not_archived, MODEL_CHECK),
     "public_service": _c(overrides.a_public_service_is_not_archived_unseen, PUBLIC_WORDS, LEARNED),
+    "read_as_genuine": _c(kind_corrections.read_as_genuine_not_archived, LEARNED),
     "no_public_matter": _c(overrides.no_public_matter_goes_to_a_person, PUBLIC_WORDS, LEARNED),
     "laughter": _c(overrides.laughter_goes_to_a_person, LAUGHTER),
     "identity": _c(overrides.identity_never_archived, IDENTITY),

@@ -257,11 +257,7 @@ def no_public_matter_goes_to_a_person(result: TriageResult, e: Evidence) -> Tria
     the complaint signal reads as none (below 0.2: out of fold, 25 of 2,365 real complaints
     without a public-service word score so; no case of the tuning split that goes on does).
     """
-    if result.verdict is Verdict.invalid or result.needs_review:
-        return result
-    if e.services or e.public_angle or e.national or e.court:
-        return result
-    if e.grievances and e.signals.complaint >= NOT_A_COMPLAINT_BELOW:
+    if result.verdict is Verdict.invalid or result.needs_review or not no_public_matter(e):
         return result
     lacks = "reads as no complaint" if e.grievances else "no grievance"
     note = (
@@ -270,6 +266,14 @@ def no_public_matter_goes_to_a_person(result: TriageResult, e: Evidence) -> Tria
         " sender is asked or anything is sent"
     )
     return to_a_person(result, "no_public_matter", note)
+
+
+def no_public_matter(e: Evidence) -> bool:
+    """Nothing in the text shows a public matter: no public service, official, permit, national
+    body or court, and no grievance in a text the complaint signal reads as a complaint."""
+    if e.services or e.public_angle or e.national or e.court:
+        return False
+    return not (e.grievances and e.signals.complaint >= NOT_A_COMPLAINT_BELOW)
 
 
 def laughter_goes_to_a_person(result: TriageResult, e: Evidence) -> TriageResult:

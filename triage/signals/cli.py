@@ -10,7 +10,7 @@ import click
 
 @click.group("signals")
 def signals() -> None:
-    """The learned classifiers (spam, abuse, complaint, category) the decision reads."""
+    """The learned classifiers (spam, abuse, complaint, category, kind) the decision reads."""
 
 
 @signals.command("build")
@@ -29,7 +29,8 @@ def signals() -> None:
     help="where the models go (default: the package's data/signals)",
 )
 def build(data_dir: Path | None, out_dir: Path | None) -> None:
-    """Retrain every signal from the corpora (eval texts left out); write the models and cv.json.
+    """Retrain every signal from the corpora (eval texts left out), and the kind of message from the
+    labelled tuning cases (evals/tune.jsonl, evals/probe.jsonl); write the models and cv.json.
 
     Deterministic: the same corpora give byte-identical files.
     """

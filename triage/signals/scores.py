@@ -1,7 +1,8 @@
-"""Learned signals for one message: spam, abuse, complaint probabilities and a category guess.
+"""Learned signals for one message: spam, abuse, complaint, junk probabilities and a category guess.
 
 Small linear models over hashed character and word n-grams, trained by triage/signals/train.py on
-real Indonesian SMS, tweets and complaints. They are signals for the triage decision, not the
+real Indonesian SMS, tweets and complaints, and (the kind of message: genuine, or which junk) on
+the project's labelled tuning cases. They are signals for the triage decision, not the
 decision: cheap (well under a millisecond a text), no model server, and they generalise past the
 exact words a regex list would need. The models ship as JSON + .npz under triage/data/signals/
 (no pickle: loading them runs no code) and are loaded once per process.
@@ -24,7 +25,8 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from triage.signals.corpora import normalise
 
 BINARY = ("spam", "abuse", "complaint")
-MODELS = (*BINARY, "category")
+MODELS = (*BINARY, "category", "kind")
+GENUINE = "genuine"  # the kind model's class for a genuine report; its other classes are invalid reasons
 
 
 class CategoryGuess(BaseModel):
@@ -42,6 +44,10 @@ class Scores(BaseModel):
     spam: float
     abuse: float
     complaint: float
+    # learned from the labelled tuning cases, not from a corpus: how much the text reads like the
+    # junk sent to this line (1 - P(genuine)), and the likeliest invalid reason if it is junk
+    junk: float
+    junk_reason: str
     # every category the classifier knows, in its class order, with its probability (the category
     # choice weighs them all; the likeliest ones below are read off it, never stored beside it)
     category_probabilities: dict[str, float] = Field(min_length=1)
@@ -137,15 +143,20 @@ def score_many(texts: Sequence[str]) -> list[Scores]:
     normalised = [normalise(t) for t in texts]
     x = {key: transform(parts, normalised) for key, parts in bundle.parts.items()}
     probs = {name: m.probabilities(x[bundle.keys[name]]) for name, m in bundle.models.items()}
-    cat = bundle.models["category"]
+    cat, kind = bundle.models["category"], bundle.models["kind"]
+    genuine = kind.classes.index(GENUINE)
+    reasons = [i for i in range(len(kind.classes)) if i != genuine]
     out = []
     for i in range(len(normalised)):
         p = probs["category"][i]
+        k = probs["kind"][i]
         out.append(
             Scores(
                 spam=float(probs["spam"][i]),
                 abuse=float(probs["abuse"][i]),
                 complaint=float(probs["complaint"][i]),
+                junk=float(1.0 - k[genuine]),
+                junk_reason=kind.classes[max(reasons, key=lambda j: k[j])],
                 category_probabilities={c: float(q) for c, q in zip(cat.classes, p, strict=True)},
             )
         )
