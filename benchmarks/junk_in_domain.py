@@ -26,18 +26,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fresh_checks import auc, load_outcomes
+from fresh_checks import auc
 
 from triage.judge import kind_corrections, overrides
 from triage.judge.evidence import gather
 from triage.rules import injection
 from triage.signals import train
 from triage.signals.corpora import normalise
-from triage.signals.scores import GENUINE, transform, vectorizers
+from triage.signals.scores import kind_readings, transform, vectorizers
 from triage.signals.train import FEATURES
 
 OUTCOMES = ("sp4n", "ask_reporter", "review", "archived")
-OPEN_NO_PUBLIC_MATTER = "open verdict, no public matter"  # where overrides.like_the_labelled_junk may act
+OPEN_NO_PUBLIC_MATTER = (
+    "open verdict, no public matter"  # where kind_corrections.like_the_labelled_junk may act
+)
 CUTS = (0.5, kind_corrections.JUNK_LIKE_CASES, 0.9)  # the middle one is the shipped cut
 # the probe batches as they were written, each before the next (evals/README.md)
 BATCHES = ((338, 370), (371, 402), (403, 433), (434, 464), (465, 495), (496, 527))
@@ -50,31 +52,34 @@ def cases(path: Path) -> list[dict[str, Any]]:
 def scores(train_cases: list[dict[str, Any]], test: list[dict[str, Any]]) -> np.ndarray:
     """P(junk) = 1 - P(genuine) of the kind model fitted as `triage signals build` fits it."""
     parts = vectorizers(FEATURES)
-    kinds = [
-        r["expected"]["reason"] if r["expected"]["verdict"] == "invalid" else GENUINE for r in train_cases
-    ]
+    kinds = [train.kind_of(r) for r in train_cases]
     model = train.fit("kind", transform(parts, [normalise(r["text"]) for r in train_cases]), kinds)
-    probs = model.probabilities(transform(parts, [normalise(r["text"]) for r in test]))
-    return np.asarray(1.0 - probs[:, model.classes.index(GENUINE)])
+    p_junk, _ = kind_readings(
+        model.probabilities(transform(parts, [normalise(r["text"]) for r in test])), model.classes
+    )
+    return np.asarray(p_junk)
 
 
 def junk(rows: list[dict[str, Any]]) -> np.ndarray:
     return np.array([r["expected"]["verdict"] == "invalid" for r in rows], dtype=int)
 
 
-def open_without_public_matter(case: dict[str, Any], outcomes: dict[str, str]) -> bool:
-    """The head left the verdict open and the text shows no public matter (judge.overrides)."""
-    if outcomes.get(f"{case['id']}:verdict") in (None, "invalid"):
-        return False
-    return overrides.no_public_matter(gather(injection.split(case["text"]).text))
-
-
-def verdicts(predictions: Path) -> dict[str, str]:
+def replayed(predictions: Path) -> dict[str, dict[str, Any]]:
+    """Each case's row of a replay's predictions.jsonl (outcome, verdict), by id."""
     rows = [json.loads(line) for line in predictions.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {f"{r['id']}:verdict": r.get("verdict") for r in rows}
+    return {r["id"]: r for r in rows}
 
 
-def table(name: str, test: list[dict[str, Any]], p: np.ndarray, outcomes: dict[str, str]) -> None:
+def groups(case: dict[str, Any], row: dict[str, Any]) -> list[str]:
+    """The table rows a case counts in: where the head sent it, and whether the head left its
+    verdict open on a text that shows no public matter (where the kind correction may act)."""
+    out = [row["outcome"]]
+    if row["verdict"] != "invalid" and overrides.no_public_matter(gather(injection.split(case["text"]).text)):
+        out.append(OPEN_NO_PUBLIC_MATTER)
+    return out
+
+
+def table(name: str, test: list[dict[str, Any]], p: np.ndarray, rows: dict[str, dict[str, Any]]) -> None:
     y = junk(test)
     whole = auc(list(p[y == 1]), list(p[y == 0]))
     print(f"\n{name}: {len(test)} cases, {int(y.sum())} junk, ROC AUC {whole:.3f}")
@@ -83,18 +88,15 @@ def table(name: str, test: list[dict[str, Any]], p: np.ndarray, outcomes: dict[s
         + " | ".join(f"> {c}: junk / genuine" for c in CUTS)
         + " |"
     )
-    for outcome in (*OUTCOMES, OPEN_NO_PUBLIC_MATTER):
-        idx = np.array([i for i, r in enumerate(test) if outcomes.get(r["id"]) == outcome], dtype=int)
-        if outcome == OPEN_NO_PUBLIC_MATTER:
-            idx = np.array(
-                [i for i, r in enumerate(test) if open_without_public_matter(r, outcomes)], dtype=int
-            )
+    member = [groups(r, rows[r["id"]]) for r in test]
+    for group in (*OUTCOMES, OPEN_NO_PUBLIC_MATTER):
+        idx = np.array([i for i, g in enumerate(member) if group in g], dtype=int)
         if not len(idx):
             continue
         yi, pi = y[idx], p[idx]
         a = auc(list(pi[yi == 1]), list(pi[yi == 0]))
         cells = [f"{int(((pi > c) & (yi == 1)).sum())} / {int(((pi > c) & (yi == 0)).sum())}" for c in CUTS]
-        print(f"| {outcome} | {len(idx)} | {int(yi.sum())} | {a:.2f} | " + " | ".join(cells) + " |")
+        print(f"| {group} | {len(idx)} | {int(yi.sum())} | {a:.2f} | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
@@ -111,24 +113,17 @@ def main() -> None:
     ap.add_argument("--extra-predictions", type=Path, help="predictions.jsonl of a replay of --extra")
     args = ap.parse_args()
     tune, probe = cases(Path("evals/tune.jsonl")), cases(Path("evals/probe.jsonl"))
-    outcomes = {
-        **load_outcomes(args.tune),
-        **load_outcomes(args.probe),
-        **verdicts(args.tune),
-        **verdicts(args.probe),
-    }
-    table("across authors: probes -> tuning split", tune, scores(probe, tune), outcomes)
-    table("across authors: tuning split -> probes", probe, scores(tune, probe), outcomes)
+    rows = replayed(args.tune) | replayed(args.probe)
+    table("across authors: probes -> tuning split", tune, scores(probe, tune), rows)
+    table("across authors: tuning split -> probes", probe, scores(tune, probe), rows)
     for lo, hi in BATCHES:
         before = tune + [r for r in probe if int(r["id"][3:]) < lo]
         batch = [r for r in probe if lo <= int(r["id"][3:]) <= hi]
-        table(f"same writer, next batch: -> pr-{lo:04d}..{hi:04d}", batch, scores(before, batch), outcomes)
+        table(f"same writer, next batch: -> pr-{lo:04d}..{hi:04d}", batch, scores(before, batch), rows)
     if args.extra and args.extra_predictions:
         extra = cases(args.extra)
-        outcomes.update(load_outcomes(args.extra_predictions) | verdicts(args.extra_predictions))
-        table(
-            f"blind: tuning split + probes -> {args.extra.name}", extra, scores(tune + probe, extra), outcomes
-        )
+        rows |= replayed(args.extra_predictions)
+        table(f"blind: tuning split + probes -> {args.extra.name}", extra, scores(tune + probe, extra), rows)
 
 
 if __name__ == "__main__":

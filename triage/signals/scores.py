@@ -137,26 +137,34 @@ def _bundle() -> _Bundle:
     return _Bundle(models, keys, parts)
 
 
+def kind_readings(probs: np.ndarray, classes: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """What the kind model's probabilities (one row a text) say: P(junk) = 1 - P(genuine), and the
+    likeliest invalid reason (the first in class order on a tie). Shipped inference, its
+    cross-validation and the benchmark read them the same way."""
+    genuine = list(classes).index(GENUINE)
+    reasons = np.array(probs, dtype=np.float64, copy=True)
+    reasons[:, genuine] = -1.0
+    return 1.0 - probs[:, genuine], [classes[i] for i in np.argmax(reasons, axis=1)]
+
+
 def score_many(texts: Sequence[str]) -> list[Scores]:
     """Scores for several texts at once (one vectorisation per distinct feature set)."""
     bundle = _bundle()
     normalised = [normalise(t) for t in texts]
     x = {key: transform(parts, normalised) for key, parts in bundle.parts.items()}
     probs = {name: m.probabilities(x[bundle.keys[name]]) for name, m in bundle.models.items()}
-    cat, kind = bundle.models["category"], bundle.models["kind"]
-    genuine = kind.classes.index(GENUINE)
-    reasons = [i for i in range(len(kind.classes)) if i != genuine]
+    cat = bundle.models["category"]
+    junk, junk_reasons = kind_readings(probs["kind"], bundle.models["kind"].classes)
     out = []
     for i in range(len(normalised)):
         p = probs["category"][i]
-        k = probs["kind"][i]
         out.append(
             Scores(
                 spam=float(probs["spam"][i]),
                 abuse=float(probs["abuse"][i]),
                 complaint=float(probs["complaint"][i]),
-                junk=float(1.0 - k[genuine]),
-                junk_reason=kind.classes[max(reasons, key=lambda j: k[j])],
+                junk=float(junk[i]),
+                junk_reason=junk_reasons[i],
                 category_probabilities={c: float(q) for c, q in zip(cat.classes, p, strict=True)},
             )
         )

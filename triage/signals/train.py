@@ -96,10 +96,15 @@ def case_kinds(eval_dir: Path) -> Dataset:
         for line in (eval_dir / name).read_text("utf-8").splitlines():
             if line.strip():
                 case = json.loads(line)
-                expected = case["expected"]
                 texts.append(case["text"])
-                kinds.append(expected["reason"] if expected["verdict"] == "invalid" else scores.GENUINE)
+                kinds.append(kind_of(case))
     return texts, kinds
+
+
+def kind_of(case: dict[str, Any]) -> str:
+    """A labelled case's class for the kind model: its invalid reason, or "genuine"."""
+    expected = case["expected"]
+    return str(expected["reason"]) if expected["verdict"] == "invalid" else scores.GENUINE
 
 
 def _prune(coef: np.ndarray, max_nonzero: int) -> np.ndarray:
@@ -155,12 +160,9 @@ def _category_figures(y: list[str], probs: np.ndarray, classes: tuple[str, ...])
 
 def _kind_figures(y: list[str], probs: np.ndarray, classes: tuple[str, ...]) -> dict[str, Any]:
     """P(junk) = 1 - P(genuine) as a binary signal, and the likeliest reason among the junk."""
-    genuine = classes.index(scores.GENUINE)
     junk = (np.array(y) != scores.GENUINE).astype(int)
-    figures = binary_figures(junk, 1.0 - probs[:, genuine])
-    reasons = probs.copy()
-    reasons[:, genuine] = -1.0
-    picked = [classes[i] for i in np.argmax(reasons, axis=1)]
+    p_junk, picked = scores.kind_readings(probs, classes)
+    figures = binary_figures(junk, p_junk)
     right = [p == t for p, t in zip(picked, y, strict=True) if t != scores.GENUINE]
     return figures | {
         "classes": dict(sorted(Counter(y).items())),
