@@ -81,7 +81,7 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     # point is to catch a regression, not to restate the figures
     assert m["false_rejection_rate"] <= 0.01  # at most 2 of the 225 genuine complaints
     assert m["false_rejections_archived"] == []  # and those read by a reviewer, never archived unseen
-    assert m["genuine_archived_rate"] <= 0.007  # 0.010 until a rejection read as genuine went to a person
+    assert m["genuine_archived_rate"] <= 0.004  # 0.010 until a rejection read as genuine went to a person
     assert m["verdict_accuracy"] >= 0.84
     assert m["invalid_recall"] >= 0.85
     assert m["invalid_precision"] >= 0.95
@@ -106,7 +106,7 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # 0.787 / 0.654 until an open verdict on text that shows no public matter and reads like the
     # labelled junk became an uncertain rejection (3 junk, no genuine report; the outcome is the same)
     assert m["verdict_accuracy"] >= 0.80
-    assert m["invalid_recall"] >= 0.69
+    assert m["invalid_recall"] >= 0.70  # 0.692 while the kind model learned un-normalised text
     # a message naming no public matter is read by a person before anything is sent or asked
     assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it, 0 (see probes)
     # 0.282 before, 0.180 with it, 0.141 once a sender who laughs is read first

@@ -72,7 +72,8 @@ def test_the_frozen_sets_are_refused_for_measuring_signals():
 def test_the_kind_signal_learns_from_the_tuning_material_and_refuses_the_frozen_sets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    case = {"id": "x", "text": "jalan rusak", "expected": {"verdict": "valid", "reason": None}}
+    # written as a citizen types it: learned normalised, as inference reads it
+    case = {"id": "x", "text": "Jalan RUSAK", "expected": {"verdict": "valid", "reason": None}}
     junk = {"id": "y", "text": "slot gacor", "expected": {"verdict": "invalid", "reason": "spam"}}
     for name in train.KIND_CASES:
         (tmp_path / name).write_text("\n".join(json.dumps(c) for c in (case, junk)) + "\n", "utf-8")

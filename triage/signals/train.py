@@ -81,7 +81,7 @@ def datasets(data: corpora.Corpora, seed: int = SEED) -> dict[str, Dataset]:
 
 
 def case_kinds(eval_dir: Path) -> Dataset:
-    """Texts of the labelled tuning cases and their kind: "genuine" or the invalid reason.
+    """Texts of the labelled tuning cases, normalised, and their kind: "genuine" or the invalid reason.
 
     The corpora teach what an SMS ad, a tweet's insult or a provincial complaint looks like; none
     of them is a message to a complaint line. These cases are: pranks written as reports, requests
@@ -96,7 +96,7 @@ def case_kinds(eval_dir: Path) -> Dataset:
         for line in (eval_dir / name).read_text("utf-8").splitlines():
             if line.strip():
                 case = json.loads(line)
-                texts.append(case["text"])
+                texts.append(corpora.normalise(case["text"]))  # as the corpora rows and inference are
                 kinds.append(kind_of(case))
     return texts, kinds
 
