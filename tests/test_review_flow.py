@@ -220,6 +220,57 @@ def test_export_is_contract_format(env, tmp_path):
     assert [json.loads(x) for x in out.read_text().splitlines()] == cases
 
 
+def test_export_into_a_kept_file_merges_by_case_and_keeps_earlier_ones(env, tmp_path):
+    """The reviewers' decisions accumulate in evals/reviewed.jsonl for the kind signal to learn."""
+    _, path, ids = env
+    db = connect(path)
+    kept = tmp_path / "evals" / "reviewed.jsonl"
+    earlier = {
+        "id": "review-from-an-older-db",
+        "text": "slot gacor",
+        "expected": {
+            "verdict": "invalid",
+            "reason": "spam",
+            "category": None,
+            "province": None,
+            "regency": None,
+        },
+    }
+    kept.parent.mkdir()
+    kept.write_text(json.dumps(earlier) + "\n", "utf-8")
+    actions.confirm(db, ids["utang"], ANA)
+
+    def merge() -> list[dict]:
+        res = CliRunner().invoke(cli, ["review", "export", "--into", str(kept)], env={"TRIAGE_DB": str(path)})
+        assert res.exit_code == 0, res.output
+        return [json.loads(x) for x in kept.read_text("utf-8").splitlines()]
+
+    first = merge()
+    assert [c["id"] for c in first] == ["review-from-an-older-db", f"review-{ids['utang']}"]
+    assert first[1]["expected"]["verdict"] == "invalid" and first[1]["provenance"]["action"] == "confirm"
+    # reviewed again: the later decision replaces the case instead of adding a second one
+    actions.overturn(db, ids["utang"], ANA, actions.Overturn(Verdict.valid, "ternyata keluhan layanan"))
+    second = merge()
+    assert [c["id"] for c in second] == [c["id"] for c in first]
+    assert second[1]["expected"]["verdict"] == "valid" and second[1]["provenance"]["action"] == "overturn"
+    assert second[0] == earlier
+
+
+def test_export_refuses_a_kept_file_that_is_not_eval_cases_and_leaves_it(env, tmp_path):
+    _, path, _ = env
+    kept = tmp_path / "reviewed.jsonl"
+    kept.write_text('{"id": "x"}\n', "utf-8")
+    res = CliRunner().invoke(cli, ["review", "export", "--into", str(kept)], env={"TRIAGE_DB": str(path)})
+    assert res.exit_code != 0 and "reviewed.jsonl:1 is not an eval case" in res.output
+    assert kept.read_text("utf-8") == '{"id": "x"}\n'
+    both = CliRunner().invoke(
+        cli,
+        ["review", "export", "--into", str(kept), "--out", str(tmp_path / "o")],
+        env={"TRIAGE_DB": str(path)},
+    )
+    assert both.exit_code != 0 and "exactly one" in both.output
+
+
 def test_cli_user_add_prompts(tmp_path):
     path = tmp_path / "c.db"
     res = CliRunner().invoke(

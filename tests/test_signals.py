@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from triage import identity
 from triage.cli import cli
 from triage.signals import scores, train
 
@@ -85,6 +86,35 @@ def test_the_kind_signal_learns_from_the_tuning_material_and_refuses_the_frozen_
     monkeypatch.setattr(train, "KIND_CASES", ("tune.jsonl", "test.jsonl"))
     with pytest.raises(ValueError, match="frozen"):
         train.case_kinds(tmp_path)
+
+
+def test_the_kind_signal_learns_the_reviewers_decisions_but_never_a_frozen_text(tmp_path: Path):
+    def write(name: str, *cases: tuple[str, str, str | None]) -> None:
+        lines = [
+            json.dumps({"id": f"{name}-{i}", "text": t, "expected": {"verdict": v, "reason": r}})
+            for i, (t, v, r) in enumerate(cases)
+        ]
+        (tmp_path / name).write_text("\n".join(lines) + "\n", "utf-8")
+
+    write("tune.jsonl", ("jalan rusak", "valid", None))
+    write("probe.jsonl", ("slot gacor", "invalid", "spam"))
+    # a new deployment: no reviewed reports yet
+    assert train.case_kinds(tmp_path) == (["jalan rusak", "slot gacor"], [scores.GENUINE, "spam"])
+    write(
+        train.REVIEWED_CASES,
+        ("Minta foto bareng pak", "invalid", "not_a_complaint"),
+        ("Lampu jalan mati di Desa X", "valid", None),  # also a frozen case: never learned
+    )
+    write("challenge.jsonl", ("LAMPU JALAN MATI DI DESA X", "valid", None))
+    texts, kinds = train.case_kinds(tmp_path)
+    assert texts == ["jalan rusak", "slot gacor", "minta foto bareng pak"]
+    assert kinds == [scores.GENUINE, "spam", "not_a_complaint"]
+    # a reviewed case carries its text masked: a frozen case with a phone number is still known
+    frozen = "Pungli di kantor desa, hubungi saya 081234567890"
+    write("test.jsonl", (frozen, "valid", None))
+    write(train.REVIEWED_CASES, (identity.mask_text(frozen), "valid", None))
+    assert identity.mask_text(frozen) != frozen
+    assert train.case_kinds(tmp_path)[0] == ["jalan rusak", "slot gacor"]
 
 
 def test_the_shipped_kind_model_has_a_genuine_class_and_every_invalid_reason():

@@ -105,23 +105,42 @@ def review_group() -> None:
 
 
 @review_group.command("export")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the cases here (replaced)."
+)
+@click.option(
+    "--into",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Merge them into this kept file by case id, e.g. evals/reviewed.jsonl, which "
+    "`triage signals build` learns from.",
+)
 @click.option("--since", default=None, help="Only reports reviewed since DATE (YYYY-MM-DD or e.g. 7d).")
-def review_export(out: Path, since: str | None) -> None:
+def review_export(out: Path | None, into: Path | None, since: str | None) -> None:
     """Write reviewed reports as eval cases (contract format, masked, with provenance).
 
-    The file is for people to add to the dev set; the gate never changes by itself.
+    `--out` is for people to read or add to the dev set; `--into evals/reviewed.jsonl` keeps every
+    reviewer's decision for the kind signal to learn from at the next `triage signals build`. The
+    gate never changes by itself.
     """
-    from triage.review.export import parse_since, write_eval_cases
+    from triage.review.export import merge_eval_cases, parse_since, write_eval_cases
     from triage.store.database import connect
 
-    db = connect(get_settings().db)
+    if (out is None) == (into is None):
+        raise click.UsageError("give exactly one of --out FILE (write) or --into FILE (merge)")
     try:
         cutoff = parse_since(since)
     except ValueError:
         raise click.BadParameter(f"{since!r}: give a date (YYYY-MM-DD) or days back (e.g. 7d)") from None
-    n = write_eval_cases(db, out, cutoff)
-    click.echo(f"{n} reviewed cases written to {out}")
+    db = connect(get_settings().db)
+    if out is not None:
+        n = write_eval_cases(db, out, cutoff)
+        click.echo(f"{n} reviewed cases written to {out}")
+    elif into is not None:
+        try:
+            added, replaced = merge_eval_cases(db, into, cutoff)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{added} reviewed cases added to {into}, {replaced} replaced by a later decision")
 
 
 @review_group.command("seed-sample")

@@ -88,6 +88,36 @@ def write_eval_cases(db: Database, out: Path, since: date | None = None) -> int:
     return n
 
 
+def merge_eval_cases(db: Database, path: Path, since: date | None = None) -> tuple[int, int]:
+    """Fold the reviewed cases into a kept file, e.g. evals/reviewed.jsonl, the kind signal learns
+    from (`triage signals build`): a report reviewed again replaces its earlier case, the rest is
+    appended, and cases from an earlier database stay. Returns (added, replaced).
+
+    Written to a temporary file and renamed, so a failure leaves the kept file as it was.
+    """
+    kept: dict[str, dict[str, Any]] = {}
+    if path.is_file():
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    checked = EvalCase.model_validate_json(line)
+                except ValueError as exc:
+                    raise ValueError(f"{path}:{n} is not an eval case; fix or remove it first") from exc
+                kept[checked.id] = json.loads(line)
+    added = replaced = 0
+    for case in eval_cases(db, since):
+        if case["id"] in kept:
+            replaced += 1
+        else:
+            added += 1
+        kept[case["id"]] = case
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in kept.values()), "utf-8")
+    tmp.replace(path)
+    return added, replaced
+
+
 def eval_cases_jsonl(db: Database, since: date | None = None) -> str:
     return "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in eval_cases(db, since))
 

@@ -30,7 +30,8 @@ def signals() -> None:
 )
 def build(data_dir: Path | None, out_dir: Path | None) -> None:
     """Retrain every signal from the corpora (eval texts left out), and the kind of message from the
-    labelled tuning cases (evals/tune.jsonl, evals/probe.jsonl); write the models and cv.json.
+    labelled tuning cases (evals/tune.jsonl, evals/probe.jsonl) and the reviewers' decisions kept
+    in evals/reviewed.jsonl when there are any; write the models and cv.json.
 
     Deterministic: the same corpora give byte-identical files.
     """

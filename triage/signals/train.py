@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from triage import identity
 from triage.signals import corpora, scores
 from triage.signals.scores import BINARY, Linear, transform, vectorizers
 
@@ -44,9 +45,12 @@ COMPLAINTS = ("laporgub", "jakarta")
 
 Dataset = tuple[list[str], list[str]]
 FROZEN_EVALS = ("test.jsonl", "challenge.jsonl")  # scored by the project's gate only, never tuned on
-# The labelled cases the kind signal learns from: the tuning split and the probe batches, never the
-# frozen test split or the challenge set (their figures would then measure memory).
-KIND_CASES = ("tune.jsonl", "probe.jsonl")
+# The labelled cases the kind signal learns from: the tuning split, the probe batches and the
+# reviewers' decisions, never the frozen test split or the challenge set (their figures would then
+# measure memory).
+REVIEWED_CASES = "reviewed.jsonl"  # `triage review export --into evals/reviewed.jsonl`
+KIND_CASES = ("tune.jsonl", "probe.jsonl", REVIEWED_CASES)
+OPTIONAL_CASES = (REVIEWED_CASES,)  # a new deployment has no reviewed reports yet
 
 
 def datasets(data: corpora.Corpora, seed: int = SEED) -> dict[str, Dataset]:
@@ -87,18 +91,38 @@ def case_kinds(eval_dir: Path) -> Dataset:
     of them is a message to a complaint line. These cases are: pranks written as reports, requests
     for souvenirs, quarrels with relatives, opinions, beside genuine reports of every kind. The
     frozen sets are refused, not skipped, so a changed KIND_CASES cannot train on them quietly.
+
+    The reviewers' decisions are real messages a person read: each teaches the signal what the
+    line really receives. A reviewed text that is also a frozen case (an eval run reviewed by
+    mistake) is left out, so no file can bring a frozen text in.
     """
+    frozen = _texts(eval_dir, FROZEN_EVALS)
     texts: list[str] = []
     kinds: list[str] = []
     for name in KIND_CASES:
         if name in FROZEN_EVALS:
             raise ValueError(f"{name} is frozen test data: the kind signal never learns from it")
-        for line in (eval_dir / name).read_text("utf-8").splitlines():
-            if line.strip():
-                case = json.loads(line)
-                texts.append(corpora.normalise(case["text"]))  # as the corpora rows and inference are
+        path = eval_dir / name
+        if name in OPTIONAL_CASES and not path.is_file():
+            continue
+        for case in _cases(path):
+            text = corpora.normalise(case["text"])  # as the corpora rows and inference are
+            if text not in frozen:
+                texts.append(text)
                 kinds.append(kind_of(case))
     return texts, kinds
+
+
+def _cases(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _texts(eval_dir: Path, names: tuple[str, ...]) -> set[str]:
+    """The normalised texts of those eval files that exist, as written and as a reviewed case
+    carries them (masked): read to be left out, never learned."""
+    paths = [eval_dir / n for n in names if (eval_dir / n).is_file()]
+    raw = [str(c["text"]) for path in paths for c in _cases(path)]
+    return {corpora.normalise(t) for t in raw} | {corpora.normalise(identity.mask_text(t)) for t in raw}
 
 
 def kind_of(case: dict[str, Any]) -> str:
