@@ -1,7 +1,7 @@
 """Does a junk classifier learned from labelled cases of the contract separate junk where the rules fail?
 
 The shipped signals learn from corpora that are not messages to a complaint line (SMS, tweets,
-LaporGub complaints). The tuning split and the probe batches are: 838 labelled cases of the kinds
+LaporGub complaints). The tuning split and the probe batches are: 910 labelled cases of the kinds
 the issue names. This fits the kind model as `triage signals build` fits it (character 2-5-grams
 and words, hashed; class-balanced multinomial logistic regression over "genuine" and the five
 invalid reasons) on part of them, and scores P(junk) = 1 - P(genuine) on the rest where the head's
@@ -40,24 +40,31 @@ OUTCOMES = ("sp4n", "ask_reporter", "review", "archived")
 OPEN_NO_PUBLIC_MATTER = (
     "open verdict, no public matter"  # where kind_corrections.like_the_labelled_junk may act
 )
-CUTS = (0.5, kind_corrections.JUNK_LIKE_CASES, 0.9)  # the middle one is the shipped cut
+# where kind_corrections.rejection_confirmed may act: a rejection for a reviewer (or one it
+# confirmed), not made by the kind signal itself, whose reason the signal reads too
+SAME_REASON_FOR_A_REVIEWER = "rejection for a reviewer, same reason read"
+CUTS = (0.5, kind_corrections.JUNK_LIKE_CASES, kind_corrections.CONFIRMS)  # the shipped cuts: 0.8, 0.9
 # the probe batches as they were written, each before the next (evals/README.md)
-BATCHES = ((338, 370), (371, 402), (403, 433), (434, 464), (465, 495), (496, 527))
+BATCHES = ((338, 370), (371, 402), (403, 433), (434, 464), (465, 495), (496, 527), (528, 567))
 
 
 def cases(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def scores(train_cases: list[dict[str, Any]], test: list[dict[str, Any]]) -> np.ndarray:
-    """P(junk) = 1 - P(genuine) of the kind model fitted as `triage signals build` fits it."""
+Readings = tuple[np.ndarray, list[str]]
+
+
+def scores(train_cases: list[dict[str, Any]], test: list[dict[str, Any]]) -> Readings:
+    """P(junk) = 1 - P(genuine) and the likeliest invalid reason, of the kind model fitted as
+    `triage signals build` fits it."""
     parts = vectorizers(FEATURES)
     kinds = [train.kind_of(r) for r in train_cases]
     model = train.fit("kind", transform(parts, [normalise(r["text"]) for r in train_cases]), kinds)
-    p_junk, _ = kind_readings(
+    p_junk, reasons = kind_readings(
         model.probabilities(transform(parts, [normalise(r["text"]) for r in test])), model.classes
     )
-    return np.asarray(p_junk)
+    return np.asarray(p_junk), list(reasons)
 
 
 def junk(rows: list[dict[str, Any]]) -> np.ndarray:
@@ -70,16 +77,23 @@ def replayed(predictions: Path) -> dict[str, dict[str, Any]]:
     return {r["id"]: r for r in rows}
 
 
-def groups(case: dict[str, Any], row: dict[str, Any]) -> list[str]:
-    """The table rows a case counts in: where the head sent it, and whether the head left its
-    verdict open on a text that shows no public matter (where the kind correction may act)."""
+def groups(case: dict[str, Any], row: dict[str, Any], reason: str) -> list[str]:
+    """The table rows a case counts in: where the head sent it, whether the head left its verdict
+    open on a text that shows no public matter, and whether it rejected it for a reviewer with the
+    reason the signal reads (where the two kind corrections may act)."""
     out = [row["outcome"]]
     if row["verdict"] != "invalid" and overrides.no_public_matter(gather(injection.split(case["text"]).text)):
         out.append(OPEN_NO_PUBLIC_MATTER)
+    rules = row.get("rules") or []
+    for_a_reviewer = row["outcome"] == "review" or "confirmed_by_the_labelled_cases" in rules
+    not_its_own = kind_corrections.LIKE_THE_LABELLED_JUNK not in rules
+    if row["verdict"] == "invalid" and for_a_reviewer and not_its_own and row["reason"] == reason:
+        out.append(SAME_REASON_FOR_A_REVIEWER)
     return out
 
 
-def table(name: str, test: list[dict[str, Any]], p: np.ndarray, rows: dict[str, dict[str, Any]]) -> None:
+def table(name: str, test: list[dict[str, Any]], read: Readings, rows: dict[str, dict[str, Any]]) -> None:
+    p, reasons = read
     y = junk(test)
     whole = auc(list(p[y == 1]), list(p[y == 0]))
     print(f"\n{name}: {len(test)} cases, {int(y.sum())} junk, ROC AUC {whole:.3f}")
@@ -88,8 +102,8 @@ def table(name: str, test: list[dict[str, Any]], p: np.ndarray, rows: dict[str, 
         + " | ".join(f"> {c}: junk / genuine" for c in CUTS)
         + " |"
     )
-    member = [groups(r, rows[r["id"]]) for r in test]
-    for group in (*OUTCOMES, OPEN_NO_PUBLIC_MATTER):
+    member = [groups(r, rows[r["id"]], reason) for r, reason in zip(test, reasons, strict=True)]
+    for group in (*OUTCOMES, OPEN_NO_PUBLIC_MATTER, SAME_REASON_FOR_A_REVIEWER):
         idx = np.array([i for i, g in enumerate(member) if group in g], dtype=int)
         if not len(idx):
             continue

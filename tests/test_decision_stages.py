@@ -108,6 +108,11 @@ def test_a_complaint_closed_as_a_non_complaint_is_not_also_asked_for_its_place()
     """The place is asked only of what the closing stage left a complaint."""
     text = "pak, mau tanya kapan pendaftaran cpns dibuka?"
     e = ev(text, place=False)
-    out = decision.decide(answered(Verdict.valid, quote="pendaftaran cpns"), e, 1)
-    assert out.verdict is Verdict.invalid and out.needs_review
-    assert "no_place_needs_info" not in out.rules
+    for off in ((), {decision.LEARNED}):
+        out = decision.decide(answered(Verdict.valid, quote="pendaftaran cpns"), e, 1, off=off)
+        assert out.verdict is Verdict.invalid and out.reason is InvalidReason.not_a_complaint
+        assert "no_place_needs_info" not in out.rules
+    # the question is the kind of junk the labelled cases hold too: the rejection is confirmed
+    assert out.needs_review and "confirmed_by_the_labelled_cases" not in out.rules
+    confirmed = decision.decide(answered(Verdict.valid, quote="pendaftaran cpns"), e, 1)
+    assert not confirmed.needs_review and "confirmed_by_the_labelled_cases" in confirmed.rules

@@ -277,6 +277,8 @@ def test_an_open_verdict_on_text_like_the_labelled_junk_is_an_uncertain_rejectio
     out = decision.corrected(before, e)
     assert out.verdict is Verdict.invalid and out.reason is InvalidReason(e.signals.junk_reason)
     assert out.needs_review and out.rules[0] == "like_the_labelled_junk"
+    # the kind signal never confirms a rejection it made itself
+    assert "confirmed_by_the_labelled_cases" not in out.rules
     assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
     # the learned signals switched off: nothing rejects it (the place rule asks where instead)
     assert decision.corrected(before, e, off={decision.LEARNED}).verdict is not Verdict.invalid
@@ -332,3 +334,69 @@ def test_a_rejection_the_kind_signal_reads_as_genuine_goes_to_a_person_not_the_a
 def test_a_rejection_of_text_that_reads_like_junk_is_left_to_the_archive(text):
     before = result(Verdict.invalid, InvalidReason.prank)
     assert kind_corrections.read_as_genuine_not_archived(before, ev(text)) is before
+
+
+# Written on 2026-12-07 for these tests, in no eval set: rejections a word rule makes against the
+# model's "valid", which the kind signal reads as the same kind of junk
+@pytest.mark.parametrize(
+    ("text", "rule", "reason"),
+    [
+        (
+            "Kakak ipar saya meminjam uang 5 juta dua tahun lalu dan tidak pernah mengembalikan,"
+            " tolong bapak bantu tagih.",
+            "private_dispute",
+            InvalidReason.out_of_scope,
+        ),
+        (
+            "Pak, saya minta dibantu modal usaha 10 juta untuk jualan bakso, saya janji akan bayar.",
+            "nothing_to_act_on",
+            InvalidReason.not_a_complaint,
+        ),
+    ],
+)
+def test_a_rule_s_rejection_the_kind_signal_agrees_with_is_archived(text, rule, reason):
+    before = result(Verdict.valid)
+    e = ev(text)
+    assert e.signals.junk >= kind_corrections.CONFIRMS and e.signals.junk_reason == reason.value
+    out = decision.corrected(before, e)
+    assert (out.verdict, out.reason) == (Verdict.invalid, reason)
+    assert out.rules == [rule, "confirmed_by_the_labelled_cases"] and not out.needs_review
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.archived
+    # without the learned signals the rule's rejection stays uncertain, for a reviewer
+    unread = decision.corrected(before, e, off={decision.LEARNED})
+    assert (
+        unread.rules == [rule]
+        and policy.route(unread, gate_open=True, review_threshold=0.6) is Outcome.review
+    )
+
+
+def test_a_rule_s_rejection_stays_with_a_reviewer_when_the_kind_signal_reads_another_reason():
+    e = ev("Mohon info pak, kapan bansos beras bulan depan dibagikan?")
+    out = decision.corrected(result(Verdict.valid), e)
+    assert out.verdict is Verdict.invalid and out.reason is InvalidReason.not_a_complaint
+    assert e.signals.junk >= kind_corrections.CONFIRMS and e.signals.junk_reason != out.reason.value
+    assert "confirmed_by_the_labelled_cases" not in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_a_confirmed_rejection_naming_a_public_service_is_still_read_by_a_person():
+    # the kind signal and a rule agree on a question, but it is about schools: the correction
+    # that keeps a public service from the archive reads the confirmed result too
+    out = decision.corrected(
+        result(Verdict.valid), ev("Min mau tanya, syarat daftar sekolah kedinasan apa saja ya? Terima kasih.")
+    )
+    assert out.rules[:2] == ["information_question", "confirmed_by_the_labelled_cases"]
+    assert "public_service_not_archived" in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_only_an_uncertain_rejection_by_the_close_stage_is_confirmed():
+    e = ev("Pak, saya minta dibantu modal usaha 10 juta untuk jualan bakso, saya janji akan bayar.")
+    for untouched in (
+        result(Verdict.valid),  # open
+        result(Verdict.invalid, InvalidReason.not_a_complaint),  # the model's own rejection
+        result(Verdict.invalid, InvalidReason.not_a_complaint, by="prefilter").model_copy(
+            update={"needs_review": True}
+        ),
+    ):
+        assert kind_corrections.rejection_confirmed(untouched, e) is untouched

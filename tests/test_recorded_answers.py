@@ -88,6 +88,8 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     assert m["category_accuracy"] >= 0.81  # 0.823 weighed once (0.784 corrected twice, 0.727 model alone)
     assert m["province_accuracy"] >= 0.95
     assert m["regency_accuracy"] >= 0.90
+    # 0.188 until a rule's rejection the kind signal reads as the same junk was archived, not reviewed
+    assert m["review_share"] <= 0.17
 
 
 CHALLENGE = REPO / "evals" / "challenge.jsonl"
@@ -112,6 +114,7 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # 0.282 before, 0.180 with it, 0.141 once a sender who laughs is read first
     assert m["junk_asked_rate"] <= 0.15
     assert m["category_accuracy"] >= 0.80  # 0.802 weighed once (0.782 corrected twice)
+    assert m["review_share"] <= 0.20  # 0.202 until confirmed rejections were archived (bar: 0.15)
 
 
 PROBES = REPO / "evals" / "probe.jsonl"
@@ -124,15 +127,16 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 527  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 567  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
-    assert m["injection_cases"] == 8 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 10 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
     # 0.734, 0.078, 0.047; all 495 (four more blind batches) on cc45c99: 0.697, 0.103, 0.063,
     # one genuine archived, one injection flip; then 0.745, 0.059, 0.055, none; all 527 (a twelfth
     # batch) at 10d5a90: 0.742, 0.058, 0.058, one injection flip; now 0.825 (the kind signal learned
-    # from these cases, so in sample), 0.058, 0.058, none
+    # from these cases, so in sample), 0.058, 0.058, none; all 567 (a thirteenth batch, blind at
+    # a3e01b2: 0.88, 0.04, 0) with it learned too: 0.832, 0.057, 0.054, none
     assert m["invalid_recall"] >= 0.82
     assert m["junk_asked_rate"] <= 0.06
     assert m["junk_to_sp4n_rate"] <= 0.06
@@ -161,7 +165,7 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         ("pr-0187", "chain_forward"),
     ):
         assert by_id[junk]["verdict"] == "invalid" and rule in by_id[junk]["rules"], junk
-        assert by_id[junk]["outcome"] == "review"  # an uncertain rejection: a person reads it
+        uncertain_or_confirmed(by_id[junk])
     # a teacher who beat a pupil, rejected by the model as abusive: archived on main 4c0beb2
     assert (
         by_id["pr-0304"]["outcome"] == "review" and "public_service_not_archived" in by_id["pr-0304"]["rules"]
@@ -204,7 +208,7 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         ("pr-0473", "chain_forward"),
     ):
         assert by_id[junk]["verdict"] == "invalid" and rule in by_id[junk]["rules"], junk
-        assert by_id[junk]["outcome"] == "review"
+        uncertain_or_confirmed(by_id[junk])
     reopened = {"misconduct_kept_open", "second_look_overturned_rejection"}
     assert by_id["pr-0422"]["verdict"] == "needs_info" and reopened & set(by_id["pr-0422"]["rules"])
     assert by_id["pr-0422"]["outcome"] == "review"
@@ -223,6 +227,10 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     for junk in ("pr-0001", "pr-0381", "pr-0513"):
         assert by_id[junk]["verdict"] == "invalid" and "like_the_labelled_junk" in by_id[junk]["rules"], junk
         assert by_id[junk]["outcome"] == "review"
+    # the thirteenth batch, blind at a3e01b2: an absurd request written as a formal report ("make
+    # Monday a holiday") was left open by the model; learned since, it reads like the labelled pranks
+    assert by_id["pr-0534"]["verdict"] == "invalid" and "like_the_labelled_junk" in by_id["pr-0534"]["rules"]
+    assert by_id["pr-0534"]["outcome"] == "review"
     # the genuine reports of the three batches, outside Java, in Javanese and Sundanese, go on
     for genuine in (
         "pr-0395",
@@ -239,6 +247,13 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         "pr-0491",
     ):
         assert by_id[genuine]["outcome"] in ("sp4n", "awaiting_gate"), genuine
+
+
+def uncertain_or_confirmed(row: dict) -> None:
+    """A rule's rejection of the model's "valid" is uncertain, for a person; or, where the kind
+    signal reads the same kind of junk, confirmed and archived (open to review)."""
+    confirmed = "confirmed_by_the_labelled_cases" in row["rules"]
+    assert row["outcome"] == "review" or (confirmed and row["outcome"] == "archived"), row["id"]
 
 
 def test_answers_are_written_only_when_asked_to_record(tmp_path, monkeypatch):

@@ -1,17 +1,19 @@
 """The one decision: the model's answer and the report's evidence in, a `TriageResult` out.
 
 Pure (no I/O, no model): the eval harness, the worker and the ablation benchmark all run exactly
-this. It decides in four stages, each reading the evidence record and the stage before it:
+this. It decides in five stages, each reading the evidence record and the stage before it:
 
 1. `REOPEN`: a rejection by the model reopened (second look, a long message, a public side).
 2. `CLOSE`: a verdict still open closed as an uncertain rejection (nothing to act on, a
    non-complaint's shape, the learned signals, the model's own check).
-3. `ASK`: what the reporter is asked: a rejection about an earlier report is asked about; a
+3. `CONFIRM`: such a rejection of a verdict the model left open confirmed, no longer uncertain,
+   where a second learned reading agrees with it.
+4. `ASK`: what the reporter is asked: a rejection about an earlier report is asked about; a
    complaint with no place asks where.
-4. `TO_A_PERSON`: where the report must not go without a person reading it first (a threat or
+5. `TO_A_PERSON`: where the report must not go without a person reading it first (a threat or
    self-harm marked urgent). The verdict stands.
 
-In the first three stages the first correction that changes the result is the stage's answer.
+In the first four stages the first correction that changes the result is the stage's answer.
 Each is given the same input, so no correction undoes or waits on another, and a stage's order is
 only the precedence of its reasons when two apply. In the last, every one that applies is named,
 none hiding another.
@@ -108,6 +110,9 @@ CLOSE: dict[str, Correction] = {
     "labelled_junk": _c(kind_corrections.like_the_labelled_junk, LEARNED, PUBLIC_WORDS),
     "model_check": _c(overrides.not_a_public_complaint, MODEL_CHECK, LEARNED, SHAPES),
 }
+CONFIRM: dict[str, Correction] = {
+    "labelled_cases_agree": _c(kind_corrections.rejection_confirmed, LEARNED),
+}
 ASK: dict[str, Correction] = {
     "followup": _c(overrides.followup_asked_about, FOLLOWUP),
     "place_rule": _c(overrides.needs_a_place, PLACES),
@@ -125,7 +130,7 @@ TO_A_PERSON: dict[str, Correction] = {
     "self_harm": _c(overrides.self_harm_goes_to_a_person, HARM),
     "distress": _c(overrides.distress_never_archived, HARM),
 }
-STAGES = (REOPEN, CLOSE, ASK, TO_A_PERSON)
+STAGES = (REOPEN, CLOSE, CONFIRM, ASK, TO_A_PERSON)
 # What also applies to a result the model could not back (the model's verdict is kept for review).
 UNSUPPORTED_CLOSE = ("non_complaint_shapes",)
 UNSUPPORTED_TO_A_PERSON = ("threat", "self_harm", "distress")
@@ -173,13 +178,19 @@ def corrected(
     *,
     reopen: Mapping[str, Correction] = REOPEN,
     close: Mapping[str, Correction] = CLOSE,
+    confirm: Mapping[str, Correction] = CONFIRM,
     ask: Mapping[str, Correction] = ASK,
     to_a_person: Mapping[str, Correction] = TO_A_PERSON,
 ) -> TriageResult:
     """The stages, in the flow's order (a stage may be narrowed, as `unsupported` does)."""
     off = known(off)
+    # the model's own rejection, even reopened and closed again, is never confirmed: a reopening
+    # means some reading saw a public side (or a length) in it
+    model_left_open = result.verdict is not Verdict.invalid
     result = first_that_applies(result, e, reopen, off)
     result = first_that_applies(result, e, close, off)
+    if model_left_open:
+        result = first_that_applies(result, e, confirm, off)
     result = first_that_applies(result, e, ask, off)
     return every_one_that_applies(result, e, to_a_person, off)
 
@@ -340,6 +351,7 @@ def unsupported(attempts: list[LLMAttempt], error: str, e: Evidence) -> TriageRe
         e,
         reopen={},
         close={k: CLOSE[k] for k in UNSUPPORTED_CLOSE},
+        confirm={},
         ask={},
         to_a_person={k: TO_A_PERSON[k] for k in UNSUPPORTED_TO_A_PERSON},
     )
