@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from triage.evals.fakes import evidence_for as ev
 from triage.evals.fakes import model_rejection
 from triage.judge import decision, kind_corrections, overrides, policy
+from triage.judge.evidence import Evidence
 from triage.rules import guards
 from triage.schema import InvalidReason, MissingField, Outcome, Reason, TriageResult, Verdict
 
@@ -372,19 +375,25 @@ def test_a_rule_s_rejection_the_kind_signal_agrees_with_is_archived(text, rule, 
 
 def test_a_rule_s_rejection_stays_with_a_reviewer_when_the_kind_signal_reads_another_reason():
     e = ev("Mohon info pak, kapan bansos beras bulan depan dibagikan?")
-    out = decision.corrected(result(Verdict.valid), e)
-    assert out.verdict is Verdict.invalid and out.reason is InvalidReason.not_a_complaint
-    assert e.signals.junk >= kind_corrections.CONFIRMS and e.signals.junk_reason != out.reason.value
-    assert "confirmed_by_the_labelled_cases" not in out.rules
-    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+    closed = decision.corrected(result(Verdict.valid), e, off={decision.LEARNED})
+    assert (closed.verdict, closed.reason) == (Verdict.invalid, InvalidReason.not_a_complaint)
+
+    def read_as(reason: str) -> Evidence:
+        return dataclasses.replace(
+            e, signals=e.signals.model_copy(update={"junk": 0.99, "junk_reason": reason})
+        )
+
+    assert kind_corrections.rejection_confirmed(closed, read_as("prank")) is closed
+    confirmed = kind_corrections.rejection_confirmed(closed, read_as("not_a_complaint"))
+    assert not confirmed.needs_review and confirmed.rules[-1] == "confirmed_by_the_labelled_cases"
+    assert policy.route(confirmed, gate_open=True, review_threshold=0.6) is Outcome.archived
 
 
 def test_a_confirmed_rejection_naming_a_public_service_is_still_read_by_a_person():
-    # the kind signal and a rule agree on a question, but it is about schools: the correction
+    # the kind signal and a rule agree on a question, but it is about a puskesmas: the correction
     # that keeps a public service from the archive reads the confirmed result too
-    out = decision.corrected(
-        result(Verdict.valid), ev("Min mau tanya, syarat daftar sekolah kedinasan apa saja ya? Terima kasih.")
-    )
+    text = "Min mau tanya, jadwal buka puskesmas hari sabtu jam berapa ya? Terima kasih min."
+    out = decision.corrected(result(Verdict.valid), ev(text))
     assert out.rules[:2] == ["information_question", "confirmed_by_the_labelled_cases"]
     assert "public_service_not_archived" in out.rules
     assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
