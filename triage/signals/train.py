@@ -258,8 +258,10 @@ def train(
         "folds": FOLDS,
         "seed": SEED,
     }
-    cases = case_kinds(eval_dir or corpora.default_eval_dir())
-    log(f"labelled tuning cases: {len(cases[0])} from {', '.join(KIND_CASES)}")
+    cases_dir = eval_dir or corpora.default_eval_dir()
+    cases = case_kinds(cases_dir)
+    read = [n for n in KIND_CASES if (cases_dir / n).is_file()]
+    log(f"labelled tuning cases: {len(cases[0])} from {', '.join(read)}")
     for name, (texts, y) in (datasets(data) | {"kind": cases}).items():
         x = transform(parts, texts)
         figures, oof = cross_validate(name, x, y)
