@@ -43,7 +43,7 @@ OPEN_NO_PUBLIC_MATTER = (
 # where kind_corrections.rejection_confirmed may act: a rejection for a reviewer (or one it
 # confirmed), not made by the kind signal itself, whose reason the signal reads too
 SAME_REASON_FOR_A_REVIEWER = "rejection for a reviewer, same reason read"
-CUTS = (0.5, kind_corrections.JUNK_LIKE_CASES, kind_corrections.CONFIRMS)  # the shipped cuts: 0.8, 0.9
+CUTS = (0.5, kind_corrections.JUNK_LIKE_CASES, kind_corrections.CONFIRMS)  # with the two shipped cuts
 # the probe batches as they were written, each before the next (evals/README.md)
 BATCHES = ((338, 370), (371, 402), (403, 433), (434, 464), (465, 495), (496, 527), (528, 567), (568, 608))
 
@@ -85,7 +85,7 @@ def groups(case: dict[str, Any], row: dict[str, Any], reason: str) -> list[str]:
     if row["verdict"] != "invalid" and overrides.no_public_matter(gather(injection.split(case["text"]).text)):
         out.append(OPEN_NO_PUBLIC_MATTER)
     rules = row.get("rules") or []
-    for_a_reviewer = row["outcome"] == "review" or "confirmed_by_the_labelled_cases" in rules
+    for_a_reviewer = row["outcome"] == "review" or kind_corrections.CONFIRMED in rules
     not_its_own = kind_corrections.LIKE_THE_LABELLED_JUNK not in rules
     if row["verdict"] == "invalid" and for_a_reviewer and not_its_own and row["reason"] == reason:
         out.append(SAME_REASON_FOR_A_REVIEWER)

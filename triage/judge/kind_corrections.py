@@ -22,6 +22,7 @@ JUNK_LIKE_CASES = 0.8
 
 
 LIKE_THE_LABELLED_JUNK = "like_the_labelled_junk"
+CONFIRMED = "confirmed_by_the_labelled_cases"
 
 
 def like_the_labelled_junk(result: TriageResult, e: Evidence) -> TriageResult:
@@ -113,7 +114,7 @@ def rejection_confirmed(result: TriageResult, e: Evidence) -> TriageResult:
         update={
             "needs_review": False,
             "confidence": round(e.signals.junk, 3),
-            "rules": [*result.rules, "confirmed_by_the_labelled_cases"],
+            "rules": [*result.rules, CONFIRMED],
             "notes": [*result.notes, note],
         }
     )

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from triage.evals.dataset import parse_line
 from triage.identity import mask_text
 from triage.schema import EvalCase, TriageResult
 from triage.store.database import Database
@@ -78,14 +79,15 @@ def eval_cases(db: Database, since: date | None = None) -> Iterator[dict[str, An
         yield case
 
 
+def _jsonl(cases: Iterable[dict[str, Any]]) -> str:
+    return "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases)
+
+
 def write_eval_cases(db: Database, out: Path, since: date | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with out.open("w", encoding="utf-8") as fh:
-        for case in eval_cases(db, since):
-            fh.write(json.dumps(case, ensure_ascii=False) + "\n")
-            n += 1
-    return n
+    cases = list(eval_cases(db, since))
+    out.write_text(_jsonl(cases), "utf-8")
+    return len(cases)
 
 
 def merge_eval_cases(db: Database, path: Path, since: date | None = None) -> tuple[int, int]:
@@ -100,9 +102,11 @@ def merge_eval_cases(db: Database, path: Path, since: date | None = None) -> tup
         for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             if line.strip():
                 try:
-                    checked = EvalCase.model_validate_json(line)
+                    checked = parse_line(line)
                 except ValueError as exc:
-                    raise ValueError(f"{path}:{n} is not an eval case; fix or remove it first") from exc
+                    raise ValueError(
+                        f"{path}:{n} is not an eval case ({exc}); fix or remove it first"
+                    ) from exc
                 kept[checked.id] = json.loads(line)
     added = replaced = 0
     for case in eval_cases(db, since):
@@ -113,13 +117,13 @@ def merge_eval_cases(db: Database, path: Path, since: date | None = None) -> tup
         kept[case["id"]] = case
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in kept.values()), "utf-8")
+    tmp.write_text(_jsonl(kept.values()), "utf-8")
     tmp.replace(path)
     return added, replaced
 
 
 def eval_cases_jsonl(db: Database, since: date | None = None) -> str:
-    return "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in eval_cases(db, since))
+    return _jsonl(eval_cases(db, since))
 
 
 def _csv_safe(value: Any) -> Any:

@@ -99,18 +99,25 @@ def case_kinds(eval_dir: Path) -> Dataset:
     frozen = _texts(eval_dir, FROZEN_EVALS)
     texts: list[str] = []
     kinds: list[str] = []
-    for name in KIND_CASES:
-        if name in FROZEN_EVALS:
-            raise ValueError(f"{name} is frozen test data: the kind signal never learns from it")
-        path = eval_dir / name
-        if name in OPTIONAL_CASES and not path.is_file():
-            continue
+    for path in kind_case_files(eval_dir):
         for case in _cases(path):
             text = corpora.normalise(case["text"])  # as the corpora rows and inference are
             if text not in frozen:
                 texts.append(text)
                 kinds.append(kind_of(case))
     return texts, kinds
+
+
+def kind_case_files(eval_dir: Path) -> list[Path]:
+    """The files of KIND_CASES the kind signal learns from: an optional one only once it exists."""
+    files = []
+    for name in KIND_CASES:
+        if name in FROZEN_EVALS:
+            raise ValueError(f"{name} is frozen test data: the kind signal never learns from it")
+        path = eval_dir / name
+        if name not in OPTIONAL_CASES or path.is_file():
+            files.append(path)
+    return files
 
 
 def _cases(path: Path) -> list[dict[str, Any]]:
@@ -260,8 +267,9 @@ def train(
     }
     cases_dir = eval_dir or corpora.default_eval_dir()
     cases = case_kinds(cases_dir)
-    read = [n for n in KIND_CASES if (cases_dir / n).is_file()]
-    log(f"labelled tuning cases: {len(cases[0])} from {', '.join(read)}")
+    log(
+        f"labelled tuning cases: {len(cases[0])} from {', '.join(p.name for p in kind_case_files(cases_dir))}"
+    )
     for name, (texts, y) in (datasets(data) | {"kind": cases}).items():
         x = transform(parts, texts)
         figures, oof = cross_validate(name, x, y)
