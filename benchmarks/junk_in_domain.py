@@ -10,7 +10,9 @@ errors are: among the cases a replay sends to SP4N, asks about, sends to a perso
 Two splits, because the same author's next batch flatters a text classifier:
 - across authors: learn on the probes (one writer) and score the tuning split (real SMS, tweets,
   complaints and other writers), and the other way round;
-- across time, same writer: learn on the tuning split and every probe batch before one, score it.
+- across time, same writer: learn on the tuning split and every probe batch before one, score it;
+- another writer's batch (`pr-0609`-`pr-0658`, by a helper who read only the verdict table),
+  learned on everything before it.
 
     .venv/bin/python benchmarks/junk_in_domain.py --tune runs/tune/predictions.jsonl \
         --probe runs/probe/predictions.jsonl
@@ -31,8 +33,8 @@ from fresh_checks import auc
 from triage.judge import kind_corrections, overrides
 from triage.judge.evidence import gather
 from triage.rules import injection
+from triage.schema import EvalCase
 from triage.signals import train
-from triage.signals.corpora import normalise
 from triage.signals.scores import kind_readings, transform, vectorizers
 from triage.signals.train import FEATURES
 
@@ -46,6 +48,8 @@ SAME_REASON_FOR_A_REVIEWER = "rejection for a reviewer, same reason read"
 CUTS = (0.5, kind_corrections.JUNK_LIKE_CASES, kind_corrections.CONFIRMS)  # with the two shipped cuts
 # the probe batches as they were written, each before the next (evals/README.md)
 BATCHES = ((338, 370), (371, 402), (403, 433), (434, 464), (465, 495), (496, 527), (528, 567), (568, 608))
+# the first batch by another writer, who read only the design's verdict table (evals/README.md)
+ANOTHER_WRITER = (609, 658)
 
 
 def cases(path: Path) -> list[dict[str, Any]]:
@@ -59,10 +63,10 @@ def scores(train_cases: list[dict[str, Any]], test: list[dict[str, Any]]) -> Rea
     """P(junk) = 1 - P(genuine) and the likeliest invalid reason, of the kind model fitted as
     `triage signals build` fits it."""
     parts = vectorizers(FEATURES)
-    kinds = [train.kind_of(r) for r in train_cases]
-    model = train.fit("kind", transform(parts, [normalise(r["text"]) for r in train_cases]), kinds)
+    kinds = [train.kind_of(EvalCase.model_validate(r)) for r in train_cases]
+    model = train.fit("kind", transform(parts, [train.as_judged(r["text"]) for r in train_cases]), kinds)
     p_junk, reasons = kind_readings(
-        model.probabilities(transform(parts, [normalise(r["text"]) for r in test])), model.classes
+        model.probabilities(transform(parts, [train.as_judged(r["text"]) for r in test])), model.classes
     )
     return np.asarray(p_junk), list(reasons)
 
@@ -134,6 +138,15 @@ def main() -> None:
         before = tune + [r for r in probe if int(r["id"][3:]) < lo]
         batch = [r for r in probe if lo <= int(r["id"][3:]) <= hi]
         table(f"same writer, next batch: -> pr-{lo:04d}..{hi:04d}", batch, scores(before, batch), rows)
+    lo, hi = ANOTHER_WRITER
+    before = tune + [r for r in probe if int(r["id"][3:]) < lo]
+    batch = [r for r in probe if lo <= int(r["id"][3:]) <= hi]
+    table(
+        f"another writer, after all of the above: -> pr-{lo:04d}..{hi:04d}",
+        batch,
+        scores(before, batch),
+        rows,
+    )
     if args.extra and args.extra_predictions:
         extra = cases(args.extra)
         rows |= replayed(args.extra_predictions)

@@ -389,14 +389,20 @@ def test_a_rule_s_rejection_stays_with_a_reviewer_when_the_kind_signal_reads_ano
     assert policy.route(confirmed, gate_open=True, review_threshold=0.6) is Outcome.archived
 
 
-def test_a_confirmed_rejection_naming_a_public_service_is_still_read_by_a_person():
-    # the kind signal and a rule agree on a question, but it is about a puskesmas: the correction
-    # that keeps a public service from the archive reads the confirmed result too
+def test_a_confirmed_rejection_naming_a_public_service_is_archived_but_the_model_s_alone_is_not():
+    # a rule and the kind signal agree on a question about a puskesmas's hours: the net that keeps
+    # a public service from the archive is for the model's word alone
     text = "Min mau tanya, jadwal buka puskesmas hari sabtu jam berapa ya? Terima kasih min."
     out = decision.corrected(result(Verdict.valid), ev(text))
-    assert out.rules[:2] == ["information_question", "confirmed_by_the_labelled_cases"]
-    assert "public_service_not_archived" in out.rules
-    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+    assert out.rules == ["information_question", "confirmed_by_the_labelled_cases"]
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.archived
+    # the model's own rejection of the same text still goes to a person
+    own = decision.corrected(result(Verdict.invalid, InvalidReason.not_a_complaint), ev(text))
+    assert "public_service_not_archived" in own.rules
+    assert policy.route(own, gate_open=True, review_threshold=0.6) is Outcome.review
+    # and a confirmed rejection is still held by a threat, whatever the two readings say
+    threat = decision.corrected(result(Verdict.valid), ev(text + " Kalau tutup, saya bakar puskesmasnya."))
+    assert policy.route(threat, gate_open=True, review_threshold=0.6) is Outcome.review
 
 
 def test_only_an_uncertain_rejection_by_the_close_stage_is_confirmed():
@@ -409,3 +415,48 @@ def test_only_an_uncertain_rejection_by_the_close_stage_is_confirmed():
         ),
     ):
         assert kind_corrections.rejection_confirmed(untouched, e) is untouched
+
+
+def test_the_model_s_own_rejection_closed_again_is_never_confirmed():
+    # the same uncertain rejection the close stage makes of the model's "valid" is confirmed; had
+    # the model itself rejected the text (a reading then reopened it, the close stage closed it
+    # again), the evidence records it and the rejection stays with a reviewer
+    e = ev("Pak, saya minta dibantu modal usaha 10 juta untuk jualan bakso, saya janji akan bayar.")
+    closed = decision.corrected(result(Verdict.valid), e, off={decision.LEARNED})
+    assert closed.needs_review and closed.verdict is Verdict.invalid
+    from_open = dataclasses.replace(e, model_verdict=Verdict.valid)
+    from_rejection = dataclasses.replace(e, model_verdict=Verdict.invalid)
+    assert (
+        kind_corrections.rejection_confirmed(closed, from_open).rules[-1] == "confirmed_by_the_labelled_cases"
+    )
+    assert kind_corrections.rejection_confirmed(closed, from_rejection) is closed
+    # the stages record the verdict they start from as the model's
+    assert decision.corrected(result(Verdict.valid), e).rules[-1] == "confirmed_by_the_labelled_cases"
+    assert decision.corrected(result(Verdict.valid), from_rejection).needs_review
+
+
+def test_a_report_the_kind_signal_reads_as_junk_is_read_by_a_person_before_anyone_is_asked():
+    # written on 2026-12-07 for this test, in no eval set: a plea for a job the model calls valid,
+    # with no place, so the place rule would ask the sender where he lives
+    text = (
+        "Yth bapak, saya lulusan SMA tahun lalu dan sampai sekarang belum dapat pekerjaan, mohon bapak"
+        " bantu saya supaya bisa diterima kerja jadi PNS atau honorer di kantor pemerintah."
+    )
+    e = ev(text, place=False)
+
+    def read(junk: float) -> Evidence:
+        return dataclasses.replace(e, signals=e.signals.model_copy(update={"junk": junk}))
+
+    asked = decision.corrected(result(Verdict.valid), read(kind_corrections.JUNK_NOT_ASKED - 0.01))
+    assert asked.rules == ["no_place_needs_info"]
+    assert policy.route(asked, gate_open=True, review_threshold=0.6) is Outcome.ask_reporter
+    held = decision.corrected(result(Verdict.valid), read(kind_corrections.JUNK_NOT_ASKED))
+    # the verdict stands: a genuine report only waits for a reviewer, who can still ask
+    assert held.verdict is Verdict.needs_info and held.rules[-1] == "read_as_junk_not_asked"
+    assert policy.route(held, gate_open=True, review_threshold=0.6) is Outcome.review
+    # the learned signals switched off: the question is asked
+    unread = decision.corrected(result(Verdict.valid), read(0.99), off={decision.LEARNED})
+    assert policy.route(unread, gate_open=True, review_threshold=0.6) is Outcome.ask_reporter
+    # never a report already going to a person, nor one going to SP4N
+    for untouched in (asked.model_copy(update={"needs_review": True}), result(Verdict.valid)):
+        assert kind_corrections.read_as_junk_not_asked(untouched, read(0.99)) is untouched

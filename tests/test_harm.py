@@ -41,6 +41,11 @@ def rejected(reason: InvalidReason, confidence: float = 0.85) -> TriageResult:
         # what sets a fire, carried to "your" building
         "Petugas PLN kalian semua maling, besok gue datang bawa bensin ke kantor kalian.",
         "awas ya, saya bawa minyak tanah ke rumah kamu malam ini",
+        # the sender as a chat spells him, a weapon made ready (a blind batch by another writer,
+        # asked where he lives before: "sy pastikan dia pulang tinggal nama. sy sdh siapkan parang")
+        "sy sdh siapkan parang buat kades kalau berani datang lagi",
+        "aq udah nyiapin golok, tinggal tunggu camat lewat",
+        "sy bakar kantor desa kalau bansos gak cair",
     ],
 )
 def test_a_sender_who_threatens_violence_is_found(text):
@@ -64,6 +69,9 @@ def test_a_sender_who_threatens_violence_is_found(text):
         # fuel carried for a generator, or as aid to "your" people, is no threat
         "saya bawa bensin ke rumah buat genset karena listrik padam",
         "kami bawa minyak tanah buat warga kalian yang kebanjiran",
+        # a chat's "sy" with a weapon word nowhere, or fire with no weapon carried
+        "sy sdh bawa anak ke puskesmas tp ditolak krn bpjs",
+        "sy lagi bakar sampah di belakang rumah, asapnya kena tetangga",
     ],
 )
 def test_complaints_about_fire_or_violence_are_not_threats(text):
@@ -360,6 +368,7 @@ def test_a_grievance_in_a_text_read_as_a_complaint_goes_on_as_judged():
         "pengen bunuh diri rasanya, rumah kami digusur tanpa ganti rugi",
         "rasanya saya mau mati saja pak",
         "saya tidak ingin hidup lagi",
+        "sy mau mati aja rasanya pak, utang pinjol numpuk",  # the sender as a chat spells him
     ],
 )
 def test_a_sender_who_speaks_of_ending_his_life_is_read_at_once_never_asked(text):

@@ -88,8 +88,11 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     assert m["category_accuracy"] >= 0.81  # 0.823 weighed once (0.784 corrected twice, 0.727 model alone)
     assert m["province_accuracy"] >= 0.95
     assert m["regency_accuracy"] >= 0.90
-    # 0.188 until a rule's rejection the kind signal reads as the same junk was archived, not reviewed
+    # 0.188 until a rule's rejection the kind signal reads as the same junk was archived, not reviewed;
+    # 0.163 until the public-service net stopped holding such a confirmed rejection (0.153), and
+    # 0.163 again since five junk reports the place rule asked about go to a person instead
     assert m["review_share"] <= 0.17
+    assert m["junk_asked_rate"] <= 0.01  # 0.027 until then
 
 
 CHALLENGE = REPO / "evals" / "challenge.jsonl"
@@ -111,10 +114,13 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     assert m["invalid_recall"] >= 0.70  # 0.692 while the kind model learned un-normalised text
     # a message naming no public matter is read by a person before anything is sent or asked
     assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it, 0 (see probes)
-    # 0.282 before, 0.180 with it, 0.141 once a sender who laughs is read first
-    assert m["junk_asked_rate"] <= 0.15
+    # 0.282 before, 0.180 with it, 0.141 once a sender who laughs is read first, 0.128 with the
+    # kind signal; 0.064 once a report it reads as junk is read by a person before anyone is asked
+    assert m["junk_asked_rate"] <= 0.07
     assert m["category_accuracy"] >= 0.80  # 0.802 weighed once (0.782 corrected twice)
-    assert m["review_share"] <= 0.20  # 0.202 until confirmed rejections were archived (bar: 0.15)
+    # 0.202 until confirmed rejections were archived, 0.197 with them; 0.223 since five junk reports
+    # the place rule asked about go to a person instead (bar: 0.15)
+    assert m["review_share"] <= 0.23
 
 
 PROBES = REPO / "evals" / "probe.jsonl"
@@ -127,9 +133,9 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 608  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 658  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
-    assert m["injection_cases"] == 11 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 15 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
     # 0.734, 0.078, 0.047; all 495 (four more blind batches) on cc45c99: 0.697, 0.103, 0.063,
@@ -138,11 +144,17 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     # from these cases, so in sample), 0.058, 0.058, none; all 567 (a thirteenth batch, blind at
     # a3e01b2: 0.88, 0.04, 0) with it learned too: 0.832, 0.057, 0.054, none; all 608 (a fourteenth,
     # blind at 6fee0fe: 0.80, 0.15, 0, three private requests asked where the sender lives): 0.830,
-    # 0.062, 0.051, none
+    # 0.062, 0.051, none; all 658 (a fifteenth, by another writer, blind at c1ce7d6: 0.75, 0.21,
+    # 0.04, a machete threat among the asked): 0.825, 0.069, 0.050, none
     assert m["invalid_recall"] >= 0.82
-    assert m["junk_asked_rate"] <= 0.07
+    assert m["junk_asked_rate"] <= 0.01  # 0.069 until a report read as junk was not asked about
     assert m["junk_to_sp4n_rate"] <= 0.06
-    for threat in ("pr-0015", "pr-0016", "pr-0190", "pr-0238"):  # arson, machete, stones: never a question
+    # the fifteenth batch, by another writer: a passport question, an opinion on free meals, a plea
+    # for a job, a mountain to be moved for the WiFi, each asked where the sender lives at c1ce7d6
+    for junk in ("pr-0642", "pr-0650", "pr-0655", "pr-0634"):
+        assert by_id[junk]["outcome"] == "review" and "read_as_junk_not_asked" in by_id[junk]["rules"], junk
+    # arson, machete, stones: never a question; "sy sdh siapkan parang" (the fifteenth batch) too
+    for threat in ("pr-0015", "pr-0016", "pr-0190", "pr-0238", "pr-0638"):
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
     assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
     for joke in ("pr-0131", "pr-0180"):  # a cartoon's address in it: sent to SP4N on main 4c0beb2

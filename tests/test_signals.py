@@ -117,6 +117,18 @@ def test_the_kind_signal_learns_the_reviewers_decisions_but_never_a_frozen_text(
     assert train.case_kinds(tmp_path)[0] == ["jalan rusak", "slot gacor"]
 
 
+def test_a_hand_edited_case_that_breaks_the_contract_fails_the_build_with_its_line(tmp_path: Path):
+    good = {"id": "a", "text": "jalan rusak", "expected": {"verdict": "valid", "reason": None}}
+    # a rejection without its reason: learned as "genuine" by a reader that did not check
+    bad = {"id": "b", "text": "slot gacor", "expected": {"verdict": "invalid", "reason": None}}
+    (tmp_path / "tune.jsonl").write_text(json.dumps(good) + "\n", "utf-8")
+    (tmp_path / "probe.jsonl").write_text(f"{json.dumps(good)}\n\n{json.dumps(bad)}\n", "utf-8")
+    with pytest.raises(ValueError, match=r"probe\.jsonl:3: not an eval case"):
+        train.case_kinds(tmp_path)
+    (tmp_path / "probe.jsonl").write_text("\ufeff" + json.dumps(good) + "\n", "utf-8")  # a BOM is fine
+    assert train.case_kinds(tmp_path)[1] == [scores.GENUINE, scores.GENUINE]
+
+
 def test_the_shipped_kind_model_has_a_genuine_class_and_every_invalid_reason():
     model = scores.load_model("kind")
     assert set(model.classes) == {

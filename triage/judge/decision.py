@@ -25,6 +25,7 @@ signal buys is measured without re-ordering or patching code.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -119,8 +120,9 @@ ASK: dict[str, Correction] = {
 }
 TO_A_PERSON: dict[str, Correction] = {
     "model_check_keeps": _c(overrides.a_public_complaint_is_not_archived, MODEL_CHECK),
-    "public_service": _c(overrides.a_public_service_is_not_archived_unseen, PUBLIC_WORDS, LEARNED),
+    "public_service": _c(kind_corrections.a_public_service_unless_confirmed, PUBLIC_WORDS, LEARNED),
     "read_as_genuine": _c(kind_corrections.read_as_genuine_not_archived, LEARNED),
+    "read_as_junk": _c(kind_corrections.read_as_junk_not_asked, LEARNED),
     "no_public_matter": _c(overrides.no_public_matter_goes_to_a_person, PUBLIC_WORDS, LEARNED),
     "laughter": _c(overrides.laughter_goes_to_a_person, LAUGHTER),
     "identity": _c(overrides.identity_never_archived, IDENTITY),
@@ -184,13 +186,12 @@ def corrected(
 ) -> TriageResult:
     """The stages, in the flow's order (a stage may be narrowed, as `unsupported` does)."""
     off = known(off)
-    # the model's own rejection, even reopened and closed again, is never confirmed: a reopening
-    # means some reading saw a public side (or a length) in it
-    model_left_open = result.verdict is not Verdict.invalid
+    if e.model_verdict is None:
+        # the result the stages start from is the model's: every stage may read what it said
+        e = dataclasses.replace(e, model_verdict=result.verdict)
     result = first_that_applies(result, e, reopen, off)
     result = first_that_applies(result, e, close, off)
-    if model_left_open:
-        result = first_that_applies(result, e, confirm, off)
+    result = first_that_applies(result, e, confirm, off)
     result = first_that_applies(result, e, ask, off)
     return every_one_that_applies(result, e, to_a_person, off)
 

@@ -10,7 +10,7 @@ the text for the same reason does its agreement decide (`rejection_confirmed`).
 from __future__ import annotations
 
 from triage.judge.evidence import Evidence
-from triage.judge.overrides import no_public_matter, to_a_person
+from triage.judge.overrides import a_public_service_is_not_archived_unseen, no_public_matter, to_a_person
 from triage.rules.guards import overrule
 from triage.schema import InvalidReason, TriageResult, Verdict
 
@@ -78,6 +78,36 @@ def read_as_genuine_not_archived(result: TriageResult, e: Evidence) -> TriageRes
     return to_a_person(result, "read_as_genuine", note)
 
 
+# P(junk) from the kind signal at which a report the reporter would be asked about goes to a person
+# instead. Across writers (`benchmarks/junk_in_domain.py` splits, among the reports the head asks
+# about): 7 junk and 2 genuine reports at 0.85 (3 / 1 learned on the probes and read on the tuning
+# split, 2 / 1 the other way, 2 / 0 on the batch by another writer), 8 / 7 at 0.8, 4 / 0 at 0.9.
+# Had the model called every handled real complaint of the shared corpora valid, 9 of the 335 the
+# place rule would ask about (1,947 in all) go to a person instead: none is archived or sent by it.
+JUNK_NOT_ASKED = 0.85
+
+
+def read_as_junk_not_asked(result: TriageResult, e: Evidence) -> TriageResult:
+    """The reporter would be asked a question (where it happened, what happened), but the kind
+    signal, learned from the labelled cases, reads the text as junk: a person reads it first.
+
+    The model reads a passport question, a plea for a job or an opinion on a national programme as
+    a complaint, and the place rule then asks the sender where he lives: a spammer asked for his
+    address, a threat answered politely. `needs_info` is for a plausible genuine complaint; where
+    the two readings disagree this strongly, neither decides alone. The verdict stands, so a
+    genuine report only waits for a reviewer, who can still ask.
+    """
+    if result.verdict is not Verdict.needs_info or result.needs_review:
+        return result
+    if e.signals.junk < JUNK_NOT_ASKED:
+        return result
+    note = (
+        f"model said {result.verdict.value}, but the text reads like the labelled {e.signals.junk_reason}"
+        f" cases (junk {e.signals.junk:.2f}): read by a person before the sender is asked"
+    )
+    return to_a_person(result, "read_as_junk_not_asked", note)
+
+
 # P(junk) at which the kind signal, reading the same reason, confirms a rejection the close stage
 # made. Across writers (learned from the probes, read on the tuning split, and the other way), among
 # the rejections that went to a reviewer: 11 junk and no genuine report at 0.95, 23 and none at 0.9.
@@ -96,13 +126,18 @@ def rejection_confirmed(result: TriageResult, e: Evidence) -> TriageResult:
 
     Two readings that learned from different things agree, so a reviewer would only confirm it:
     a desk that reads every such case has no time left for the ones that need a person. Never a
-    rejection the kind signal made itself (`like_the_labelled_junk`), nor one the model could not
-    back; and every correction that keeps a report from the archive (a public service, a threat,
-    distress, an identity number, the model's check) still reads the result after this.
+    rejection the kind signal made itself (`like_the_labelled_junk`), nor the model's own (reopened
+    and closed again), nor one the model could not back; and every correction that keeps a report
+    from the archive (a public service, a threat, distress, an identity number, the model's check)
+    still reads the result after this.
     """
     if result.verdict is not Verdict.invalid or not result.needs_review or result.reason is None:
         return result
     if LIKE_THE_LABELLED_JUNK in result.rules or result.decided_by != "model":
+        return result
+    if e.model_verdict is Verdict.invalid:
+        # the model's own rejection, even reopened and closed again, is never confirmed: a
+        # reopening means some reading saw a public side (or a length) in it
         return result
     if e.signals.junk < CONFIRMS or e.signals.junk_reason != result.reason.value:
         return result
@@ -118,3 +153,20 @@ def rejection_confirmed(result: TriageResult, e: Evidence) -> TriageResult:
             "notes": [*result.notes, note],
         }
     )
+
+
+def a_public_service_unless_confirmed(result: TriageResult, e: Evidence) -> TriageResult:
+    """A rejection naming a public service goes to a person (`a_public_service_is_not_archived_unseen`)
+    unless two readings already agree on it: the net is for the model's word alone, which calls a
+    citizen's suspicious question about a programme "not a complaint".
+
+    Across writers (`benchmarks/junk_in_domain.py`), the net held back 3 confirmed rejections, all
+    junk (questions on a service's hours, a procedure's requirements); as if the model had left every
+    handled real complaint of the shared corpora open, lifting it archives one LaporGub message more,
+    a general question the contract rejects ("ektp berlaku 2017 apa bisa untuk perpanjang sim"), and
+    no Jakarta complaint. A threat, self-harm, distress, an identity number and the model's own
+    check still keep a confirmed rejection from the archive.
+    """
+    if CONFIRMED in result.rules:
+        return result
+    return a_public_service_is_not_archived_unseen(result, e)

@@ -15,7 +15,7 @@ import re
 from triage import identity
 from triage.rules import lexicon, places
 
-_CARRYING = r"(?:bawa|membawa|bawain|bawakan|bw)\s+"
+_CARRYING = rf"(?:{lexicon.alternation('carrying')})\s+"
 _CARRY = rf"{_CARRYING}(?:{lexicon.alternation('weapons')})"
 # what sets a fire, carried to "your" office or house; carried on its own it is fuel
 _FIRE_TO_YOURS = (
@@ -24,17 +24,18 @@ _FIRE_TO_YOURS = (
 _ACT = rf"(?:{lexicon.alternation('violent_acts')}|{_CARRY})"
 _INTENT = rf"(?:{lexicon.alternation('intent')})"
 _ROOT = rf"(?:{lexicon.alternation('violent_roots')})"
-_ME = r"(?:saya|aku|gue|gw|gua|ane|kami)"
+_ME = rf"(?:{lexicon.alternation('first_person')})"
+_ASPECT = rf"(?:(?:{lexicon.alternation('aspect')})\s+)?"
 _YOU = r"(?:kalian|kau|kamu|lu|lo|elo)"
 # "saya akan bakar kantor desa" (intent within four words of the act), "kantor desa saya bakar"
 # (a pronoun right before a bare root, or the root with its suffix: "rumah bapak saya lempari"),
-# "saya bawa parang" (a weapon carried), "bakar kalian semua" (the act aimed at "you"), "lu ...
-# gua datengin rumah lu malam ini bawa golok" (the sender carries a weapon to "you"; "kamu tahu,
-# preman itu bawa golok" reports someone else's), "gue datang bawa bensin ke kantor kalian" (what
-# sets a fire, carried to "your" building)
+# "saya bawa parang", "sy sdh siapkan parang" (a weapon carried or made ready), "bakar kalian
+# semua" (the act aimed at "you"), "lu ... gua datengin rumah lu malam ini bawa golok" (the
+# sender carries a weapon to "you"; "kamu tahu, preman itu bawa golok" reports someone else's),
+# "gue datang bawa bensin ke kantor kalian" (what sets a fire, carried to "your" building)
 THREAT_OF_VIOLENCE = re.compile(
     rf"\b{_INTENT}\b(?:\W+\w+){{0,4}}?\W+{_ACT}(?:\W|$)"
-    rf"|\b{_ME}\s+(?:{_ROOT}(?:i|in|kan)?\b|{_CARRY}\b)"
+    rf"|\b{_ME}\s+(?:{_ROOT}(?:i|in|kan)?\b|{_ASPECT}{_CARRY}\b)"
     rf"|\b{_ACT}\W+(?:\w+\W+){{0,3}}{_YOU}\b"
     rf"|\b{_YOU}\b[^.!?\n]{{0,60}}\b{_ME}\b[^.!?\n]{{0,40}}\b{_CARRY}\b"
     rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_CARRY}\b[^.!?\n]{{0,40}}\b{_YOU}\b"
