@@ -11,8 +11,8 @@ Two splits, because the same author's next batch flatters a text classifier:
 - across authors: learn on the probes (one writer) and score the tuning split (real SMS, tweets,
   complaints and other writers), and the other way round;
 - across time, same writer: learn on the tuning split and every probe batch before one, score it;
-- another writer's batch (`pr-0609`-`pr-0658`, by a helper who read only the verdict table),
-  learned on everything before it.
+- other writers' batches (`pr-0609`-`pr-0658`, `pr-0659`-`pr-0708`, each by a helper who read
+  only the verdict table), each learned on everything before it.
 
     .venv/bin/python benchmarks/junk_in_domain.py --tune runs/tune/predictions.jsonl \
         --probe runs/probe/predictions.jsonl
@@ -48,8 +48,8 @@ SAME_REASON_FOR_A_REVIEWER = "rejection for a reviewer, same reason read"
 CUTS = (0.5, kind_corrections.JUNK_LIKE_CASES, kind_corrections.CONFIRMS)  # with the two shipped cuts
 # the probe batches as they were written, each before the next (evals/README.md)
 BATCHES = ((338, 370), (371, 402), (403, 433), (434, 464), (465, 495), (496, 527), (528, 567), (568, 608))
-# the first batch by another writer, who read only the design's verdict table (evals/README.md)
-ANOTHER_WRITER = (609, 658)
+# batches by other writers, each of whom read only the design's verdict table (evals/README.md)
+OTHER_WRITERS = ((609, 658), (659, 708))
 
 
 def cases(path: Path) -> list[dict[str, Any]]:
@@ -138,15 +138,11 @@ def main() -> None:
         before = tune + [r for r in probe if int(r["id"][3:]) < lo]
         batch = [r for r in probe if lo <= int(r["id"][3:]) <= hi]
         table(f"same writer, next batch: -> pr-{lo:04d}..{hi:04d}", batch, scores(before, batch), rows)
-    lo, hi = ANOTHER_WRITER
-    before = tune + [r for r in probe if int(r["id"][3:]) < lo]
-    batch = [r for r in probe if lo <= int(r["id"][3:]) <= hi]
-    table(
-        f"another writer, after all of the above: -> pr-{lo:04d}..{hi:04d}",
-        batch,
-        scores(before, batch),
-        rows,
-    )
+    for lo, hi in OTHER_WRITERS:
+        before = tune + [r for r in probe if int(r["id"][3:]) < lo]
+        batch = [r for r in probe if lo <= int(r["id"][3:]) <= hi]
+        name = f"another writer, after all before it: -> pr-{lo:04d}..{hi:04d}"
+        table(name, batch, scores(before, batch), rows)
     if args.extra and args.extra_predictions:
         extra = cases(args.extra)
         rows |= replayed(args.extra_predictions)

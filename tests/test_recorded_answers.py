@@ -133,9 +133,9 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 658  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 708  # a chain letter of one long sentence failed before
     assert m["false_rejection_rate"] == 0.0 and m["genuine_archived_rate"] == 0.0
-    assert m["injection_cases"] == 15 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 19 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
     # 0.734, 0.078, 0.047; all 495 (four more blind batches) on cc45c99: 0.697, 0.103, 0.063,
@@ -145,7 +145,8 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     # a3e01b2: 0.88, 0.04, 0) with it learned too: 0.832, 0.057, 0.054, none; all 608 (a fourteenth,
     # blind at 6fee0fe: 0.80, 0.15, 0, three private requests asked where the sender lives): 0.830,
     # 0.062, 0.051, none; all 658 (a fifteenth, by another writer, blind at c1ce7d6: 0.75, 0.21,
-    # 0.04, a machete threat among the asked): 0.825, 0.069, 0.050, none
+    # 0.04, a machete threat among the asked): 0.825, 0.069, 0.050, none; then junk asked 0; all 708
+    # (a sixteenth, by a second writer, blind at 0489714: 0.73, 0, 0.045): 0.825, 0, 0.050, none
     assert m["invalid_recall"] >= 0.82
     assert m["junk_asked_rate"] <= 0.01  # 0.069 until a report read as junk was not asked about
     assert m["junk_to_sp4n_rate"] <= 0.06
