@@ -8,14 +8,12 @@ order given, so the gate can tell whether a recorded run was made on today's gat
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from triage.schema import EvalCase
+from triage.schema.eval_case import parse_line
 
 
 @dataclass(frozen=True)
@@ -44,33 +42,11 @@ def dataset_hash(paths: Iterable[Path | str]) -> str:
     return digest.hexdigest()
 
 
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(x) for x in err["loc"]) or "case"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
-
-
 def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 (byte {exc.start + 1})") from None
-
-
-def parse_line(raw: str) -> EvalCase:
-    """One case from one line; raises ValueError with a message a person can act on."""
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-    try:
-        return EvalCase.model_validate(data)
-    except ValidationError as exc:
-        raise ValueError(_describe(exc)) from None
 
 
 def load(paths: Iterable[Path | str]) -> Dataset:

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from triage.evals.dataset import parse_line
 from triage.identity import mask_text
 from triage.schema import EvalCase, TriageResult
+from triage.schema.eval_case import parse_line
 from triage.store.database import Database
 
 AUDIT_COLUMNS = [

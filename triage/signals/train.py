@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from pydantic import ValidationError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -28,6 +27,7 @@ from sklearn.model_selection import StratifiedKFold
 from triage import identity
 from triage.rules import injection
 from triage.schema import EvalCase
+from triage.schema.eval_case import parse_line
 from triage.signals import corpora, scores
 from triage.signals.scores import BINARY, Linear, transform, vectorizers
 
@@ -138,10 +138,9 @@ def _cases(path: Path) -> list[EvalCase]:
         if not line.strip():
             continue
         try:
-            cases.append(EvalCase.model_validate_json(line))
-        except ValidationError as exc:
-            problem = f"{exc.error_count()} problem(s): {exc.errors()[0]['msg']}"
-            raise ValueError(f"{path}:{lineno}: not an eval case ({problem})") from None
+            cases.append(parse_line(line))
+        except ValueError as exc:
+            raise ValueError(f"{path}:{lineno}: not an eval case ({exc})") from None
     return cases
 
 
