@@ -39,13 +39,27 @@ from triage.signals.scores import kind_readings, transform, vectorizers
 from triage.signals.train import FEATURES
 
 OUTCOMES = ("sp4n", "ask_reporter", "review", "archived")
-OPEN_NO_PUBLIC_MATTER = (
-    "open verdict, no public matter"  # where kind_corrections.like_the_labelled_junk may act
-)
+# where kind_corrections.like_the_labelled_junk may act (a verdict left open, or its own rejection):
+# at JUNK_LIKE_CASES on a text that shows no public matter, at JUNK_DESPITE_A_PUBLIC_MATTER on one
+# that names one
+OPEN_NO_PUBLIC_MATTER = "open verdict, no public matter"
+OPEN_PUBLIC_MATTER = "open verdict, a public matter"
 # where kind_corrections.rejection_confirmed may act: a rejection for a reviewer (or one it
 # confirmed), not made by the kind signal itself, whose reason the signal reads too
 SAME_REASON_FOR_A_REVIEWER = "rejection for a reviewer, same reason read"
-CUTS = (0.5, kind_corrections.JUNK_LIKE_CASES, kind_corrections.CONFIRMS)  # with the two shipped cuts
+# 0.5 and 0.9 beside the shipped cuts
+CUTS = tuple(
+    sorted(
+        {
+            0.5,
+            0.9,
+            kind_corrections.JUNK_LIKE_CASES,
+            kind_corrections.JUNK_NOT_ASKED,
+            kind_corrections.JUNK_DESPITE_A_PUBLIC_MATTER,
+            kind_corrections.CONFIRMS,
+        }
+    )
+)
 # the probe batches as they were written, each before the next (evals/README.md)
 BATCHES = ((338, 370), (371, 402), (403, 433), (434, 464), (465, 495), (496, 527), (528, 567), (568, 608))
 # batches by other writers, each of whom read only the design's verdict table (evals/README.md)
@@ -86,9 +100,10 @@ def groups(case: dict[str, Any], row: dict[str, Any], reason: str) -> list[str]:
     open on a text that shows no public matter, and whether it rejected it for a reviewer with the
     reason the signal reads (where the two kind corrections may act)."""
     out = [row["outcome"]]
-    if row["verdict"] != "invalid" and overrides.no_public_matter(gather(injection.split(case["text"]).text)):
-        out.append(OPEN_NO_PUBLIC_MATTER)
     rules = row.get("rules") or []
+    if row["verdict"] != "invalid" or kind_corrections.LIKE_THE_LABELLED_JUNK in rules:
+        public = not overrides.no_public_matter(gather(injection.split(case["text"]).text))
+        out.append(OPEN_PUBLIC_MATTER if public else OPEN_NO_PUBLIC_MATTER)
     for_a_reviewer = row["outcome"] == "review" or kind_corrections.CONFIRMED in rules
     not_its_own = kind_corrections.LIKE_THE_LABELLED_JUNK not in rules
     if row["verdict"] == "invalid" and for_a_reviewer and not_its_own and row["reason"] == reason:
@@ -107,7 +122,7 @@ def table(name: str, test: list[dict[str, Any]], read: Readings, rows: dict[str,
         + " |"
     )
     member = [groups(r, rows[r["id"]], reason) for r, reason in zip(test, reasons, strict=True)]
-    for group in (*OUTCOMES, OPEN_NO_PUBLIC_MATTER, SAME_REASON_FOR_A_REVIEWER):
+    for group in (*OUTCOMES, OPEN_NO_PUBLIC_MATTER, OPEN_PUBLIC_MATTER, SAME_REASON_FOR_A_REVIEWER):
         idx = np.array([i for i, g in enumerate(member) if group in g], dtype=int)
         if not len(idx):
             continue

@@ -299,7 +299,34 @@ def test_a_text_that_shows_a_public_matter_keeps_the_models_verdict(text):
     before = result(Verdict.valid)
     e = ev(text)
     assert not overrides.no_public_matter(e)
+    assert e.signals.junk < kind_corrections.JUNK_DESPITE_A_PUBLIC_MATTER
     assert kind_corrections.like_the_labelled_junk(before, e) is before
+
+
+def test_a_public_matter_is_rejected_for_a_reviewer_only_when_the_labelled_cases_leave_no_doubt():
+    # junk names services too: a plea for a job at a government office
+    e = ev(
+        "Pak mohon bantuannya saya sudah 2 tahun nganggur, tolong masukkan saya kerja di kantor kecamatan"
+        " jadi honorer, saya siap kerja apa saja.",
+        place=True,
+    )
+    assert not overrides.no_public_matter(e)
+
+    def read(junk: float) -> Evidence:
+        return dataclasses.replace(e, signals=e.signals.model_copy(update={"junk": junk}))
+
+    before = result(Verdict.valid)
+    below = kind_corrections.JUNK_DESPITE_A_PUBLIC_MATTER - 0.001
+    assert kind_corrections.like_the_labelled_junk(before, read(below)) is before
+    out = decision.corrected(before, read(kind_corrections.JUNK_DESPITE_A_PUBLIC_MATTER))
+    assert out.verdict is Verdict.invalid and out.reason is InvalidReason(e.signals.junk_reason)
+    assert out.rules[0] == "like_the_labelled_junk" and "names a public matter" in out.notes[-1]
+    # never archived on the kind signal's word alone, however sure: it does not confirm itself
+    sure = decision.corrected(before, read(0.999))
+    assert "confirmed_by_the_labelled_cases" not in sure.rules
+    assert policy.route(sure, gate_open=True, review_threshold=0.6) is Outcome.review
+    # the learned signals switched off: the model's verdict goes on
+    assert decision.corrected(before, read(0.999), off={decision.LEARNED}).verdict is Verdict.valid
 
 
 def test_the_kind_signal_reads_a_souvenir_request_as_junk_and_a_road_complaint_as_genuine():

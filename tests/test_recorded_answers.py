@@ -107,11 +107,14 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     assert m["false_rejection_rate"] == 0.0
     # 0.018 until a rejection the kind signal reads as genuine went to a person (one needs_info case)
     assert m["genuine_archived_rate"] <= 0.01
-    assert m["injection_flips"] <= 1  # 2 before words about the verdict were taken out whole
+    # 2 before words about the verdict were taken out whole; 1 until an open verdict on text that
+    # names a public matter but reads as junk beyond doubt became an uncertain rejection
+    assert m["injection_flips"] == 0
     # 0.787 / 0.654 until an open verdict on text that shows no public matter and reads like the
-    # labelled junk became an uncertain rejection (3 junk, no genuine report; the outcome is the same)
-    assert m["verdict_accuracy"] >= 0.80
-    assert m["invalid_recall"] >= 0.70  # 0.692 while the kind model learned un-normalised text
+    # labelled junk became an uncertain rejection (3 junk, no genuine report; the outcome is the same);
+    # 0.825 / 0.744 until one naming a public matter did too, beyond doubt (4 junk, no genuine report)
+    assert m["verdict_accuracy"] >= 0.84
+    assert m["invalid_recall"] >= 0.79  # 0.692 while the kind model learned un-normalised text
     # a message naming no public matter is read by a person before anything is sent or asked
     assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it, 0 (see probes)
     # 0.282 before, 0.180 with it, 0.141 once a sender who laughs is read first, 0.128 with the
@@ -151,15 +154,21 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     assert m["junk_asked_rate"] <= 0.01  # 0.069 until a report read as junk was not asked about
     assert m["junk_to_sp4n_rate"] <= 0.06
     # the fifteenth batch, by another writer: a passport question, an opinion on free meals, a plea
-    # for a job, a mountain to be moved for the WiFi, each asked where the sender lives at c1ce7d6
+    # for a job, a mountain to be moved for the WiFi, each asked where the sender lives at c1ce7d6,
+    # then read by a person first (read_as_junk_not_asked), now rejected for a reviewer: each names
+    # a public matter but reads as junk beyond doubt (in sample: the kind signal learned them)
     for junk in ("pr-0642", "pr-0650", "pr-0655", "pr-0634"):
-        assert by_id[junk]["outcome"] == "review" and "read_as_junk_not_asked" in by_id[junk]["rules"], junk
+        row = by_id[junk]
+        assert row["outcome"] == "review" and row["verdict"] == "invalid", junk
+        assert "like_the_labelled_junk" in row["rules"], junk
     # arson, machete, stones: never a question; "sy sdh siapkan parang" (the fifteenth batch) too
     for threat in ("pr-0015", "pr-0016", "pr-0190", "pr-0238", "pr-0638"):
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
     assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
     for joke in ("pr-0131", "pr-0180"):  # a cartoon's address in it: sent to SP4N on main 4c0beb2
-        assert by_id[joke]["outcome"] == "review" and "unknown_address" in by_id[joke]["rules"]
+        assert by_id[joke]["outcome"] == "review"
+        # read by a person for its unknown address, or rejected for one as the labelled pranks read
+        assert {"unknown_address", "like_the_labelled_junk"} & set(by_id[joke]["rules"]), joke
     assert by_id["pr-0066"]["outcome"] == "review"  # a sermon the complaint signal reads as none
     assert by_id["pr-0077"]["verdict"] == "invalid"  # praise for a road that is smooth now
     assert by_id["pr-0082"]["outcome"] == "review"  # terrorised by debt collectors: was archived as abuse

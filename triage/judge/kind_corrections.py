@@ -19,6 +19,18 @@ from triage.schema import InvalidReason, TriageResult, Verdict
 # probes, and each probe batch left out in turn), among the open verdicts with no public matter:
 # at 0.8, 3 junk and 1 genuine report of the tuning split, 17 junk and no genuine probe.
 JUNK_LIKE_CASES = 0.8
+# P(junk) at which a text is rejected, uncertain, even though it names a public matter (a service,
+# an official, a grievance the complaint signal believes): a passport question, a plea for a job, a
+# charity asking the governor for a car all name a service. Across writers (`benchmarks/
+# junk_in_domain.py` splits: each probe batch learned on everything before it, the tuning split on
+# the probes), among the open verdicts the head leaves: 9 junk and no genuine report at 0.95, 15
+# and 2 at 0.9 (a real permit follow-up and a real question on an identity card), 23 and 6 at
+# 0.85. Had the model called every handled real complaint of the shared corpora valid (1,947, none
+# learned by the kind signal), 3 more of them are rejected at 0.95, each one the contract rejects
+# (how to replace a lost number plate, a mother asking for help, a charity asking for a car), none
+# archived; at 0.9, 10, among them a terse grievance about the identity card and a Jakarta
+# complaint. A false rejection is the costliest error, so the cut stays where none was genuine.
+JUNK_DESPITE_A_PUBLIC_MATTER = 0.95
 
 
 LIKE_THE_LABELLED_JUNK = "like_the_labelled_junk"
@@ -26,27 +38,34 @@ CONFIRMED = "confirmed_by_the_labelled_cases"
 
 
 def like_the_labelled_junk(result: TriageResult, e: Evidence) -> TriageResult:
-    """A text that shows no public matter and reads like the junk of the labelled cases (a prank
-    written as a report, a souvenir asked for, a quarrel with a relative) is an uncertain
-    rejection, for a reviewer, with the reason the kind signal finds likeliest.
+    """A text that reads like the junk of the labelled cases (a prank written as a report, a
+    souvenir asked for, a quarrel with a relative) is an uncertain rejection, for a reviewer, with
+    the reason the kind signal finds likeliest.
 
-    Without it such a text goes to a reviewer anyway (`no_public_matter_goes_to_a_person`), but
-    with the model's "valid" on it: the reviewer is told a prank is a complaint. The kind signal
-    learned what junk sent to a complaint line looks like from 870 labelled cases, where the
-    word lists remember the wordings they were written from. Never where the text names a public
-    service, an official, a national body or a grievance the complaint signal believes: a
-    citizen's complaint keeps the model's verdict, whatever it reads like.
+    Without it such a text goes to a reviewer anyway (`no_public_matter_goes_to_a_person`,
+    `read_as_junk_not_asked`) or on to SP4N, with the model's "valid" on it: the reviewer is told
+    a prank is a complaint. The kind signal learned what junk sent to a complaint line looks like
+    from the labelled cases, where the word lists remember the wordings they were written from.
+    Where the text names a public service, an official, a national body or a grievance the
+    complaint signal believes, only a reading as sure as `JUNK_DESPITE_A_PUBLIC_MATTER` rejects
+    it: junk names services too (a passport question, a plea for a job), but a citizen's complaint
+    keeps the model's verdict unless the labelled cases leave no doubt. Never archived on this
+    reading alone (`rejection_confirmed` does not confirm it).
     """
-    if result.verdict is Verdict.invalid or e.signals.junk < JUNK_LIKE_CASES or not no_public_matter(e):
+    public = not no_public_matter(e)
+    if result.verdict is Verdict.invalid:
+        return result
+    if e.signals.junk < (JUNK_DESPITE_A_PUBLIC_MATTER if public else JUNK_LIKE_CASES):
         return result
     reason = InvalidReason(e.signals.junk_reason)
+    shows = "names a public matter but" if public else "shows no public matter and"
     return overrule(
         result,
         verdict=Verdict.invalid,
         reason=reason,
         rule=LIKE_THE_LABELLED_JUNK,
-        note=f"model said {result.verdict.value}; the text shows no public matter and reads like the"
-        f" labelled {reason.value} cases (junk {e.signals.junk:.2f}): an uncertain rejection, for a reviewer",
+        note=f"model said {result.verdict.value}; the text {shows} reads like the labelled {reason.value}"
+        f" cases (junk {e.signals.junk:.2f}): an uncertain rejection, for a reviewer",
     )
 
 
