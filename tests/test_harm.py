@@ -46,6 +46,12 @@ def rejected(reason: InvalidReason, confidence: float = 0.85) -> TriageResult:
         "sy sdh siapkan parang buat kades kalau berani datang lagi",
         "aq udah nyiapin golok, tinggal tunggu camat lewat",
         "sy bakar kantor desa kalau bansos gak cair",
+        # the sender as the verb's proclitic, Indonesian "ku-" and Javanese "tak-" (three blind
+        # batches by other writers: one archived as the model's own rejection, none marked urgent)
+        "sekali lagi kau tagih pungutan itu, kupatahkan tanganmu",
+        "lurah iku nek ora gelem mbayar, tak antemi tenan",
+        "awas ya pak camat, ku bacok kalau ketemu di pasar",
+        "kami sendiri yang bakar balai desa itu kalau dana tidak dibagi",
     ],
 )
 def test_a_sender_who_threatens_violence_is_found(text):
@@ -72,6 +78,10 @@ def test_a_sender_who_threatens_violence_is_found(text):
         # a chat's "sy" with a weapon word nowhere, or fire with no weapon carried
         "sy sdh bawa anak ke puskesmas tp ditolak krn bpjs",
         "sy lagi bakar sampah di belakang rumah, asapnya kena tetangga",
+        # "tak" as "not", "ku" opening another word
+        "sampah di TPS tak dibakar dan tak diangkut sebulan",
+        "bantuan tak kunjung cair, kuburan desa juga tak terurus",
+        "jembatan tak hancur tapi retak, warga khawatir",
     ],
 )
 def test_complaints_about_fire_or_violence_are_not_threats(text):

@@ -25,17 +25,23 @@ _ACT = rf"(?:{lexicon.alternation('violent_acts')}|{_CARRY})"
 _INTENT = rf"(?:{lexicon.alternation('intent')})"
 _ROOT = rf"(?:{lexicon.alternation('violent_roots')})"
 _ME = rf"(?:{lexicon.alternation('first_person')})"
+# The sender as the verb's proclitic, joined or apart (grammar, not a word list): Indonesian "ku-"
+# ("kupatahkan kakimu", "kuhabisi dia"), Javanese "tak-"/"dak-" ("tak antemi satu2"). After "tak",
+# also Indonesian for "not", only a root with its suffix counts ("tak bakar" is left alone).
+_I_DO = rf"(?:\bku\s?{_ROOT}(?:i|in|kan)?|\b(?:tak|dak)\s?{_ROOT}(?:i|in|kan|ke|ne))\b"
 _ASPECT = rf"(?:(?:{lexicon.alternation('aspect')})\s+)?"
 _YOU = r"(?:kalian|kau|kamu|lu|lo|elo)"
 # "saya akan bakar kantor desa" (intent within four words of the act), "kantor desa saya bakar"
-# (a pronoun right before a bare root, or the root with its suffix: "rumah bapak saya lempari"),
+# (a pronoun right before a bare root, or the root with its suffix: "rumah bapak saya lempari";
+# "kami sendiri yg bakar rumah2 mereka"), "kuhabisi dia" (the sender as the verb's proclitic),
 # "saya bawa parang", "sy sdh siapkan parang" (a weapon carried or made ready), "bakar kalian
 # semua" (the act aimed at "you"), "lu ... gua datengin rumah lu malam ini bawa golok" (the
 # sender carries a weapon to "you"; "kamu tahu, preman itu bawa golok" reports someone else's),
 # "gue datang bawa bensin ke kantor kalian" (what sets a fire, carried to "your" building)
 THREAT_OF_VIOLENCE = re.compile(
     rf"\b{_INTENT}\b(?:\W+\w+){{0,4}}?\W+{_ACT}(?:\W|$)"
-    rf"|\b{_ME}\s+(?:{_ROOT}(?:i|in|kan)?\b|{_ASPECT}{_CARRY}\b)"
+    rf"|\b{_ME}(?:\s+sendiri)?(?:\s+(?:yg|yang))?\s+(?:{_ROOT}(?:i|in|kan)?\b|{_ASPECT}{_CARRY}\b)"
+    rf"|{_I_DO}"
     rf"|\b{_ACT}\W+(?:\w+\W+){{0,3}}{_YOU}\b"
     rf"|\b{_YOU}\b[^.!?\n]{{0,60}}\b{_ME}\b[^.!?\n]{{0,40}}\b{_CARRY}\b"
     rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_CARRY}\b[^.!?\n]{{0,40}}\b{_YOU}\b"
