@@ -45,8 +45,8 @@ OUTCOMES = ("sp4n", "ask_reporter", "review", "archived")
 OPEN_NO_PUBLIC_MATTER = "open verdict, no public matter"
 OPEN_PUBLIC_MATTER = "open verdict, a public matter"
 # where kind_corrections.rejection_confirmed may act: a rejection for a reviewer (or one it
-# confirmed), not made by the kind signal itself, whose reason the signal reads too
-SAME_REASON_FOR_A_REVIEWER = "rejection for a reviewer, same reason read"
+# confirmed), not made by the kind signal itself, whatever reason the signal reads
+FOR_A_REVIEWER = "rejection for a reviewer"
 # 0.5 and 0.9 beside the shipped cuts
 CUTS = tuple(
     sorted(
@@ -95,10 +95,10 @@ def replayed(predictions: Path) -> dict[str, dict[str, Any]]:
     return {r["id"]: r for r in rows}
 
 
-def groups(case: dict[str, Any], row: dict[str, Any], reason: str) -> list[str]:
+def groups(case: dict[str, Any], row: dict[str, Any]) -> list[str]:
     """The table rows a case counts in: where the head sent it, whether the head left its verdict
-    open on a text that shows no public matter, and whether it rejected it for a reviewer with the
-    reason the signal reads (where the two kind corrections may act)."""
+    open on a text that shows a public matter or none, and whether it rejected it for a reviewer
+    (where the kind corrections may act)."""
     out = [row["outcome"]]
     rules = row.get("rules") or []
     if row["verdict"] != "invalid" or kind_corrections.LIKE_THE_LABELLED_JUNK in rules:
@@ -106,13 +106,13 @@ def groups(case: dict[str, Any], row: dict[str, Any], reason: str) -> list[str]:
         out.append(OPEN_PUBLIC_MATTER if public else OPEN_NO_PUBLIC_MATTER)
     for_a_reviewer = row["outcome"] == "review" or kind_corrections.CONFIRMED in rules
     not_its_own = kind_corrections.LIKE_THE_LABELLED_JUNK not in rules
-    if row["verdict"] == "invalid" and for_a_reviewer and not_its_own and row["reason"] == reason:
-        out.append(SAME_REASON_FOR_A_REVIEWER)
+    if row["verdict"] == "invalid" and for_a_reviewer and not_its_own:
+        out.append(FOR_A_REVIEWER)
     return out
 
 
 def table(name: str, test: list[dict[str, Any]], read: Readings, rows: dict[str, dict[str, Any]]) -> None:
-    p, reasons = read
+    p, _ = read
     y = junk(test)
     whole = auc(list(p[y == 1]), list(p[y == 0]))
     print(f"\n{name}: {len(test)} cases, {int(y.sum())} junk, ROC AUC {whole:.3f}")
@@ -121,8 +121,8 @@ def table(name: str, test: list[dict[str, Any]], read: Readings, rows: dict[str,
         + " | ".join(f"> {c}: junk / genuine" for c in CUTS)
         + " |"
     )
-    member = [groups(r, rows[r["id"]], reason) for r, reason in zip(test, reasons, strict=True)]
-    for group in (*OUTCOMES, OPEN_NO_PUBLIC_MATTER, OPEN_PUBLIC_MATTER, SAME_REASON_FOR_A_REVIEWER):
+    member = [groups(r, rows[r["id"]]) for r in test]
+    for group in (*OUTCOMES, OPEN_NO_PUBLIC_MATTER, OPEN_PUBLIC_MATTER, FOR_A_REVIEWER):
         idx = np.array([i for i, g in enumerate(member) if group in g], dtype=int)
         if not len(idx):
             continue

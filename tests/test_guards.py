@@ -400,20 +400,26 @@ def test_a_rule_s_rejection_the_kind_signal_agrees_with_is_archived(text, rule, 
     )
 
 
-def test_a_rule_s_rejection_stays_with_a_reviewer_when_the_kind_signal_reads_another_reason():
+def test_a_rule_s_rejection_is_confirmed_when_the_kind_signal_reads_junk_of_another_reason_too():
     e = ev("Mohon info pak, kapan bansos beras bulan depan dibagikan?")
     closed = decision.corrected(result(Verdict.valid), e, off={decision.LEARNED})
     assert (closed.verdict, closed.reason) == (Verdict.invalid, InvalidReason.not_a_complaint)
 
-    def read_as(reason: str) -> Evidence:
+    def read_as(reason: str, junk: float = 0.99) -> Evidence:
         return dataclasses.replace(
-            e, signals=e.signals.model_copy(update={"junk": 0.99, "junk_reason": reason})
+            e, signals=e.signals.model_copy(update={"junk": junk, "junk_reason": reason})
         )
 
-    assert kind_corrections.rejection_confirmed(closed, read_as("prank")) is closed
-    confirmed = kind_corrections.rejection_confirmed(closed, read_as("not_a_complaint"))
-    assert not confirmed.needs_review and confirmed.rules[-1] == "confirmed_by_the_labelled_cases"
-    assert policy.route(confirmed, gate_open=True, review_threshold=0.6) is Outcome.archived
+    for reading in ("not_a_complaint", "prank"):
+        confirmed = kind_corrections.rejection_confirmed(closed, read_as(reading))
+        assert not confirmed.needs_review and confirmed.rules[-1] == "confirmed_by_the_labelled_cases"
+        assert policy.route(confirmed, gate_open=True, review_threshold=0.6) is Outcome.archived
+        # the close stage's reason stands, with the quote that backs it; the reading is named
+        assert confirmed.reason is InvalidReason.not_a_complaint and confirmed.reasons == closed.reasons
+        assert reading in confirmed.notes[-1]
+    # below the cut, whatever the reason, a reviewer reads it
+    below = read_as("not_a_complaint", kind_corrections.CONFIRMS - 0.001)
+    assert kind_corrections.rejection_confirmed(closed, below) is closed
 
 
 def test_a_confirmed_rejection_naming_a_public_service_is_archived_but_the_model_s_alone_is_not():

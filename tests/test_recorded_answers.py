@@ -90,8 +90,9 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     assert m["regency_accuracy"] >= 0.90
     # 0.188 until a rule's rejection the kind signal reads as the same junk was archived, not reviewed;
     # 0.163 until the public-service net stopped holding such a confirmed rejection (0.153), and
-    # 0.163 again since five junk reports the place rule asked about go to a person instead
-    assert m["review_share"] <= 0.17
+    # 0.163 again since five junk reports the place rule asked about go to a person instead;
+    # 0.155 since the kind signal confirms a rejection whatever reason it reads
+    assert m["review_share"] <= 0.16
     assert m["junk_asked_rate"] <= 0.01  # 0.027 until then
 
 
@@ -124,8 +125,9 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     assert m["category_accuracy"] >= 0.80  # 0.802 weighed once (0.782 corrected twice)
     # 0.202 until confirmed rejections were archived, 0.197 with them; 0.223 since five junk reports
     # the place rule asked about go to a person instead, 0.213 since two more rejections are
-    # confirmed by the kind signal retrained with the seventeenth probe batch (bar: 0.15)
-    assert m["review_share"] <= 0.22
+    # confirmed by the kind signal retrained with the seventeenth probe batch, 0.207 since it
+    # confirms a rejection whatever reason it reads (bar: 0.15)
+    assert m["review_share"] <= 0.21
 
 
 PROBES = REPO / "evals" / "probe.jsonl"
