@@ -338,10 +338,18 @@ def test_the_kind_signal_reads_a_souvenir_request_as_junk_and_a_road_complaint_a
     assert road.junk < 0.5
 
 
-def test_a_rejection_the_kind_signal_reads_as_genuine_goes_to_a_person_not_the_archive():
-    # a real handled complaint the model called "not a complaint" (a vehicle's registration not
-    # updated), archived in a sample: no service word a list knows, but it reads like a genuine report
-    text = "an gini pak ( nopol H5385RH belum terapdet di data sms) mohon bantuanya pak. terima kasih"
+@pytest.mark.parametrize(
+    "text",
+    [
+        # real handled complaints the model called "not a complaint", each archived in a sample: no
+        # service word a list knows, but each reads likelier genuine than junk (a vehicle's
+        # registration not updated, 0.2; street vendors barred from the town square, 0.44)
+        "an gini pak ( nopol H5385RH belum terapdet di data sms) mohon bantuanya pak. terima kasih",
+        "Assamungalaikum.  ......... Gmn pak rakyat wosobo   lama2mati ke laparan  seminja alun2 tidak d"
+        " perboleh kan berjuwalan lagi   bantulah bapak   kasian rakyatnya.",
+    ],
+)
+def test_a_rejection_the_kind_signal_reads_as_genuine_goes_to_a_person_not_the_archive(text):
     before = result(Verdict.invalid, InvalidReason.not_a_complaint)
     e = ev(text)
     assert e.signals.junk < kind_corrections.GENUINE_BELOW
