@@ -114,9 +114,10 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # 0.787 / 0.654 until an open verdict on text that shows no public matter and reads like the
     # labelled junk became an uncertain rejection (3 junk, no genuine report; the outcome is the same);
     # 0.825 / 0.744 until one naming a public matter did too, beyond doubt (4 junk, no genuine
-    # report), 0.846 / 0.795 until the kind signal learned the seventeenth probe batch
-    assert m["verdict_accuracy"] >= 0.85
-    assert m["invalid_recall"] >= 0.80  # 0.692 while the kind model learned un-normalised text
+    # report), 0.846 / 0.795 until the kind signal learned the seventeenth probe batch, 0.851 /
+    # 0.808 until it learned the eighteenth (by a fourth writer)
+    assert m["verdict_accuracy"] >= 0.855
+    assert m["invalid_recall"] >= 0.82  # 0.692 while the kind model learned un-normalised text
     # a message naming no public matter is read by a person before anything is sent or asked
     assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it, 0 (see probes)
     # 0.282 before, 0.180 with it, 0.141 once a sender who laughs is read first, 0.128 with the
@@ -140,14 +141,14 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 758  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 808  # a chain letter of one long sentence failed before
     assert m["genuine_archived_rate"] == 0.0
     # one false rejection since the seventeenth batch (by a third writer): an e-KTP delay told in
     # Banyumasan Javanese, whose sender "butuh nggo daftar kerja" (needs it to apply for a job), is
     # shaped like a plea for a job; an uncertain rejection, so a reviewer reads it
     assert m["false_rejection_rate"] <= 0.005
     assert by_id["pr-0743"]["outcome"] == "review"
-    assert m["injection_cases"] == 24 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 29 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
     # 0.734, 0.078, 0.047; all 495 (four more blind batches) on cc45c99: 0.697, 0.103, 0.063,
@@ -160,7 +161,9 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     # 0.04, a machete threat among the asked): 0.825, 0.069, 0.050, none; then junk asked 0; all 708
     # (a sixteenth, by a second writer, blind at 0489714: 0.73, 0, 0.045): 0.825, 0, 0.050, none;
     # all 758 (a seventeenth, by a third writer, blind at 90d303f: 0.67, 0, 0.048) with an open
-    # verdict read as junk beyond doubt rejected and the batch learned: 0.965, 0, 0.012, none
+    # verdict read as junk beyond doubt rejected and the batch learned: 0.965, 0, 0.012, none; all
+    # 808 (an eighteenth, by a fourth writer, blind at dc00125: 0.73, 0, 0.045, a formal letter
+    # asking a Dinas to dim the full moon sent to SP4N): 0.967, 0, 0.012, none
     assert m["invalid_recall"] >= 0.82
     assert m["junk_asked_rate"] <= 0.01  # 0.069 until a report read as junk was not asked about
     assert m["junk_to_sp4n_rate"] <= 0.06
