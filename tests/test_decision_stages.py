@@ -28,10 +28,15 @@ PRANK = "Alamat: Bikini Bottom RT 01 RW 02. tolong kirim pizza gratis ke rumah s
 
 
 def test_every_reason_to_read_it_first_is_named_none_hiding_another():
-    out = decision.decide(answered(Verdict.valid, quote="kirim pizza"), ev(PRANK), 1)
-    assert out.needs_review
+    # the learned signals off: with them on, the kind signal rejects it before this stage (below)
+    out = decision.decide(answered(Verdict.valid, quote="kirim pizza"), ev(PRANK), 1, off={decision.LEARNED})
+    assert out.needs_review and out.verdict is Verdict.valid
     assert {"sender_laughs", "unknown_address"} <= set(out.rules)
     assert out.confidence <= 0.4
+    # with them on, it reads like the labelled pranks: an uncertain rejection, for a reviewer too
+    read = decision.decide(answered(Verdict.valid, quote="kirim pizza"), ev(PRANK), 1)
+    assert read.needs_review and read.verdict is Verdict.invalid
+    assert "like_the_labelled_junk" in read.rules
 
 
 def test_the_reasons_to_read_it_first_do_not_depend_on_their_order():
