@@ -25,6 +25,14 @@ def result(verdict: Verdict, reason: InvalidReason | None = None, by: str = "mod
     )
 
 
+def read_as_junk(e: Evidence, junk: float, reason: str | None = None) -> Evidence:
+    """The same evidence with the kind signal's reading set: P(junk), and its reason if given."""
+    update: dict[str, object] = {"junk": junk}
+    if reason is not None:
+        update["junk_reason"] = reason
+    return dataclasses.replace(e, signals=e.signals.model_copy(update=update))
+
+
 COMPLAINT = "pemerintah goblok, jalan di desa kami rusak parah sudah 2 tahun tidak diperbaiki"
 
 
@@ -312,21 +320,18 @@ def test_a_public_matter_is_rejected_for_a_reviewer_only_when_the_labelled_cases
     )
     assert not overrides.no_public_matter(e)
 
-    def read(junk: float) -> Evidence:
-        return dataclasses.replace(e, signals=e.signals.model_copy(update={"junk": junk}))
-
     before = result(Verdict.valid)
     below = kind_corrections.JUNK_DESPITE_A_PUBLIC_MATTER - 0.001
-    assert kind_corrections.like_the_labelled_junk(before, read(below)) is before
-    out = decision.corrected(before, read(kind_corrections.JUNK_DESPITE_A_PUBLIC_MATTER))
+    assert kind_corrections.like_the_labelled_junk(before, read_as_junk(e, below)) is before
+    out = decision.corrected(before, read_as_junk(e, kind_corrections.JUNK_DESPITE_A_PUBLIC_MATTER))
     assert out.verdict is Verdict.invalid and out.reason is InvalidReason(e.signals.junk_reason)
     assert out.rules[0] == "like_the_labelled_junk" and "names a public matter" in out.notes[-1]
     # never archived on the kind signal's word alone, however sure: it does not confirm itself
-    sure = decision.corrected(before, read(0.999))
+    sure = decision.corrected(before, read_as_junk(e, 0.999))
     assert "confirmed_by_the_labelled_cases" not in sure.rules
     assert policy.route(sure, gate_open=True, review_threshold=0.6) is Outcome.review
     # the learned signals switched off: the model's verdict goes on
-    assert decision.corrected(before, read(0.999), off={decision.LEARNED}).verdict is Verdict.valid
+    assert decision.corrected(before, read_as_junk(e, 0.999), off={decision.LEARNED}).verdict is Verdict.valid
 
 
 def test_the_kind_signal_reads_a_souvenir_request_as_junk_and_a_road_complaint_as_genuine():
@@ -413,20 +418,15 @@ def test_a_rule_s_rejection_is_confirmed_when_the_kind_signal_reads_junk_of_anot
     closed = decision.corrected(result(Verdict.valid), e, off={decision.LEARNED})
     assert (closed.verdict, closed.reason) == (Verdict.invalid, InvalidReason.not_a_complaint)
 
-    def read_as(reason: str, junk: float = 0.99) -> Evidence:
-        return dataclasses.replace(
-            e, signals=e.signals.model_copy(update={"junk": junk, "junk_reason": reason})
-        )
-
     for reading in ("not_a_complaint", "prank"):
-        confirmed = kind_corrections.rejection_confirmed(closed, read_as(reading))
+        confirmed = kind_corrections.rejection_confirmed(closed, read_as_junk(e, 0.99, reading))
         assert not confirmed.needs_review and confirmed.rules[-1] == "confirmed_by_the_labelled_cases"
         assert policy.route(confirmed, gate_open=True, review_threshold=0.6) is Outcome.archived
         # the close stage's reason stands, with the quote that backs it; the reading is named
         assert confirmed.reason is InvalidReason.not_a_complaint and confirmed.reasons == closed.reasons
         assert reading in confirmed.notes[-1]
     # below the cut, whatever the reason, a reviewer reads it
-    below = read_as("not_a_complaint", kind_corrections.CONFIRMS - 0.001)
+    below = read_as_junk(e, kind_corrections.CONFIRMS - 0.001, "not_a_complaint")
     assert kind_corrections.rejection_confirmed(closed, below) is closed
 
 
@@ -485,19 +485,16 @@ def test_a_report_the_kind_signal_reads_as_junk_is_read_by_a_person_before_anyon
     )
     e = ev(text, place=False)
 
-    def read(junk: float) -> Evidence:
-        return dataclasses.replace(e, signals=e.signals.model_copy(update={"junk": junk}))
-
-    asked = decision.corrected(result(Verdict.valid), read(kind_corrections.JUNK_NOT_ASKED - 0.01))
+    asked = decision.corrected(result(Verdict.valid), read_as_junk(e, kind_corrections.JUNK_NOT_ASKED - 0.01))
     assert asked.rules == ["no_place_needs_info"]
     assert policy.route(asked, gate_open=True, review_threshold=0.6) is Outcome.ask_reporter
-    held = decision.corrected(result(Verdict.valid), read(kind_corrections.JUNK_NOT_ASKED))
+    held = decision.corrected(result(Verdict.valid), read_as_junk(e, kind_corrections.JUNK_NOT_ASKED))
     # the verdict stands: a genuine report only waits for a reviewer, who can still ask
     assert held.verdict is Verdict.needs_info and held.rules[-1] == "read_as_junk_not_asked"
     assert policy.route(held, gate_open=True, review_threshold=0.6) is Outcome.review
     # the learned signals switched off: the question is asked
-    unread = decision.corrected(result(Verdict.valid), read(0.99), off={decision.LEARNED})
+    unread = decision.corrected(result(Verdict.valid), read_as_junk(e, 0.99), off={decision.LEARNED})
     assert policy.route(unread, gate_open=True, review_threshold=0.6) is Outcome.ask_reporter
     # never a report already going to a person, nor one going to SP4N
     for untouched in (asked.model_copy(update={"needs_review": True}), result(Verdict.valid)):
-        assert kind_corrections.read_as_junk_not_asked(untouched, read(0.99)) is untouched
+        assert kind_corrections.read_as_junk_not_asked(untouched, read_as_junk(e, 0.99)) is untouched

@@ -52,9 +52,9 @@ def like_the_labelled_junk(result: TriageResult, e: Evidence) -> TriageResult:
     keeps the model's verdict unless the labelled cases leave no doubt. Never archived on this
     reading alone (`rejection_confirmed` does not confirm it).
     """
-    public = not no_public_matter(e)
     if result.verdict is Verdict.invalid:
         return result
+    public = not no_public_matter(e)
     if e.signals.junk < (JUNK_DESPITE_A_PUBLIC_MATTER if public else JUNK_LIKE_CASES):
         return result
     reason = InvalidReason(e.signals.junk_reason)

@@ -24,11 +24,12 @@ _FIRE_TO_YOURS = (
 _ACT = rf"(?:{lexicon.alternation('violent_acts')}|{_CARRY})"
 _INTENT = rf"(?:{lexicon.alternation('intent')})"
 _ROOT = rf"(?:{lexicon.alternation('violent_roots')})"
+_ROOT_ACT = rf"{_ROOT}(?:i|in|kan)?"  # the root, bare or with its suffix ("lempari", "habisin")
 _ME = rf"(?:{lexicon.alternation('first_person')})"
 # The sender as the verb's proclitic, joined or apart (grammar, not a word list): Indonesian "ku-"
 # ("kupatahkan kakimu", "kuhabisi dia"), Javanese "tak-"/"dak-" ("tak antemi satu2"). After "tak",
 # also Indonesian for "not", only a root with its suffix counts ("tak bakar" is left alone).
-_I_DO = rf"(?:\bku\s?{_ROOT}(?:i|in|kan)?|\b(?:tak|dak)\s?{_ROOT}(?:i|in|kan|ke|ne))\b"
+_I_DO = rf"(?:\bku\s?{_ROOT_ACT}|\b(?:tak|dak)\s?{_ROOT}(?:i|in|kan|ke|ne))\b"
 _ASPECT = rf"(?:(?:{lexicon.alternation('aspect')})\s+)?"
 _YOU = r"(?:kalian|kau|kamu|lu|lo|elo)"
 # "saya akan bakar kantor desa" (intent within four words of the act), "kantor desa saya bakar"
@@ -40,7 +41,7 @@ _YOU = r"(?:kalian|kau|kamu|lu|lo|elo)"
 # "gue datang bawa bensin ke kantor kalian" (what sets a fire, carried to "your" building)
 THREAT_OF_VIOLENCE = re.compile(
     rf"\b{_INTENT}\b(?:\W+\w+){{0,4}}?\W+{_ACT}(?:\W|$)"
-    rf"|\b{_ME}(?:\s+sendiri)?(?:\s+(?:yg|yang))?\s+(?:{_ROOT}(?:i|in|kan)?\b|{_ASPECT}{_CARRY}\b)"
+    rf"|\b{_ME}(?:\s+sendiri)?(?:\s+(?:yg|yang))?\s+(?:{_ROOT_ACT}\b|{_ASPECT}{_CARRY}\b)"
     rf"|{_I_DO}"
     rf"|\b{_ACT}\W+(?:\w+\W+){{0,3}}{_YOU}\b"
     rf"|\b{_YOU}\b[^.!?\n]{{0,60}}\b{_ME}\b[^.!?\n]{{0,40}}\b{_CARRY}\b"
