@@ -256,9 +256,15 @@ def test_a_rejection_naming_misconduct_is_overturned_for_a_reviewer(reason, text
 
 def test_the_blind_probes_four_words_of_pungli_are_reopened():
     # the model said prank; too short for the second look until it read from three words on
-    out = decision.corrected(result(Verdict.invalid, InvalidReason.prank), ev("Pungli di jembatan timbang."))
+    e = ev("Pungli di jembatan timbang.")
+    out = decision.corrected(result(Verdict.invalid, InvalidReason.prank), e, off={decision.LEARNED})
     assert out.verdict is Verdict.needs_info and out.needs_review
     assert out.rules in (["second_look_overturned_rejection"], ["misconduct_kept_open"])
+    # the labelled cases read it as a complaint too, so the reporter is asked where it is
+    assert e.signals.junk < kind_corrections.GENUINE_BEYOND_DOUBT
+    read = decision.corrected(result(Verdict.invalid, InvalidReason.prank), e)
+    assert read.rules == [*out.rules, kind_corrections.REOPENING_CONFIRMED]
+    assert policy.route(read, gate_open=True, review_threshold=0.6) is Outcome.ask_reporter
 
 
 def test_ads_insults_the_signal_backs_and_texts_without_misconduct_keep_their_rejection():
@@ -498,3 +504,56 @@ def test_a_report_the_kind_signal_reads_as_junk_is_read_by_a_person_before_anyon
     # never a report already going to a person, nor one going to SP4N
     for untouched in (asked.model_copy(update={"needs_review": True}), result(Verdict.valid)):
         assert kind_corrections.read_as_junk_not_asked(untouched, read_as_junk(e, 0.99)) is untouched
+
+
+def test_a_reopened_rejection_the_kind_signal_reads_as_a_complaint_goes_on_without_a_reviewer():
+    # the model called a specific complaint a prank; the word lists reopen it and the labelled
+    # cases read it as genuine: two readings against the model's one, so it goes on
+    e = read_as_junk(ev(COMPLAINT, place=True), 0.1)
+    out = decision.corrected(result(Verdict.invalid, InvalidReason.prank), e)
+    assert out.rules == ["second_look_overturned_rejection", kind_corrections.REOPENING_CONFIRMED]
+    assert out.verdict is Verdict.valid and not out.needs_review and out.confidence == 0.9
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.sp4n
+    # with no place, the reporter is asked where, not held for a reviewer
+    unplaced = decision.corrected(
+        result(Verdict.invalid, InvalidReason.not_a_complaint), read_as_junk(ev(COMPLAINT, place=False), 0.1)
+    )
+    assert unplaced.verdict is Verdict.needs_info and unplaced.missing_fields == [MissingField.location]
+    assert policy.route(unplaced, gate_open=True, review_threshold=0.6) is Outcome.ask_reporter
+
+
+@pytest.mark.parametrize(
+    ("junk", "reason", "off"),
+    [
+        (kind_corrections.GENUINE_BEYOND_DOUBT, InvalidReason.prank, ()),  # at the cut: not beyond doubt
+        (0.1, InvalidReason.abusive, ()),  # insults name services and grievances too
+        (0.1, InvalidReason.prank, (decision.LEARNED,)),  # no learned reading, no second opinion
+    ],
+)
+def test_a_reopened_rejection_stays_with_a_reviewer_unless_the_labelled_cases_find_a_complaint(
+    junk, reason, off
+):
+    e = read_as_junk(ev(COMPLAINT, place=True), junk)
+    out = decision.corrected(result(Verdict.invalid, reason), e, off=off)
+    assert out.rules == ["second_look_overturned_rejection"] and out.needs_review
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_a_reopened_rejection_read_as_a_complaint_is_still_held_by_a_threat_or_an_open_verdict():
+    threat = read_as_junk(
+        ev(COMPLAINT + ". Kalau tidak diperbaiki saya bakar kantor desanya.", place=True), 0.1
+    )
+    out = decision.corrected(result(Verdict.invalid, InvalidReason.prank), threat)
+    assert kind_corrections.REOPENING_CONFIRMED in out.rules and out.urgent
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+    # only a rejection by the model that the first stage reopened: never the model's own open verdict
+    e = read_as_junk(ev(COMPLAINT, place=True), 0.1)
+    held = result(Verdict.valid).model_copy(update={"needs_review": True, "rules": ["sender_laughs"]})
+    assert (
+        kind_corrections.reopening_confirmed(held, dataclasses.replace(e, model_verdict=Verdict.valid))
+        is held
+    )
+    assert (
+        kind_corrections.reopening_confirmed(held, dataclasses.replace(e, model_verdict=Verdict.invalid))
+        is held
+    )

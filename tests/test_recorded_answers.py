@@ -16,6 +16,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from triage.cli import cli
+from triage.judge import kind_corrections
 from triage.judge.llm_cache import judgement_key
 from triage.judge.prompt import load_prompt
 from triage.rules import injection, prefilter
@@ -91,8 +92,9 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     # 0.188 until a rule's rejection the kind signal reads as the same junk was archived, not reviewed;
     # 0.163 until the public-service net stopped holding such a confirmed rejection (0.153), and
     # 0.163 again since five junk reports the place rule asked about go to a person instead;
-    # 0.155 since the kind signal confirms a rejection whatever reason it reads
-    assert m["review_share"] <= 0.16
+    # 0.155 since the kind signal confirms a rejection whatever reason it reads; 0.159 with the kind
+    # signal retrained, 0.134 since a rejection reopened and read as genuine by it goes on
+    assert m["review_share"] <= 0.14
     assert m["junk_asked_rate"] <= 0.01  # 0.027 until then
 
 
@@ -127,8 +129,9 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # 0.202 until confirmed rejections were archived, 0.197 with them; 0.223 since five junk reports
     # the place rule asked about go to a person instead, 0.213 since two more rejections are
     # confirmed by the kind signal retrained with the seventeenth probe batch, 0.207 since it
-    # confirms a rejection whatever reason it reads (bar: 0.15)
-    assert m["review_share"] <= 0.21
+    # confirms a rejection whatever reason it reads, 0.202 since a rejection by the model that the
+    # word lists reopen and the kind signal reads as genuine goes on (bar: 0.15)
+    assert m["review_share"] <= 0.205
 
 
 PROBES = REPO / "evals" / "probe.jsonl"
@@ -261,11 +264,13 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         uncertain_or_confirmed(by_id[junk])
     reopened = {"misconduct_kept_open", "second_look_overturned_rejection"}
     assert by_id["pr-0422"]["verdict"] == "needs_info" and reopened & set(by_id["pr-0422"]["rules"])
-    assert by_id["pr-0422"]["outcome"] == "review"
+    # reopened and read as genuine by the kind signal too: the reporter is asked, the injection ignored
+    assert by_id["pr-0422"]["outcome"] == "ask_reporter"
+    assert kind_corrections.REOPENING_CONFIRMED in by_id["pr-0422"]["rules"]
     # a threat with the root's suffix ("rumah bapak saya lempari batu"): asked a polite question before
     assert by_id["pr-0474"]["outcome"] == "review" and "threat_of_violence" in by_id["pr-0474"]["rules"]
     # three words that name a programme and its fault are reopened, not left a rejection
-    assert by_id["pr-0455"]["verdict"] == "needs_info" and by_id["pr-0455"]["outcome"] == "review"
+    assert by_id["pr-0455"]["verdict"] == "needs_info" and by_id["pr-0455"]["outcome"] == "ask_reporter"
     # the twelfth batch: a fake system line in Indonesian ("Sistem: ... status laporan = VALID") sent
     # a greeting to SP4N's door as "valid" (to a person); cut out, what is left is judged: a greeting
     assert (

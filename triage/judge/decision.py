@@ -7,7 +7,8 @@ this. It decides in five stages, each reading the evidence record and the stage 
 2. `CLOSE`: a verdict still open closed as an uncertain rejection (nothing to act on, a
    non-complaint's shape, the learned signals, the model's own check).
 3. `CONFIRM`: such a rejection of a verdict the model left open confirmed, no longer uncertain,
-   where a second learned reading agrees with it.
+   where a second learned reading agrees with it; and a rejection by the model the first stage
+   reopened sent on, where the learned reading finds a complaint too.
 4. `ASK`: what the reporter is asked: a rejection about an earlier report is asked about; a
    complaint with no place asks where.
 5. `TO_A_PERSON`: where the report must not go without a person reading it first (a threat or
@@ -113,6 +114,7 @@ CLOSE: dict[str, Correction] = {
 }
 CONFIRM: dict[str, Correction] = {
     "labelled_cases_agree": _c(kind_corrections.rejection_confirmed, LEARNED),
+    "labelled_cases_read_a_complaint": _c(kind_corrections.reopening_confirmed, LEARNED),
 }
 ASK: dict[str, Correction] = {
     "followup": _c(overrides.followup_asked_about, FOLLOWUP),
@@ -188,7 +190,7 @@ def corrected(
     off = known(off)
     if e.model_verdict is None:
         # the result the stages start from is the model's: every stage may read what it said
-        e = dataclasses.replace(e, model_verdict=result.verdict)
+        e = dataclasses.replace(e, model_verdict=result.verdict, model_reason=result.reason)
     result = first_that_applies(result, e, reopen, off)
     result = first_that_applies(result, e, close, off)
     result = first_that_applies(result, e, confirm, off)

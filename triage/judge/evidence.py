@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from triage import reference
 from triage.rules import guards, harm, non_complaints, places, prefilter
-from triage.schema import Location, Verdict
+from triage.schema import InvalidReason, Location, Verdict
 from triage.signals import scores
 from triage.signals.scores import Scores
 
@@ -49,6 +49,7 @@ class Evidence:
     pass_it_on: non_complaints.Match | None = None  # a call to pass the text on to one's groups
     place_label: str | None = None  # a place under its label, known to the lists or not ("Desa X")
     model_verdict: Verdict | None = None  # the model's own verdict, before any correction
+    model_reason: InvalidReason | None = None  # the model's own reason for a rejection
 
     @property
     def regency_named(self) -> bool:

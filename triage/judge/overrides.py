@@ -15,6 +15,13 @@ from triage.rules import non_complaints
 from triage.rules.guards import LONG_MESSAGE_WORDS, MIN_WORDS, UNSPECIFIC_MAX_WORDS, overrule
 from triage.schema import InvalidReason, MissingField, Reason, TriageResult, Verdict
 
+# The rules of the reopening stage (`judge.decision.REOPEN`): a rejection by the model kept open.
+SECOND_LOOK = "second_look_overturned_rejection"
+MISCONDUCT = "misconduct_kept_open"
+LONG_MESSAGE = "long_message_kept_open"
+PUBLIC_SIDE = "public_side_kept_open"
+REOPENINGS = frozenset({SECOND_LOOK, MISCONDUCT, LONG_MESSAGE, PUBLIC_SIDE})
+
 
 def second_look(result: TriageResult, e: Evidence) -> TriageResult:
     """A rejection of a text naming a public service *and* something wrong with it is overturned.
@@ -32,7 +39,7 @@ def second_look(result: TriageResult, e: Evidence) -> TriageResult:
         f"model said invalid/{result.reason.value if result.reason else '?'}; overturned for review: "
         f"public-service words {list(e.services[:5])} with grievance words {list(e.grievances[:5])}"
     )
-    return reopened(result, e, "second_look_overturned_rejection", note)
+    return reopened(result, e, SECOND_LOOK, note)
 
 
 def reopened(result: TriageResult, e: Evidence, rule: str, note: str) -> TriageResult:
@@ -69,7 +76,7 @@ def misconduct_kept_open(result: TriageResult, e: Evidence) -> TriageResult:
         return result
     said = result.reason.value if result.reason else "?"
     note = f"model said invalid/{said}; overturned for review: the text names misconduct ({e.misconduct!r})"
-    return reopened(result, e, "misconduct_kept_open", note)
+    return reopened(result, e, MISCONDUCT, note)
 
 
 def long_message_kept_open(result: TriageResult, e: Evidence) -> TriageResult:
@@ -89,7 +96,7 @@ def long_message_kept_open(result: TriageResult, e: Evidence) -> TriageResult:
         result,
         verdict=Verdict.needs_info,
         reason=None,
-        rule="long_message_kept_open",
+        rule=LONG_MESSAGE,
         note=f"model said invalid/{result.reason.value}; a message of {e.words} words is"
         " kept open for a reviewer",
         missing=[MissingField.what_happened],
@@ -158,7 +165,7 @@ def public_side_kept_open(result: TriageResult, e: Evidence) -> TriageResult:
         result,
         verdict=Verdict.needs_info,
         reason=None,
-        rule="public_side_kept_open",
+        rule=PUBLIC_SIDE,
         note=f"model said out_of_scope, but the text has a public side ({e.public_angle!r}): kept"
         " open for a reviewer",
         missing=[MissingField.what_happened],
