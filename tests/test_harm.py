@@ -52,6 +52,9 @@ def rejected(reason: InvalidReason, confidence: float = 0.85) -> TriageResult:
         "lurah iku nek ora gelem mbayar, tak antemi tenan",
         "awas ya pak camat, ku bacok kalau ketemu di pasar",
         "kami sendiri yang bakar balai desa itu kalau dana tidak dibagi",
+        # fuel and a lighter carried together (a fifth writer's blind batch, asked where he lives)
+        "tinggal tunggu tanggal mainnya aja, gw bawa bensin sama korek",
+        "saya siapkan bensin dan korek api, kantor itu tinggal tunggu waktu",
     ],
 )
 def test_a_sender_who_threatens_violence_is_found(text):
@@ -75,6 +78,9 @@ def test_a_sender_who_threatens_violence_is_found(text):
         # fuel carried for a generator, or as aid to "your" people, is no threat
         "saya bawa bensin ke rumah buat genset karena listrik padam",
         "kami bawa minyak tanah buat warga kalian yang kebanjiran",
+        # fuel and a lighter bought, or their prices, are no kit carried
+        "sy beli bensin sama korek di warung, harganya naik terus",
+        "harga bensin dan korek api di desa kami mahal sekali",
         # a chat's "sy" with a weapon word nowhere, or fire with no weapon carried
         "sy sdh bawa anak ke puskesmas tp ditolak krn bpjs",
         "sy lagi bakar sampah di belakang rumah, asapnya kena tetangga",

@@ -21,6 +21,10 @@ _CARRY = rf"{_CARRYING}(?:{lexicon.alternation('weapons')})"
 _FIRE_TO_YOURS = (
     rf"{_CARRYING}(?:{lexicon.alternation('fire_makers')})\b[^.!?\n]{{0,20}}\bke\s+(?:kantor|rumah|balai)\b"
 )
+# what sets a fire and what lights it, carried together ("gw bawa bensin sama korek"): fuel alone
+# is fuel for a generator, fuel with a lighter is for a fire
+_FIRE = rf"(?:{lexicon.alternation('fire_makers')})"
+_ARSON_KIT = rf"{_CARRYING}{_FIRE}\s+(?:dan|sama|ama|ma|plus|&|\+)\s+{_FIRE}\b"
 _ACT = rf"(?:{lexicon.alternation('violent_acts')}|{_CARRY})"
 _INTENT = rf"(?:{lexicon.alternation('intent')})"
 _ROOT = rf"(?:{lexicon.alternation('violent_roots')})"
@@ -38,7 +42,8 @@ _YOU = r"(?:kalian|kau|kamu|lu|lo|elo)"
 # "saya bawa parang", "sy sdh siapkan parang" (a weapon carried or made ready), "bakar kalian
 # semua" (the act aimed at "you"), "lu ... gua datengin rumah lu malam ini bawa golok" (the
 # sender carries a weapon to "you"; "kamu tahu, preman itu bawa golok" reports someone else's),
-# "gue datang bawa bensin ke kantor kalian" (what sets a fire, carried to "your" building)
+# "gue datang bawa bensin ke kantor kalian" (what sets a fire, carried to "your" building), "gw
+# bawa bensin sama korek" (fuel and a lighter carried together)
 THREAT_OF_VIOLENCE = re.compile(
     rf"\b{_INTENT}\b(?:\W+\w+){{0,4}}?\W+{_ACT}(?:\W|$)"
     rf"|\b{_ME}(?:\s+sendiri)?(?:\s+(?:yg|yang))?\s+(?:{_ROOT_ACT}\b|{_ASPECT}{_CARRY}\b)"
@@ -46,7 +51,8 @@ THREAT_OF_VIOLENCE = re.compile(
     rf"|\b{_ACT}\W+(?:\w+\W+){{0,3}}{_YOU}\b"
     rf"|\b{_YOU}\b[^.!?\n]{{0,60}}\b{_ME}\b[^.!?\n]{{0,40}}\b{_CARRY}\b"
     rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_CARRY}\b[^.!?\n]{{0,40}}\b{_YOU}\b"
-    rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_FIRE_TO_YOURS}[^.!?\n]{{0,20}}\b{_YOU}\b",
+    rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_FIRE_TO_YOURS}[^.!?\n]{{0,20}}\b{_YOU}\b"
+    rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_ARSON_KIT}",
     re.I,
 )
 _WISH = r"(?:ingin|mau|pengen|pingin|pengin|berniat|rasanya|lebih\s+baik|mending|mendingan)"
