@@ -557,3 +557,27 @@ def test_a_reopened_rejection_read_as_a_complaint_is_still_held_by_a_threat_or_a
         kind_corrections.reopening_confirmed(held, dataclasses.replace(e, model_verdict=Verdict.invalid))
         is held
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # written for this test, in no eval set: English complaints of a service cut (a fifth
+        # writer's blind batch had an English PLN complaint rejected as spam for a reviewer)
+        "For two weeks PLN has been cutting power every evening in our street in Kota Kupang, no notice at all.",
+        "Water outage again in Perumnas Sorong since Monday, the PDAM office ignored our calls.",
+    ],
+)
+def test_an_english_complaint_of_a_service_cut_names_a_service_and_its_fault(text):
+    services, grievances = guards.complaint_markers(text)
+    assert services and grievances
+    out = decision.corrected(result(Verdict.valid), ev(text, place=True))
+    assert not any(r.startswith("signals_") for r in out.rules)
+
+
+def test_an_english_ad_names_no_fault():
+    # an English promotion that names a service keeps its spam reading for the classifiers
+    _, grievances = guards.complaint_markers(
+        "Pay your electricity bill with our app and get 50% cashback today!"
+    )
+    assert grievances == []
