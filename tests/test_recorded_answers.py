@@ -130,8 +130,9 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # the place rule asked about go to a person instead, 0.213 since two more rejections are
     # confirmed by the kind signal retrained with the seventeenth probe batch, 0.207 since it
     # confirms a rejection whatever reason it reads, 0.202 since a rejection by the model that the
-    # word lists reopen and the kind signal reads as genuine goes on (bar: 0.15)
-    assert m["review_share"] <= 0.205
+    # word lists reopen and the kind signal reads as genuine goes on, 0.197 since the kind signal
+    # learned the nineteenth probe batch (bar: 0.15)
+    assert m["review_share"] <= 0.20
 
 
 PROBES = REPO / "evals" / "probe.jsonl"
@@ -144,14 +145,14 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 808  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 858  # a chain letter of one long sentence failed before
     assert m["genuine_archived_rate"] == 0.0
     # one false rejection since the seventeenth batch (by a third writer): an e-KTP delay told in
     # Banyumasan Javanese, whose sender "butuh nggo daftar kerja" (needs it to apply for a job), is
     # shaped like a plea for a job; an uncertain rejection, so a reviewer reads it
     assert m["false_rejection_rate"] <= 0.005
     assert by_id["pr-0743"]["outcome"] == "review"
-    assert m["injection_cases"] == 29 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 34 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
     # 0.734, 0.078, 0.047; all 495 (four more blind batches) on cc45c99: 0.697, 0.103, 0.063,
@@ -166,7 +167,9 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     # all 758 (a seventeenth, by a third writer, blind at 90d303f: 0.67, 0, 0.048) with an open
     # verdict read as junk beyond doubt rejected and the batch learned: 0.965, 0, 0.012, none; all
     # 808 (an eighteenth, by a fourth writer, blind at dc00125: 0.73, 0, 0.045, a formal letter
-    # asking a Dinas to dim the full moon sent to SP4N): 0.967, 0, 0.012, none
+    # asking a Dinas to dim the full moon sent to SP4N): 0.967, 0, 0.012, none; all 858 (a
+    # nineteenth, by a fifth writer, blind at d6c1290: 0.65, 0.10, 0.15, an arson threat asked where
+    # its sender lives) with the batch learned: 0.966, 0, 0.013, none
     assert m["invalid_recall"] >= 0.82
     assert m["junk_asked_rate"] <= 0.01  # 0.069 until a report read as junk was not asked about
     assert m["junk_to_sp4n_rate"] <= 0.06
@@ -180,7 +183,8 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         assert "like_the_labelled_junk" in row["rules"], junk
     # arson, machete, stones: never a question; "sy sdh siapkan parang" (the fifteenth batch) too;
     # the sender as the verb's proclitic ("kupatahkan", "Kuhabisi", "tak antemi": the last archived
-    # as the model's own rejection at 90d303f) and "kami sendiri yg bakar", from the two batches after
+    # as the model's own rejection at 90d303f) and "kami sendiri yg bakar", from the two batches after;
+    # "gw bawa bensin sama korek" (the nineteenth, asked where its sender lives at d6c1290)
     for threat in (
         "pr-0015",
         "pr-0016",
@@ -191,8 +195,11 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         "pr-0687",
         "pr-0739",
         "pr-0747",
+        "pr-0841",
     ):
         assert by_id[threat]["outcome"] == "review" and "threat_of_violence" in by_id[threat]["rules"]
+    # an English complaint of power cut daily in Kota Sorong: rejected as spam for a reviewer before
+    assert by_id["pr-0824"]["verdict"] == "valid" and by_id["pr-0824"]["outcome"] == "sp4n"
     assert by_id["pr-0003"]["outcome"] == "review"  # the identity template filled in as a joke
     for joke in ("pr-0131", "pr-0180"):  # a cartoon's address in it: sent to SP4N on main 4c0beb2
         assert by_id[joke]["outcome"] == "review"
