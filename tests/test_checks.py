@@ -150,9 +150,22 @@ def test_an_unsure_score_leaves_the_answer_as_it_was(model):
 
 def test_no_check_where_the_report_would_not_go_on(model):
     llm, handler = model
-    handler.answer = json.dumps({**REJECTED, "reason": "prank"})
-    pipeline.decide("r1", TEXT, llm, load_prompt())  # long, names a place: the rejection goes to review
+    handler.answer = json.dumps({**REJECTED, "reason": "abusive"})
+    # names a road and its fault: the abuse rejection is reopened for a reviewer, never sent on
+    result = pipeline.decide("r1", TEXT, llm, load_prompt()).result
+    assert result.needs_review and "second_look_overturned_rejection" in result.rules
     assert len(handler.requests) == 1
+
+
+def test_a_reopened_rejection_that_would_go_on_is_checked_first(model):
+    llm, handler = model
+    handler.answer = json.dumps({**REJECTED, "reason": "prank"})
+    # reopened, and read as genuine by the kind signal: it would go on, so the checks are asked,
+    # and the model's "no, not a public complaint" keeps it from going on without a reviewer
+    result = pipeline.decide("r1", TEXT, llm, load_prompt()).result
+    assert len(handler.requests) == 3
+    assert result.rules == ["second_look_overturned_rejection", "model_check_not_a_public_complaint"]
+    assert result.needs_review
 
 
 def test_the_checks_are_cached_with_the_answer(model, db):

@@ -564,7 +564,7 @@ def test_a_reopened_rejection_read_as_a_complaint_is_still_held_by_a_threat_or_a
     [
         # written for this test, in no eval set: English complaints of a service cut (a fifth
         # writer's blind batch had an English PLN complaint rejected as spam for a reviewer)
-        "For two weeks PLN has been cutting power every evening in our street in Kota Kupang, no notice at all.",
+        "For two weeks PLN has been cutting power every evening in our street in Kota Kupang, no notice.",
         "Water outage again in Perumnas Sorong since Monday, the PDAM office ignored our calls.",
     ],
 )
