@@ -254,6 +254,23 @@ def test_a_rejection_naming_misconduct_is_overturned_for_a_reviewer(reason, text
     assert decision.corrected(before, e, off={decision.PUBLIC_WORDS}).verdict is Verdict.invalid
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # public money misused: a twelfth real sample archived a would-be reporter's question
+        # (written for this test, in no eval set)
+        "apakah benar nomor ini untuk melapor penyelewengan dana desa",
+        "bendahara desa menggelapkan uang bansos warga",
+        "ada penggelapan dana BOS di sekolah anak saya",
+    ],
+)
+def test_a_rejection_naming_embezzlement_is_not_archived(text):
+    before = result(Verdict.invalid, InvalidReason.not_a_complaint)
+    out = decision.corrected(before, ev(text))
+    assert out.verdict is not Verdict.invalid and out.rules[0] in overrides.REOPENINGS
+    assert policy.route(out, gate_open=True, review_threshold=0.6) in (Outcome.review, Outcome.ask_reporter)
+
+
 def test_the_blind_probes_four_words_of_pungli_are_reopened():
     # the model said prank; too short for the second look until it read from three words on
     e = ev("Pungli di jembatan timbang.")
