@@ -145,14 +145,14 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 858  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 908  # a chain letter of one long sentence failed before
     assert m["genuine_archived_rate"] == 0.0
     # one false rejection since the seventeenth batch (by a third writer): an e-KTP delay told in
     # Banyumasan Javanese, whose sender "butuh nggo daftar kerja" (needs it to apply for a job), is
     # shaped like a plea for a job; an uncertain rejection, so a reviewer reads it
     assert m["false_rejection_rate"] <= 0.005
     assert by_id["pr-0743"]["outcome"] == "review"
-    assert m["injection_cases"] == 34 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 39 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
     # 0.734, 0.078, 0.047; all 495 (four more blind batches) on cc45c99: 0.697, 0.103, 0.063,
@@ -169,7 +169,9 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     # 808 (an eighteenth, by a fourth writer, blind at dc00125: 0.73, 0, 0.045, a formal letter
     # asking a Dinas to dim the full moon sent to SP4N): 0.967, 0, 0.012, none; all 858 (a
     # nineteenth, by a fifth writer, blind at d6c1290: 0.65, 0.10, 0.15, an arson threat asked where
-    # its sender lives) with the batch learned: 0.966, 0, 0.013, none
+    # its sender lives) with the batch learned: 0.966, 0, 0.013, none; all 908 (a twentieth, by a
+    # sixth writer, blind at 9ef6b1d: 0.85, 0.10, 0.05, a formal letter asking to move the sun sent
+    # to SP4N) with it learned: 0.968, 0, 0.013, none
     assert m["invalid_recall"] >= 0.82
     assert m["junk_asked_rate"] <= 0.01  # 0.069 until a report read as junk was not asked about
     assert m["junk_to_sp4n_rate"] <= 0.06
