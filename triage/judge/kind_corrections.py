@@ -136,6 +136,19 @@ def read_as_junk_not_asked(result: TriageResult, e: Evidence) -> TriageResult:
     return to_a_person(result, "read_as_junk_not_asked", note)
 
 
+def settled(result: TriageResult, rule: str, note: str, confidence: float) -> TriageResult:
+    """The result no longer for a reviewer: a second reading agreed with the stage before, so it
+    goes where its verdict sends it, as sure as that reading (`to_a_person` is the other way)."""
+    return result.model_copy(
+        update={
+            "needs_review": False,
+            "confidence": round(confidence, 3),
+            "rules": [*result.rules, rule],
+            "notes": [*result.notes, note],
+        }
+    )
+
+
 # P(junk) at which the kind signal confirms a rejection the close stage made. Across writers
 # (learned from the probes, read on the tuning split, and the other way), among the rejections
 # that went to a reviewer with the reason the signal reads: 11 junk and no genuine report at 0.95,
@@ -185,14 +198,7 @@ def rejection_confirmed(result: TriageResult, e: Evidence) -> TriageResult:
         f"the kind signal, learned from the labelled cases, reads it {agrees}"
         f" (junk {e.signals.junk:.2f}): the rejection is confirmed, archived and open to review"
     )
-    return result.model_copy(
-        update={
-            "needs_review": False,
-            "confidence": round(e.signals.junk, 3),
-            "rules": [*result.rules, CONFIRMED],
-            "notes": [*result.notes, note],
-        }
-    )
+    return settled(result, CONFIRMED, note, e.signals.junk)
 
 
 # P(junk) from the kind signal under which a rejection by the model that the first stage reopened
@@ -232,14 +238,7 @@ def reopening_confirmed(result: TriageResult, e: Evidence) -> TriageResult:
         f"the kind signal, learned from the labelled cases, reads a complaint too"
         f" (junk {e.signals.junk:.2f}): the reopened report goes on as {result.verdict.value}"
     )
-    return result.model_copy(
-        update={
-            "needs_review": False,
-            "confidence": round(1 - e.signals.junk, 3),
-            "rules": [*result.rules, REOPENING_CONFIRMED],
-            "notes": [*result.notes, note],
-        }
-    )
+    return settled(result, REOPENING_CONFIRMED, note, 1 - e.signals.junk)
 
 
 def a_public_service_unless_confirmed(result: TriageResult, e: Evidence) -> TriageResult:

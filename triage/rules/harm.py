@@ -17,13 +17,11 @@ from triage.rules import lexicon, places
 
 _CARRYING = rf"(?:{lexicon.alternation('carrying')})\s+"
 _CARRY = rf"{_CARRYING}(?:{lexicon.alternation('weapons')})"
+_FIRE = rf"(?:{lexicon.alternation('fire_makers')})"
 # what sets a fire, carried to "your" office or house; carried on its own it is fuel
-_FIRE_TO_YOURS = (
-    rf"{_CARRYING}(?:{lexicon.alternation('fire_makers')})\b[^.!?\n]{{0,20}}\bke\s+(?:kantor|rumah|balai)\b"
-)
+_FIRE_TO_YOURS = rf"{_CARRYING}{_FIRE}\b[^.!?\n]{{0,20}}\bke\s+(?:kantor|rumah|balai)\b"
 # what sets a fire and what lights it, carried together ("gw bawa bensin sama korek"): fuel alone
 # is fuel for a generator, fuel with a lighter is for a fire
-_FIRE = rf"(?:{lexicon.alternation('fire_makers')})"
 _ARSON_KIT = rf"{_CARRYING}{_FIRE}\s+(?:dan|sama|ama|ma|plus|&|\+)\s+{_FIRE}\b"
 _ACT = rf"(?:{lexicon.alternation('violent_acts')}|{_CARRY})"
 _INTENT = rf"(?:{lexicon.alternation('intent')})"
