@@ -7,7 +7,9 @@ deterministic logic. Each row switches one more signal of the evidence record on
   model            the model's verdict, category and its own regency hint (official list only)
   +places          places resolved from the text against the Kemendagri list (hint only tips ties)
   +<signal>        each signal of `judge.decision.SIGNALS`, in its order: every correction that
-                   reads it (`Correction.reads`) runs once all its signals are on
+                   reads it (`Correction.reads`) runs once all its signals are on (one that only
+                   narrows another by a learned reading runs as the one it narrows until then,
+                   `Correction.without`)
   +prefilter       deterministic rules answer first (the full system, as `triage eval` runs it)
 
 A signal is switched off in the decision's `off` set, never by patching or re-ordering code.

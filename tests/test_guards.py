@@ -267,7 +267,8 @@ def test_a_rejection_naming_misconduct_is_overturned_for_a_reviewer(reason, text
 def test_a_rejection_naming_embezzlement_is_not_archived(text):
     before = result(Verdict.invalid, InvalidReason.not_a_complaint)
     out = decision.corrected(before, ev(text))
-    assert out.verdict is not Verdict.invalid and out.rules[0] in overrides.REOPENINGS
+    # reopened; the kind signal may close the question again, but only for a reviewer
+    assert out.rules[0] in overrides.REOPENINGS
     assert policy.route(out, gate_open=True, review_threshold=0.6) in (Outcome.review, Outcome.ask_reporter)
 
 
@@ -598,3 +599,110 @@ def test_an_english_ad_names_no_fault():
         "Pay your electricity bill with our app and get 50% cashback today!"
     )
     assert grievances == []
+
+
+# written on 2026-12-07 for these tests, in no eval set: a plea from a person afraid to report
+AFRAID = "Pak tolong, saya takut melapor karena pak kades mengancam warga yang protes soal bantuan beras."
+
+
+def read_as_complaint(e: Evidence, complaint: float) -> Evidence:
+    """The same evidence with the complaint signal's reading set."""
+    return dataclasses.replace(e, signals=e.signals.model_copy(update={"complaint": complaint}))
+
+
+def test_a_plea_in_distress_the_labelled_cases_read_as_genuine_is_asked_not_rejected():
+    e = read_as_junk(ev(AFRAID, place=False), 0.1)
+    assert e.distress is not None
+    out = decision.corrected(result(Verdict.invalid, InvalidReason.not_a_complaint), e)
+    assert out.rules[:2] == [overrides.DISTRESS, kind_corrections.REOPENING_CONFIRMED]
+    assert out.verdict is Verdict.needs_info and out.reason is None and not out.needs_review
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.ask_reporter
+
+
+@pytest.mark.parametrize(
+    ("junk", "reason", "verdict"),
+    [
+        # likelier genuine than junk, not beyond doubt: reopened, for a reviewer
+        (kind_corrections.GENUINE_BEYOND_DOUBT, InvalidReason.not_a_complaint, Verdict.needs_info),
+        # the model's abuse rejection: reopened, but a reviewer reads it
+        (0.1, InvalidReason.abusive, Verdict.needs_info),
+        # read as junk: the rejection stands, still never archived
+        (kind_corrections.GENUINE_BELOW, InvalidReason.not_a_complaint, Verdict.invalid),
+    ],
+)
+def test_a_plea_in_distress_goes_to_a_reviewer_unless_read_as_genuine_beyond_doubt(junk, reason, verdict):
+    out = decision.corrected(result(Verdict.invalid, reason), read_as_junk(ev(AFRAID, place=False), junk))
+    assert out.verdict is verdict and out.needs_review
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_a_spam_rejection_or_a_text_without_distress_is_not_reopened_as_a_plea():
+    e = read_as_junk(ev(AFRAID, place=False), 0.1)
+    spam = result(Verdict.invalid, InvalidReason.spam)
+    assert kind_corrections.distress_read_as_genuine(spam, e) is spam
+    calm = read_as_junk(ev("Pak tolong, harga beras di pasar naik terus.", place=False), 0.1)
+    rejected = result(Verdict.invalid, InvalidReason.not_a_complaint)
+    assert calm.distress is None and kind_corrections.distress_read_as_genuine(rejected, calm) is rejected
+    # the learned signals switched off: the plea is never reopened, and never archived either
+    off = decision.corrected(rejected, e, off={decision.LEARNED})
+    assert off.verdict is Verdict.invalid and "distress_not_archived" in off.rules
+
+
+# written for these tests, in no eval set: a joke with no public matter the model calls valid
+JOKE = "Pak, kucing saya tiap malam nyanyi dangdut di atas genteng, mohon ditangkap biar saya bisa tidur."
+
+
+def test_a_rejection_the_labelled_cases_and_the_real_complaints_both_read_as_junk_is_archived():
+    e = read_as_complaint(read_as_junk(ev(JOKE, place=False), 0.97, "prank"), 0.05)
+    out = decision.corrected(result(Verdict.valid), e)
+    assert out.rules == [kind_corrections.LIKE_THE_LABELLED_JUNK, kind_corrections.LABELLED_JUNK_CONFIRMED]
+    assert out.verdict is Verdict.invalid and out.reason is InvalidReason.prank and not out.needs_review
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.archived
+
+
+@pytest.mark.parametrize(
+    ("junk", "complaint", "off"),
+    [
+        (kind_corrections.CONFIRMS - 0.01, 0.05, ()),  # the labelled cases are not sure enough
+        (0.97, overrides.NOT_A_COMPLAINT_BELOW, ()),  # the real complaints find a complaint
+        (0.97, 0.05, (decision.LEARNED,)),  # no learned reading: the model's "valid" stands
+    ],
+)
+def test_a_rejection_by_the_labelled_cases_alone_stays_with_a_reviewer(junk, complaint, off):
+    e = read_as_complaint(read_as_junk(ev(JOKE, place=False), junk, "prank"), complaint)
+    out = decision.corrected(result(Verdict.valid), e, off=off)
+    assert kind_corrections.LABELLED_JUNK_CONFIRMED not in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is not Outcome.archived
+
+
+def test_a_confirmed_labelled_junk_rejection_is_still_held_by_distress_or_an_identity_number():
+    afraid = read_as_complaint(read_as_junk(ev(JOKE + " Saya takut.", place=False), 0.97, "prank"), 0.05)
+    out = decision.corrected(result(Verdict.valid), afraid)
+    assert kind_corrections.LABELLED_JUNK_CONFIRMED in out.rules and out.needs_review
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+# written for these tests, in no eval set: a real complaint told as a joke, and a prank with a laugh
+SARCASM = "wkwk jalan desa kami di Kabupaten Demak udah kayak sawah pak, 3 tahun gak pernah diperbaiki"
+
+
+def test_a_sarcastic_complaint_the_labelled_cases_read_as_genuine_is_not_held_for_its_laugh():
+    e = read_as_junk(ev(SARCASM, place=True), 0.1)
+    assert e.laughter and e.services
+    out = decision.corrected(result(Verdict.valid), e)
+    assert "sender_laughs" not in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.sp4n
+    # read at the cut, or with the learned signals off: the laugh sends it to a person
+    for held in (
+        decision.corrected(result(Verdict.valid), read_as_junk(e, kind_corrections.GENUINE_BEYOND_DOUBT)),
+        decision.corrected(result(Verdict.valid), e, off={decision.LEARNED}),
+    ):
+        assert held.rules[-1] == "sender_laughs"
+        assert policy.route(held, gate_open=True, review_threshold=0.6) is Outcome.review
+
+
+def test_a_laugh_with_no_public_service_goes_to_a_person_however_genuine_it_reads():
+    e = read_as_junk(ev("wkwk pak wapres kapan main ke rumah, nanti saya traktir bakso", place=True), 0.1)
+    assert e.laughter and not e.services
+    out = kind_corrections.laughter_unless_read_as_genuine(result(Verdict.valid), e)
+    assert out.rules == ["sender_laughs"] and out.needs_review

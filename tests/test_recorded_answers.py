@@ -93,9 +93,13 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     # 0.163 until the public-service net stopped holding such a confirmed rejection (0.153), and
     # 0.163 again since five junk reports the place rule asked about go to a person instead;
     # 0.155 since the kind signal confirms a rejection whatever reason it reads; 0.159 with the kind
-    # signal retrained, 0.134 since a rejection reopened and read as genuine by it goes on
+    # signal retrained, 0.134 since a rejection reopened and read as genuine by it goes on; 0.137
+    # since an open verdict naming a public matter is an uncertain rejection from junk 0.9 (three
+    # junk reports went to SP4N), with junk to SP4N 0.045 -> 0.032 and invalid recall 0.932 -> 0.955
     assert m["review_share"] <= 0.14
     assert m["junk_asked_rate"] <= 0.01  # 0.027 until then
+    assert m["invalid_recall"] >= 0.95
+    assert m["junk_to_sp4n_rate"] <= 0.035
 
 
 CHALLENGE = REPO / "evals" / "challenge.jsonl"
@@ -117,9 +121,12 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # labelled junk became an uncertain rejection (3 junk, no genuine report; the outcome is the same);
     # 0.825 / 0.744 until one naming a public matter did too, beyond doubt (4 junk, no genuine
     # report), 0.846 / 0.795 until the kind signal learned the seventeenth probe batch, 0.851 /
-    # 0.808 until it learned the eighteenth (by a fourth writer)
-    assert m["verdict_accuracy"] >= 0.855
-    assert m["invalid_recall"] >= 0.82  # 0.692 while the kind model learned un-normalised text
+    # 0.808 until it learned the eighteenth (by a fourth writer); 0.856 / 0.821 until the cut for
+    # junk naming a public matter came down to 0.9 and a plea in distress read as genuine was
+    # reopened as one (0.883 / 0.859), 0.878 / 0.846 with the kind signal retrained on a seventh
+    # writer's batch
+    assert m["verdict_accuracy"] >= 0.87
+    assert m["invalid_recall"] >= 0.84  # 0.692 while the kind model learned un-normalised text
     # a message naming no public matter is read by a person before anything is sent or asked
     assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it, 0 (see probes)
     # 0.282 before, 0.180 with it, 0.141 once a sender who laughs is read first, 0.128 with the
@@ -131,8 +138,9 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # confirmed by the kind signal retrained with the seventeenth probe batch, 0.207 since it
     # confirms a rejection whatever reason it reads, 0.202 since a rejection by the model that the
     # word lists reopen and the kind signal reads as genuine goes on, 0.197 since the kind signal
-    # learned the nineteenth probe batch (bar: 0.15)
-    assert m["review_share"] <= 0.20
+    # learned the nineteenth probe batch, 0.186 since a plea in distress read as genuine is asked,
+    # 0.181 since the complaint signal confirms a rejection the kind signal made (bar: 0.15)
+    assert m["review_share"] <= 0.19
 
 
 PROBES = REPO / "evals" / "probe.jsonl"
@@ -145,14 +153,14 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 908  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 958  # a chain letter of one long sentence failed before
     assert m["genuine_archived_rate"] == 0.0
     # one false rejection since the seventeenth batch (by a third writer): an e-KTP delay told in
     # Banyumasan Javanese, whose sender "butuh nggo daftar kerja" (needs it to apply for a job), is
     # shaped like a plea for a job; an uncertain rejection, so a reviewer reads it
     assert m["false_rejection_rate"] <= 0.005
     assert by_id["pr-0743"]["outcome"] == "review"
-    assert m["injection_cases"] == 39 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 45 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
     # 0.734, 0.078, 0.047; all 495 (four more blind batches) on cc45c99: 0.697, 0.103, 0.063,
@@ -171,7 +179,9 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     # nineteenth, by a fifth writer, blind at d6c1290: 0.65, 0.10, 0.15, an arson threat asked where
     # its sender lives) with the batch learned: 0.966, 0, 0.013, none; all 908 (a twentieth, by a
     # sixth writer, blind at 9ef6b1d: 0.85, 0.10, 0.05, a formal letter asking to move the sun sent
-    # to SP4N) with it learned: 0.968, 0, 0.013, none
+    # to SP4N) with it learned: 0.968, 0, 0.013, none; all 958 (a twenty-first, by a seventh
+    # writer, blind at 12e0d5a: 0.96, 0, 0) with it learned and the cut for junk naming a public
+    # matter at 0.9: 0.996, 0, 0.002, none
     assert m["invalid_recall"] >= 0.82
     assert m["junk_asked_rate"] <= 0.01  # 0.069 until a report read as junk was not asked about
     assert m["junk_to_sp4n_rate"] <= 0.06
@@ -210,6 +220,18 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     assert by_id["pr-0066"]["outcome"] == "review"  # a sermon the complaint signal reads as none
     assert by_id["pr-0077"]["verdict"] == "invalid"  # praise for a road that is smooth now
     assert by_id["pr-0082"]["outcome"] == "review"  # terrorised by debt collectors: was archived as abuse
+    # pleas of people afraid to report, rejected by the model and read as genuine: asked, not held
+    # with a rejection on them for a reviewer
+    for plea in ("pr-0433", "pr-0524", "pr-0812"):
+        row = by_id[plea]
+        assert row["verdict"] == "needs_info" and row["outcome"] == "ask_reporter", plea
+        assert "distress_kept_open" in row["rules"], plea
+    # a road become a fish pond, a dump become a mountain, "wkwk": sarcasm, not a prank
+    for genuine in ("pr-0105", "pr-0788", "pr-0859"):
+        assert by_id[genuine]["outcome"] == "sp4n" and "sender_laughs" not in by_id[genuine]["rules"], genuine
+    # roads painted pink: the labelled cases and the real complaints both read junk, so archived
+    assert by_id["pr-0466"]["outcome"] == "archived"
+    assert by_id["pr-0466"]["rules"][-1] == "labelled_junk_confirmed_by_the_complaints"
     for plea in ("pr-0124", "pr-0125", "pr-0126"):  # ending one's life: asked or archived before
         assert by_id[plea]["outcome"] == "review" and "self_harm" in by_id[plea]["rules"]
     assert by_id["pr-0127"]["outcome"] == "sp4n"  # a street lamp that keeps dying is no plea
@@ -287,10 +309,13 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
         and "system_instructions_ignored" in by_id["pr-0514"]["rules"]
     )
     # junk that shows no public matter and reads like the labelled junk: an uncertain rejection, not
-    # the model's "valid" for a reviewer (the outcome is review either way)
+    # the model's "valid" for a reviewer; archived where the complaint signal reads no complaint
+    # either (pr-0513)
     for junk in ("pr-0001", "pr-0381", "pr-0513"):
         assert by_id[junk]["verdict"] == "invalid" and "like_the_labelled_junk" in by_id[junk]["rules"], junk
-        assert by_id[junk]["outcome"] == "review"
+        confirmed = by_id[junk]["rules"][-1] == "labelled_junk_confirmed_by_the_complaints"
+        assert by_id[junk]["outcome"] == ("archived" if confirmed else "review"), junk
+    assert by_id["pr-0513"]["outcome"] == "archived"
     # the thirteenth batch, blind at a3e01b2: an absurd request written as a formal report ("make
     # Monday a holiday") was left open by the model; learned since, it reads like the labelled pranks
     assert by_id["pr-0534"]["verdict"] == "invalid" and "like_the_labelled_junk" in by_id["pr-0534"]["rules"]

@@ -84,6 +84,15 @@ SIGNALS = (
 class Correction:
     step: Step
     reads: frozenset[str]  # the signals it reads: off when any of them is
+    # what applies instead while a signal it reads is off: a correction that only narrows another
+    # by a learned reading falls back to the one it narrows, so switching the learned signals off
+    # measures what they buy, not the loss of the rule they narrow
+    without: Correction | None = None
+
+    def active(self, off: Collection[str]) -> Step | None:
+        if self.reads.isdisjoint(off):
+            return self.step
+        return self.without.active(off) if self.without is not None else None
 
 
 def known(signals: Collection[str]) -> frozenset[str]:
@@ -94,8 +103,8 @@ def known(signals: Collection[str]) -> frozenset[str]:
     return frozenset(signals)
 
 
-def _c(step: Step, *reads: str) -> Correction:
-    return Correction(step, known(reads))
+def _c(step: Step, *reads: str, without: Correction | None = None) -> Correction:
+    return Correction(step, known(reads), without)
 
 
 REOPEN: dict[str, Correction] = {
@@ -103,6 +112,7 @@ REOPEN: dict[str, Correction] = {
     "misconduct": _c(overrides.misconduct_kept_open, PUBLIC_WORDS, LEARNED),
     "long_message": _c(overrides.long_message_kept_open, LENGTH),
     "public_side": _c(overrides.public_side_kept_open, PUBLIC_WORDS),
+    "plea_in_distress": _c(kind_corrections.distress_read_as_genuine, HARM, LEARNED),
 }
 CLOSE: dict[str, Correction] = {
     "nothing_to_act_on": _c(overrides.nothing_to_act_on, PUBLIC_WORDS, PLACES, LENGTH),
@@ -115,6 +125,7 @@ CLOSE: dict[str, Correction] = {
 CONFIRM: dict[str, Correction] = {
     "labelled_cases_agree": _c(kind_corrections.rejection_confirmed, LEARNED),
     "labelled_cases_read_a_complaint": _c(kind_corrections.reopening_confirmed, LEARNED),
+    "complaints_agree": _c(kind_corrections.labelled_junk_confirmed, LEARNED),
 }
 ASK: dict[str, Correction] = {
     "followup": _c(overrides.followup_asked_about, FOLLOWUP),
@@ -126,7 +137,12 @@ TO_A_PERSON: dict[str, Correction] = {
     "read_as_genuine": _c(kind_corrections.read_as_genuine_not_archived, LEARNED),
     "read_as_junk": _c(kind_corrections.read_as_junk_not_asked, LEARNED),
     "no_public_matter": _c(overrides.no_public_matter_goes_to_a_person, PUBLIC_WORDS, LEARNED),
-    "laughter": _c(overrides.laughter_goes_to_a_person, LAUGHTER),
+    "laughter": _c(
+        kind_corrections.laughter_unless_read_as_genuine,
+        LAUGHTER,
+        LEARNED,
+        without=_c(overrides.laughter_goes_to_a_person, LAUGHTER),
+    ),
     "identity": _c(overrides.identity_never_archived, IDENTITY),
     "impossible_identity": _c(overrides.impossible_identity_goes_to_a_person, IDENTITY),
     "unknown_address": _c(overrides.unknown_address_goes_to_a_person, ADDRESS),
@@ -146,8 +162,8 @@ def first_that_applies(
     """The result of the first correction that changes it; each is given the same input (a
     correction that does not apply returns that input itself)."""
     for c in corrections.values():
-        if c.reads.isdisjoint(off):
-            changed = c.step(result, e)
+        if (step := c.active(off)) is not None:
+            changed = step(result, e)
             if changed is not result:
                 return changed
     return result
@@ -158,7 +174,8 @@ def every_one_that_applies(
 ) -> TriageResult:
     """The result sent to a person for every reason that applies, each judged on the same input:
     none of them hides another."""
-    sent = [c.step(result, e) for c in corrections.values() if c.reads.isdisjoint(off)]
+    steps = [c.active(off) for c in corrections.values()]
+    sent = [step(result, e) for step in steps if step is not None]
     sent = [s for s in sent if s is not result]
     if not sent:
         return result

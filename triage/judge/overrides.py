@@ -20,7 +20,8 @@ SECOND_LOOK = "second_look_overturned_rejection"
 MISCONDUCT = "misconduct_kept_open"
 LONG_MESSAGE = "long_message_kept_open"
 PUBLIC_SIDE = "public_side_kept_open"
-REOPENINGS = frozenset({SECOND_LOOK, MISCONDUCT, LONG_MESSAGE, PUBLIC_SIDE})
+DISTRESS = "distress_kept_open"  # `kind_corrections.distress_read_as_genuine`
+REOPENINGS = frozenset({SECOND_LOOK, MISCONDUCT, LONG_MESSAGE, PUBLIC_SIDE, DISTRESS})
 
 
 def second_look(result: TriageResult, e: Evidence) -> TriageResult:
