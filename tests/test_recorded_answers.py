@@ -188,11 +188,13 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     # the fifteenth batch, by another writer: a passport question, an opinion on free meals, a plea
     # for a job, a mountain to be moved for the WiFi, each asked where the sender lives at c1ce7d6,
     # then read by a person first (read_as_junk_not_asked), now rejected for a reviewer: each names
-    # a public matter but reads as junk beyond doubt (in sample: the kind signal learned them)
+    # a public matter but reads as junk beyond doubt (in sample: the kind signal learned them);
+    # archived where the complaint signal reads no complaint either (the passport question)
     for junk in ("pr-0642", "pr-0650", "pr-0655", "pr-0634"):
         row = by_id[junk]
-        assert row["outcome"] == "review" and row["verdict"] == "invalid", junk
-        assert "like_the_labelled_junk" in row["rules"], junk
+        assert row["verdict"] == "invalid" and "like_the_labelled_junk" in row["rules"], junk
+        confirmed = row["rules"][-1] == "labelled_junk_confirmed_by_the_complaints"
+        assert row["outcome"] == ("archived" if confirmed else "review"), junk
     # arson, machete, stones: never a question; "sy sdh siapkan parang" (the fifteenth batch) too;
     # the sender as the verb's proclitic ("kupatahkan", "Kuhabisi", "tak antemi": the last archived
     # as the model's own rejection at 90d303f) and "kami sendiri yg bakar", from the two batches after;
