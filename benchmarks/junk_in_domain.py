@@ -63,7 +63,16 @@ CUTS = tuple(
 # the probe batches as they were written, each before the next (evals/README.md)
 BATCHES = ((338, 370), (371, 402), (403, 433), (434, 464), (465, 495), (496, 527), (528, 567), (568, 608))
 # batches by other writers, each of whom read only the design's verdict table (evals/README.md)
-OTHER_WRITERS = ((609, 658), (659, 708), (709, 758), (759, 808), (809, 858), (859, 908), (909, 958))
+OTHER_WRITERS = (
+    (609, 658),
+    (659, 708),
+    (709, 758),
+    (759, 808),
+    (809, 858),
+    (859, 908),
+    (909, 958),
+    (959, 1008),
+)
 
 
 def cases(path: Path) -> list[dict[str, Any]]:

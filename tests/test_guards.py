@@ -381,7 +381,7 @@ def test_the_kind_signal_reads_a_souvenir_request_as_junk_and_a_road_complaint_a
 def test_a_rejection_the_kind_signal_reads_as_genuine_goes_to_a_person_not_the_archive(text):
     before = result(Verdict.invalid, InvalidReason.not_a_complaint)
     e = ev(text)
-    assert e.signals.junk < kind_corrections.GENUINE_BELOW
+    assert e.signals.junk < kind_corrections.NOT_ARCHIVED_BELOW
     assert policy.route(before, gate_open=True, review_threshold=0.6) is Outcome.archived
     out = decision.corrected(before, e)
     assert (out.verdict, out.reason) == (Verdict.invalid, InvalidReason.not_a_complaint)
@@ -584,6 +584,9 @@ def test_a_reopened_rejection_read_as_a_complaint_is_still_held_by_a_threat_or_a
         # writer's blind batch had an English PLN complaint rejected as spam for a reviewer)
         "For two weeks PLN has been cutting power every evening in our street in Kota Kupang, no notice.",
         "Water outage again in Perumnas Sorong since Monday, the PDAM office ignored our calls.",
+        # a benefit taken away, a charge that should not be (an eighth writer's English BPJS plea
+        # was rejected as spam for a reviewer)
+        "My mother's KIS card was deactivated last month and the puskesmas in Ambon made us pay.",
     ],
 )
 def test_an_english_complaint_of_a_service_cut_names_a_service_and_its_fault(text):
@@ -706,3 +709,18 @@ def test_a_laugh_with_no_public_service_goes_to_a_person_however_genuine_it_read
     assert e.laughter and not e.services
     out = kind_corrections.laughter_unless_read_as_genuine(result(Verdict.valid), e)
     assert out.rules == ["sender_laughs"] and out.needs_review
+
+
+@pytest.mark.parametrize(
+    ("junk", "outcome"),
+    [
+        # not junk beyond doubt to the labelled cases: a person reads the model's rejection
+        (kind_corrections.NOT_ARCHIVED_BELOW - 0.05, Outcome.review),
+        (kind_corrections.NOT_ARCHIVED_BELOW, Outcome.archived),
+    ],
+)
+def test_a_terse_rejection_is_archived_only_where_the_labelled_cases_read_junk(junk, outcome):
+    # written for this test, in no eval set: a terse real grievance the model calls "not a complaint"
+    e = read_as_junk(ev("tim penilai ini kok gak lolos terus?", place=False), junk)
+    out = decision.corrected(result(Verdict.invalid, InvalidReason.not_a_complaint), e)
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is outcome

@@ -55,6 +55,8 @@ def rejected(reason: InvalidReason, confidence: float = 0.85) -> TriageResult:
         # fuel and a lighter carried together (a fifth writer's blind batch, asked where he lives)
         "tinggal tunggu tanggal mainnya aja, gw bawa bensin sama korek",
         "saya siapkan bensin dan korek api, kantor itu tinggal tunggu waktu",
+        # fuel made ready, then an office razed (an eighth writer's blind batch: not marked urgent)
+        "gw udh bawa bensin 3 jeriken. liat aja besok balai desa itu tinggal abu",
     ],
 )
 def test_a_sender_who_threatens_violence_is_found(text):
@@ -81,6 +83,9 @@ def test_a_sender_who_threatens_violence_is_found(text):
         # fuel and a lighter bought, or their prices, are no kit carried
         "sy beli bensin sama korek di warung, harganya naik terus",
         "harga bensin dan korek api di desa kami mahal sekali",
+        # his own house razed by a flood, beside fuel for a generator: a report, not a threat
+        "saya sudah siapkan bensin untuk genset, rumah kami rata dengan tanah karena gempa",
+        "saya bawa bensin buat motor. gudang sebelah hangus terbakar kemarin",
         # a chat's "sy" with a weapon word nowhere, or fire with no weapon carried
         "sy sdh bawa anak ke puskesmas tp ditolak krn bpjs",
         "sy lagi bakar sampah di belakang rumah, asapnya kena tetangga",

@@ -23,6 +23,13 @@ _FIRE_TO_YOURS = rf"{_CARRYING}{_FIRE}\b[^.!?\n]{{0,20}}\bke\s+(?:kantor|rumah|b
 # what sets a fire and what lights it, carried together ("gw bawa bensin sama korek"): fuel alone
 # is fuel for a generator, fuel with a lighter is for a fire
 _ARSON_KIT = rf"{_CARRYING}{_FIRE}\s+(?:dan|sama|ama|ma|plus|&|\+)\s+{_FIRE}\b"
+# the sender's fuel made ready, then within a few sentences an office or someone else's house
+# razed or burnt to ash (his own house razed by a flood is a report, not a threat)
+_RAZED = rf"(?:{lexicon.alternation('razed')})"
+_THEIR_BUILDING = r"(?:kantor|balai|gedung|pendopo|markas|rumah\s*(?:nya|mu|dia|kalian|lu|lo|elo|dinas))"
+_FUEL_THEN_RAZED = (
+    rf"{_CARRYING}{_FIRE}\b[\s\S]{{0,160}}?\b{_THEIR_BUILDING}\b[^.!?\n]{{0,40}}?\b{_RAZED}"
+)
 _ACT = rf"(?:{lexicon.alternation('violent_acts')}|{_CARRY})"
 _INTENT = rf"(?:{lexicon.alternation('intent')})"
 _ROOT = rf"(?:{lexicon.alternation('violent_roots')})"
@@ -41,7 +48,8 @@ _YOU = r"(?:kalian|kau|kamu|lu|lo|elo)"
 # semua" (the act aimed at "you"), "lu ... gua datengin rumah lu malam ini bawa golok" (the
 # sender carries a weapon to "you"; "kamu tahu, preman itu bawa golok" reports someone else's),
 # "gue datang bawa bensin ke kantor kalian" (what sets a fire, carried to "your" building), "gw
-# bawa bensin sama korek" (fuel and a lighter carried together)
+# bawa bensin sama korek" (fuel and a lighter carried together), "sy udh siapin bensin 5 liter.
+# malam jumat nanti kantor bupati itu rata sama tanah" (fuel made ready, then a building razed)
 THREAT_OF_VIOLENCE = re.compile(
     rf"\b{_INTENT}\b(?:\W+\w+){{0,4}}?\W+{_ACT}(?:\W|$)"
     rf"|\b{_ME}(?:\s+sendiri)?(?:\s+(?:yg|yang))?\s+(?:{_ROOT_ACT}\b|{_ASPECT}{_CARRY}\b)"
@@ -50,7 +58,8 @@ THREAT_OF_VIOLENCE = re.compile(
     rf"|\b{_YOU}\b[^.!?\n]{{0,60}}\b{_ME}\b[^.!?\n]{{0,40}}\b{_CARRY}\b"
     rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_CARRY}\b[^.!?\n]{{0,40}}\b{_YOU}\b"
     rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_FIRE_TO_YOURS}[^.!?\n]{{0,20}}\b{_YOU}\b"
-    rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_ARSON_KIT}",
+    rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_ARSON_KIT}"
+    rf"|\b{_ME}\b[^.!?\n]{{0,40}}\b{_FUEL_THEN_RAZED}",
     re.I,
 )
 _WISH = r"(?:ingin|mau|pengen|pingin|pengin|berniat|rasanya|lebih\s+baik|mending|mendingan)"
