@@ -18,7 +18,8 @@ from stand_ins.openai_chat import reply
 
 from triage.config import Settings
 from triage.evals.fakes import model_answer
-from triage.judge import checks, pipeline
+from triage.judge import checks, kind_corrections, pipeline
+from triage.judge.evidence import gather
 from triage.judge.llm import LLM
 from triage.judge.llm_cache import JudgementCache
 from triage.judge.policy import route
@@ -180,8 +181,9 @@ def test_before_an_archive_a_high_complaint_score_sends_the_rejection_to_a_perso
     llm, handler = model
     handler.p_yes = {"keluhan": 0.95, "iklan": 0.1}  # mean 0.925
     handler.answer = json.dumps(REJECTED)
-    # short, and no genuine report to the kind signal: nothing else keeps it from the archive
-    text = "hp saya rusak parah pak"
+    # short, and junk to the kind signal (0.75): nothing else keeps it from the archive
+    text = "hp saya rusak parah pak, minta dibelikan yang baru"
+    assert gather(text).signals.junk >= kind_corrections.NOT_ARCHIVED_BELOW
     result = pipeline.decide("r1", text, llm, load_prompt()).result
     assert len(handler.requests) == 3
     assert result.verdict is Verdict.invalid and "model_check_public_complaint" in result.rules

@@ -33,6 +33,11 @@ def read_as_junk(e: Evidence, junk: float, reason: str | None = None) -> Evidenc
     return dataclasses.replace(e, signals=e.signals.model_copy(update=update))
 
 
+def read_as_complaint(e: Evidence, complaint: float) -> Evidence:
+    """The same evidence with the complaint signal's reading set."""
+    return dataclasses.replace(e, signals=e.signals.model_copy(update={"complaint": complaint}))
+
+
 COMPLAINT = "pemerintah goblok, jalan di desa kami rusak parah sudah 2 tahun tidak diperbaiki"
 
 
@@ -551,7 +556,8 @@ def test_a_reopened_rejection_the_kind_signal_reads_as_a_complaint_goes_on_witho
 def test_a_reopened_rejection_stays_with_a_reviewer_unless_the_labelled_cases_find_a_complaint(
     junk, reason, off
 ):
-    e = read_as_junk(ev(COMPLAINT, place=True), junk)
+    # the real complaints not sure of it either (`read_as_a_complaint`)
+    e = read_as_complaint(read_as_junk(ev(COMPLAINT, place=True), junk), 0.5)
     out = decision.corrected(result(Verdict.invalid, reason), e, off=off)
     assert out.rules == ["second_look_overturned_rejection"] and out.needs_review
     assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
@@ -608,11 +614,6 @@ def test_an_english_ad_names_no_fault():
 AFRAID = "Pak tolong, saya takut melapor karena pak kades mengancam warga yang protes soal bantuan beras."
 
 
-def read_as_complaint(e: Evidence, complaint: float) -> Evidence:
-    """The same evidence with the complaint signal's reading set."""
-    return dataclasses.replace(e, signals=e.signals.model_copy(update={"complaint": complaint}))
-
-
 def test_a_plea_in_distress_the_labelled_cases_read_as_genuine_is_asked_not_rejected():
     e = read_as_junk(ev(AFRAID, place=False), 0.1)
     assert e.distress is not None
@@ -634,7 +635,8 @@ def test_a_plea_in_distress_the_labelled_cases_read_as_genuine_is_asked_not_reje
     ],
 )
 def test_a_plea_in_distress_goes_to_a_reviewer_unless_read_as_genuine_beyond_doubt(junk, reason, verdict):
-    out = decision.corrected(result(Verdict.invalid, reason), read_as_junk(ev(AFRAID, place=False), junk))
+    e = read_as_complaint(read_as_junk(ev(AFRAID, place=False), junk), 0.5)
+    out = decision.corrected(result(Verdict.invalid, reason), e)
     assert out.verdict is verdict and out.needs_review
     assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
 
@@ -724,3 +726,45 @@ def test_a_terse_rejection_is_archived_only_where_the_labelled_cases_read_junk(j
     e = read_as_junk(ev("tim penilai ini kok gak lolos terus?", place=False), junk)
     out = decision.corrected(result(Verdict.invalid, InvalidReason.not_a_complaint), e)
     assert policy.route(out, gate_open=True, review_threshold=0.6) is outcome
+
+
+# written for these tests, in no eval set: a genuine complaint in words no list holds
+UNLISTED = "air got mampet di depan gang kami sudah seminggu meluap ke rumah warga Kabupaten Demak"
+
+
+@pytest.mark.parametrize(
+    ("junk", "complaint", "outcome"),
+    [
+        (0.4, kind_corrections.COMPLAINT_BEYOND_DOUBT, Outcome.sp4n),  # both readings find a complaint
+        (0.4, kind_corrections.COMPLAINT_BEYOND_DOUBT - 0.01, Outcome.review),  # the real ones do not
+        (kind_corrections.GENUINE_BELOW, 0.99, Outcome.review),  # the labelled cases do not
+        (kind_corrections.GENUINE_BEYOND_DOUBT - 0.01, 0.1, Outcome.sp4n),  # genuine beyond doubt
+    ],
+)
+def test_a_text_naming_no_listed_public_matter_goes_on_where_both_learned_readings_find_a_complaint(
+    junk, complaint, outcome
+):
+    e = read_as_complaint(read_as_junk(ev(UNLISTED, place=True), junk), complaint)
+    assert overrides.no_public_matter(e)  # no service, official or grievance the word lists know
+    out = decision.corrected(result(Verdict.valid), e)
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is outcome
+
+
+@pytest.mark.parametrize(
+    ("junk", "complaint", "goes_on"),
+    [
+        (0.4, kind_corrections.COMPLAINT_BEYOND_DOUBT, True),
+        (0.4, 0.5, False),
+        (kind_corrections.GENUINE_BELOW, 0.99, False),
+    ],
+)
+def test_a_reopened_rejection_goes_on_where_the_real_complaints_read_it_as_one_of_theirs(
+    junk, complaint, goes_on
+):
+    e = read_as_complaint(read_as_junk(ev(COMPLAINT, place=True), junk), complaint)
+    out = decision.corrected(result(Verdict.invalid, InvalidReason.prank), e)
+    assert out.rules[0] == "second_look_overturned_rejection"
+    assert (kind_corrections.REOPENING_CONFIRMED in out.rules) is goes_on
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is (
+        Outcome.sp4n if goes_on else Outcome.review
+    )
