@@ -768,3 +768,14 @@ def test_a_reopened_rejection_goes_on_where_the_real_complaints_read_it_as_one_o
     assert policy.route(out, gate_open=True, review_threshold=0.6) is (
         Outcome.sp4n if goes_on else Outcome.review
     )
+
+
+@pytest.mark.parametrize(("junk", "rejected"), [(0.1, False), (kind_corrections.GENUINE_BEYOND_DOUBT, True)])
+def test_the_spam_signal_does_not_overrule_a_complaint_the_labelled_cases_read_as_genuine(junk, rejected):
+    # written for this test, in no eval set: English, which the SMS-trained spam signal reads as ads
+    text = "The garbage at the TPS on our street in Kota Kupang has not been picked up for two weeks."
+    e = read_as_complaint(read_as_junk(ev(text, place=True), junk), 0.01)
+    e = dataclasses.replace(e, signals=e.signals.model_copy(update={"spam": 0.8}))
+    out = decision.corrected(result(Verdict.valid), e)
+    assert ("signals_spam" in out.rules) is rejected
+    assert out.verdict is (Verdict.invalid if rejected else Verdict.valid)

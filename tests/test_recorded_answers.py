@@ -96,8 +96,11 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     # signal retrained, 0.134 since a rejection reopened and read as genuine by it goes on; 0.137
     # since an open verdict naming a public matter is an uncertain rejection from junk 0.9 (three
     # junk reports went to SP4N), with junk to SP4N 0.045 -> 0.032 and invalid recall 0.932 -> 0.955;
-    # 0.135, 0.036 and 0.950 with the kind signal retrained on an eighth writer's batch
-    assert m["review_share"] <= 0.14
+    # 0.135, 0.036 and 0.950 with the kind signal retrained on an eighth writer's batch; review
+    # 0.116 once both learned readings finding a complaint let a text naming no listed public
+    # matter go on, 0.120 with a model's rejection archived only from junk 0.7 and a ninth
+    # writer's batch learned
+    assert m["review_share"] <= 0.13
     assert m["junk_asked_rate"] <= 0.01  # 0.027 until then
     assert m["invalid_recall"] >= 0.945
     assert m["junk_to_sp4n_rate"] <= 0.04
@@ -125,10 +128,12 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # 0.808 until it learned the eighteenth (by a fourth writer); 0.856 / 0.821 until the cut for
     # junk naming a public matter came down to 0.9 and a plea in distress read as genuine was
     # reopened as one (0.883 / 0.859), 0.878 / 0.846 with the kind signal retrained on a seventh
-    # writer's batch
-    assert m["verdict_accuracy"] >= 0.87
-    assert m["invalid_recall"] >= 0.84  # 0.692 while the kind model learned un-normalised text
-    # a message naming no public matter is read by a person before anything is sent or asked
+    # writer's batch; 0.888 / 0.872 with an eighth and a ninth writer's batches learned and the
+    # rules of session 43 (docs/evaluation.md)
+    assert m["verdict_accuracy"] >= 0.88
+    assert m["invalid_recall"] >= 0.86  # 0.692 while the kind model learned un-normalised text
+    # a message naming no public matter is read by a person before anything is sent or asked; 0.013
+    # again since one both learned readings take for a complaint goes on (one prank)
     assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it, 0 (see probes)
     # 0.282 before, 0.180 with it, 0.141 once a sender who laughs is read first, 0.128 with the
     # kind signal; 0.064 once a report it reads as junk is read by a person before anyone is asked
@@ -140,8 +145,9 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # confirms a rejection whatever reason it reads, 0.202 since a rejection by the model that the
     # word lists reopen and the kind signal reads as genuine goes on, 0.197 since the kind signal
     # learned the nineteenth probe batch, 0.186 since a plea in distress read as genuine is asked,
-    # 0.181 since the complaint signal confirms a rejection the kind signal made (bar: 0.15)
-    assert m["review_share"] <= 0.19
+    # 0.181 since the complaint signal confirms a rejection the kind signal made, 0.170 at the end
+    # of session 43 (bar: 0.15)
+    assert m["review_share"] <= 0.18
 
 
 PROBES = REPO / "evals" / "probe.jsonl"
@@ -154,14 +160,14 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 1008  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 1058  # a chain letter of one long sentence failed before
     assert m["genuine_archived_rate"] == 0.0
     # one false rejection since the seventeenth batch (by a third writer): an e-KTP delay told in
     # Banyumasan Javanese, whose sender "butuh nggo daftar kerja" (needs it to apply for a job), is
     # shaped like a plea for a job; an uncertain rejection, so a reviewer reads it
     assert m["false_rejection_rate"] <= 0.005
     assert by_id["pr-0743"]["outcome"] == "review"
-    assert m["injection_cases"] == 51 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 57 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
     # 0.734, 0.078, 0.047; all 495 (four more blind batches) on cc45c99: 0.697, 0.103, 0.063,
@@ -184,7 +190,9 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     # writer, blind at 12e0d5a: 0.96, 0, 0) with it learned and the cut for junk naming a public
     # matter at 0.9: 0.996, 0, 0.002, none; all 1008 (a twenty-second, by an eighth writer, blind
     # at 81df9fc: 0.83, 0, 0.08, a private debt with a note to "operator/bot" sent to SP4N) with
-    # the note taken out and the batch learned: 0.994, 0, 0.004, none
+    # the note taken out and the batch learned: 0.994, 0, 0.004, none; all 1058 (a twenty-third, by
+    # a ninth writer, blind at 9321024: 0.83, 0.04, 0.04, an "[ADMIN VERIFIED]" stamp on a vague
+    # complaint sent to SP4N) with the stamp taken out and the batch learned: 0.994, 0, 0.004, none
     assert m["invalid_recall"] >= 0.82
     assert m["junk_asked_rate"] <= 0.01  # 0.069 until a report read as junk was not asked about
     assert m["junk_to_sp4n_rate"] <= 0.06
@@ -227,6 +235,12 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     assert by_id["pr-0082"]["outcome"] == "review"  # terrorised by debt collectors: was archived as abuse
     # fuel made ready, then "kantor bupati itu rata sama tanah" (the twenty-second batch): urgent
     assert by_id["pr-0997"]["outcome"] == "review" and "threat_of_violence" in by_id["pr-0997"]["rules"]
+    # an "[ADMIN VERIFIED ...]" stamp on a vague complaint (the twenty-third batch, sent to SP4N)
+    assert by_id["pr-1030"]["outcome"] == "ask_reporter"
+    assert "system_instructions_ignored" in by_id["pr-1030"]["rules"]
+    # an English complaint of a garbage depot the spam signal read as spam: the kind signal finds a
+    # complaint, so it goes on
+    assert by_id["pr-1013"]["verdict"] == "valid" and by_id["pr-1013"]["outcome"] == "sp4n"
     # a private debt with a note to "operator/bot": the note is taken out, the debt is not a complaint
     assert (
         by_id["pr-0999"]["verdict"] == "invalid"

@@ -118,7 +118,7 @@ CLOSE: dict[str, Correction] = {
     "nothing_to_act_on": _c(overrides.nothing_to_act_on, PUBLIC_WORDS, PLACES, LENGTH),
     "non_complaint_shapes": _c(overrides.shaped_like_a_non_complaint, SHAPES),
     "chain_without_a_place": _c(overrides.chain_without_a_place, SHAPES, PLACES),
-    "junk_signals": _c(overrides.junk_by_its_signals, LEARNED, PUBLIC_WORDS),
+    "junk_signals": _c(kind_corrections.junk_signals_unless_read_as_a_complaint, LEARNED, PUBLIC_WORDS),
     "labelled_junk": _c(kind_corrections.like_the_labelled_junk, LEARNED, PUBLIC_WORDS),
     "model_check": _c(overrides.not_a_public_complaint, MODEL_CHECK, LEARNED, SHAPES),
 }
