@@ -127,8 +127,9 @@ def read_as_genuine_not_archived(result: TriageResult, e: Evidence) -> TriageRes
 def distress_read_as_genuine(result: TriageResult, e: Evidence) -> TriageResult:
     """A plea from a person in distress or afraid to report, rejected by the model, is reopened as
     `needs_info` for a reviewer where the kind signal reads it as likelier genuine than junk
-    (P(junk) < `GENUINE_BELOW`); read as genuine beyond doubt, `reopening_confirmed` then asks the
-    reporter instead (a model's abuse rejection stays with the reviewer).
+    (P(junk) < `GENUINE_BELOW`); where both learned readings find a complaint,
+    `reopening_confirmed` then asks the reporter instead (a model's abuse rejection stays with
+    the reviewer).
 
     "Tolong pak, saya takut lapor, kades mengancam keluarga saya" names no place and often no
     service: the small model calls it "not a complaint" or, for the threat it describes, "abusive".
@@ -320,8 +321,9 @@ def read_as_a_complaint(e: Evidence) -> bool:
 def reopening_confirmed(result: TriageResult, e: Evidence) -> TriageResult:
     """A rejection by the model that the first stage reopened (a public service with something
     wrong with it, misconduct, a long message, a public side) goes on as a complaint, no longer
-    for a reviewer, when the kind signal independently reads the text as genuine (P(junk) <
-    `GENUINE_BEYOND_DOUBT`).
+    for a reviewer, when the learned signals independently find a complaint in it
+    (`read_as_a_complaint`: the kind signal under `GENUINE_BEYOND_DOUBT`, or under
+    `GENUINE_BELOW` with the complaint signal at `COMPLAINT_BEYOND_DOUBT`).
 
     The word lists and the labelled cases, two readings learned from different things, both find
     a complaint; the small model alone said otherwise. Holding every such report for a reviewer
