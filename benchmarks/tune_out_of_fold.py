@@ -34,10 +34,13 @@ from triage.judge.prompt import load_prompt
 from triage.schema import EvalCase
 from triage.signals import scores, train
 from triage.signals.scores import transform, vectorizers
+from triage.store.database import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDS = 5
 SEED = 7
+# a port nothing listens on: the recorded answers only, a case without one is an error
+NOWHERE = "http://127.0.0.1:9/v1"
 # the eval viewer's headline figures that a replay can move (not the counts, not latency)
 KEYS = (*(k for k in HEADLINE if k not in ("n", "errors", "latency_ms_p50")), "injection_flips")
 
@@ -71,20 +74,18 @@ def main() -> None:
     ap.add_argument("--out", type=Path, help="write the out-of-fold predictions.jsonl here")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
-    # the recorded answers only: a case without one is an error, never a call to a model
-    settings = Settings(db=tmp / "oof.db", llm_base_url="http://127.0.0.1:9/v1", llm_checks=False)
-    from triage.store.database import connect
-
+    settings = Settings(db=str(tmp / "oof.db"), llm_base_url=NOWHERE, llm_checks=False)
     db = connect(settings.db)
     load_answers(db, args.answers)
     cache = JudgementCache(db)
-    llm = LLM(settings, "http://127.0.0.1:9/v1")
+    llm = LLM(settings, NOWHERE)
     tune = dataset.load([ROOT / "evals" / "tune.jsonl"]).cases
     probe = dataset.load([ROOT / "evals" / "probe.jsonl"]).cases
     fold_of = folds(tune)
 
     in_sample = judged(tune, llm, cache, settings)
-    shipped = scores._bundle()
+    # each fold reads the kind model learned without it; the shipped loader is put back after
+    loader, shipped = scores._bundle, scores._bundle()
     out_of_fold: list[Prediction] = []
     try:
         for k in range(FOLDS):
@@ -93,17 +94,16 @@ def main() -> None:
             scores._bundle = lambda bundle=bundle: bundle  # type: ignore[assignment,misc]
             out_of_fold += judged([c for c in tune if fold_of[c.id] == k], llm, cache, settings)
     finally:
-        scores._bundle = lambda: shipped  # type: ignore[assignment,misc]
+        scores._bundle = loader  # type: ignore[method-assign]
     errors = Counter(bool(p.get("error")) for p in out_of_fold)
     print(f"{len(tune)} tuning cases in {FOLDS} folds (seed {SEED}); errors: {errors[True]}")
+    inside, outside = (
+        metrics.compute(tune, preds, model=settings.llm_model, prompt_version="replay")
+        for preds in (in_sample, out_of_fold)
+    )
     print(f"{'':24}{'in sample':>12}{'out of fold':>14}")
-    for name, preds in (("in sample", in_sample), ("out of fold", out_of_fold)):
-        m = metrics.compute(tune, preds, model=settings.llm_model, prompt_version="replay")
-        if name == "in sample":
-            first = m
-            continue
-        for key in KEYS:
-            print(f"{key:24}{first[key]:>12.3f}{m[key]:>14.3f}")
+    for key in KEYS:
+        print(f"{key:24}{inside[key]:>12.3f}{outside[key]:>14.3f}")
     if args.out:
         args.out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in out_of_fold), "utf-8")
 

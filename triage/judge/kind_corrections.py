@@ -98,8 +98,8 @@ GENUINE_BELOW = 0.5
 # it learned by the kind signal; the signal as shipped), under 0.5 / under 0.7: 1,563 / 1,792 of
 # 1,947 handled complaints, and 10 / 114 of 1,168 ad and scam SMS, 73 / 155 of 574 personal SMS,
 # 111 / 379 of 1,748 abusive tweets (each read by a person only where the model rejects it and no
-# rule before it has). Archiving a genuine complaint unseen is the costliest error; a desk that reads every
-# message is no answer either.
+# rule before it has). Archiving a genuine complaint unseen is the costliest error; a desk that
+# reads every message is no answer either.
 NOT_ARCHIVED_BELOW = 0.7
 
 
