@@ -86,12 +86,9 @@ Readings = tuple[np.ndarray, list[str]]
 def scores(train_cases: list[dict[str, Any]], test: list[dict[str, Any]]) -> Readings:
     """P(junk) = 1 - P(genuine) and the likeliest invalid reason, of the kind model fitted as
     `triage signals build` fits it."""
-    parts = vectorizers(FEATURES)
-    kinds = [train.kind_of(EvalCase.model_validate(r)) for r in train_cases]
-    model = train.fit("kind", transform(parts, [train.as_judged(r["text"]) for r in train_cases]), kinds)
-    p_junk, reasons = kind_readings(
-        model.probabilities(transform(parts, [train.as_judged(r["text"]) for r in test])), model.classes
-    )
+    model = train.fit_kind(EvalCase.model_validate(r) for r in train_cases)
+    x = transform(vectorizers(FEATURES), [train.as_judged(r["text"]) for r in test])
+    p_junk, reasons = kind_readings(model.probabilities(x), model.classes)
     return np.asarray(p_junk), list(reasons)
 
 

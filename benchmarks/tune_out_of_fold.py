@@ -33,7 +33,6 @@ from triage.judge.llm_cache import JudgementCache, load_answers
 from triage.judge.prompt import load_prompt
 from triage.schema import EvalCase
 from triage.signals import scores, train
-from triage.signals.scores import transform, vectorizers
 from triage.store.database import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,14 +48,6 @@ def folds(cases: list[EvalCase]) -> dict[str, int]:
     ids = sorted(c.id for c in cases)
     random.Random(SEED).shuffle(ids)
     return {case_id: i % FOLDS for i, case_id in enumerate(ids)}
-
-
-def kind_model(cases: list[EvalCase]) -> scores.Linear:
-    """The kind model as `triage signals build` fits it (`train.case_kinds`), on these cases."""
-    pairs = [(train.as_judged(c.text), train.kind_of(c)) for c in cases]
-    pairs = [(t, k) for t, k in pairs if t]
-    parts = vectorizers(train.FEATURES)
-    return train.fit("kind", transform(parts, [t for t, _ in pairs]), [k for _, k in pairs])
 
 
 def judged(cases: list[EvalCase], llm: LLM, cache: JudgementCache, settings: Settings) -> list[Prediction]:
@@ -90,7 +81,7 @@ def main() -> None:
     try:
         for k in range(FOLDS):
             learned = [*probe, *(c for c in tune if fold_of[c.id] != k)]
-            bundle = dataclasses.replace(shipped, models={**shipped.models, "kind": kind_model(learned)})
+            bundle = dataclasses.replace(shipped, models={**shipped.models, "kind": train.fit_kind(learned)})
             scores._bundle = lambda bundle=bundle: bundle  # type: ignore[assignment,misc]
             out_of_fold += judged([c for c in tune if fold_of[c.id] == k], llm, cache, settings)
     finally:

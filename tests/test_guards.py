@@ -454,9 +454,34 @@ def test_a_rule_s_rejection_is_confirmed_when_the_kind_signal_reads_junk_of_anot
         # the close stage's reason stands, with the quote that backs it; the reading is named
         assert confirmed.reason is InvalidReason.not_a_complaint and confirmed.reasons == closed.reasons
         assert reading in confirmed.notes[-1]
-    # below the cut, whatever the reason, a reviewer reads it
-    below = read_as_junk(e, kind_corrections.CONFIRMS - 0.001, "not_a_complaint")
+    # below the cut, whatever the reason, a reviewer reads it while the complaint signal finds a
+    # complaint in it
+    below = read_as_complaint(read_as_junk(e, kind_corrections.CONFIRMS - 0.001, "not_a_complaint"), 0.5)
     assert kind_corrections.rejection_confirmed(closed, below) is closed
+
+
+@pytest.mark.parametrize(
+    ("junk", "complaint", "confirmed"),
+    [
+        (kind_corrections.CONFIRMS_WITH_THE_COMPLAINTS, 0.19, True),  # both readings: junk
+        (kind_corrections.CONFIRMS - 0.001, 0.19, True),
+        (kind_corrections.CONFIRMS_WITH_THE_COMPLAINTS, 0.2, False),  # the corpora read a complaint
+        (kind_corrections.CONFIRMS_WITH_THE_COMPLAINTS - 0.001, 0.0, False),  # the cases are unsure
+        (kind_corrections.CONFIRMS, 0.9, True),  # the labelled cases alone, beyond doubt
+    ],
+)
+def test_below_its_own_cut_a_rule_s_rejection_is_confirmed_where_the_complaint_signal_reads_junk_too(
+    junk, complaint, confirmed
+):
+    e = ev("Mohon info pak, kapan bansos beras bulan depan dibagikan?")
+    closed = decision.corrected(result(Verdict.valid), e, off={decision.LEARNED})
+    out = kind_corrections.rejection_confirmed(closed, read_as_complaint(read_as_junk(e, junk), complaint))
+    if confirmed:
+        assert out.rules[-1] == "confirmed_by_the_labelled_cases"
+        assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.archived
+    else:
+        assert out is closed
+        assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
 
 
 def test_a_confirmed_rejection_naming_a_public_service_is_archived_but_the_model_s_alone_is_not():

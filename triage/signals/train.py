@@ -14,7 +14,7 @@ import json
 import random
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -100,15 +100,25 @@ def case_kinds(eval_dir: Path) -> Dataset:
     mistake) is left out, so no file can bring a frozen text in.
     """
     frozen = _texts(eval_dir, FROZEN_EVALS)
-    texts: list[str] = []
-    kinds: list[str] = []
-    for path in kind_case_files(eval_dir):
-        for case in _cases(path):
-            text = as_judged(case.text)
-            if text and text not in frozen and corpora.normalise(case.text) not in frozen:
-                texts.append(text)
-                kinds.append(kind_of(case))
-    return texts, kinds
+    cases = [c for path in kind_case_files(eval_dir) for c in _cases(path)]
+    return kind_pairs(
+        c for c in cases if corpora.normalise(c.text) not in frozen and as_judged(c.text) not in frozen
+    )
+
+
+def kind_pairs(cases: Iterable[EvalCase]) -> Dataset:
+    """Each case's text as judged and its kind. A case with nothing left once the lines addressed
+    to the system are taken out teaches nothing."""
+    pairs = [(as_judged(c.text), kind_of(c)) for c in cases]
+    kept = [(t, k) for t, k in pairs if t]
+    return [t for t, _ in kept], [k for _, k in kept]
+
+
+def fit_kind(cases: Iterable[EvalCase]) -> Linear:
+    """The kind model as `triage signals build` fits it, on these cases: for benchmarks that judge
+    labelled cases with a kind model that never saw them."""
+    texts, kinds = kind_pairs(cases)
+    return fit("kind", transform(vectorizers(FEATURES), texts), kinds)
 
 
 def as_judged(raw: str) -> str:
