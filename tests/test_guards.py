@@ -804,3 +804,48 @@ def test_the_spam_signal_does_not_overrule_a_complaint_the_labelled_cases_read_a
     out = decision.corrected(result(Verdict.valid), e)
     assert ("signals_spam" in out.rules) is rejected
     assert out.verdict is (Verdict.invalid if rejected else Verdict.valid)
+
+
+# Written on 2026-12-08 for these tests, in no eval set: a plea for a job written as a letter, and a
+# road complaint, each of which the model called valid
+JOB_PLEA = (
+    "Selamat siang Pak, saya lulusan SMA tahun lalu dari Kabupaten Maros, sudah melamar kemana-mana"
+    " belum dapat kerja. Mohon Bapak membantu saya agar bisa bekerja di kantor pemerintah. Terima kasih"
+    " banyak Pak."
+)
+ROAD = (
+    "Jalan poros Desa Lamasi Kecamatan Lamasi Kabupaten Luwu rusak parah sudah 2 tahun, banyak lubang"
+    " dan pengendara jatuh, mohon segera diperbaiki dinas PU."
+)
+
+
+def test_a_report_the_kind_signal_reads_as_junk_waits_for_a_person_before_it_is_sent():
+    e = ev(JOB_PLEA)
+    assert kind_corrections.JUNK_NOT_SENT <= e.signals.junk < kind_corrections.JUNK_DESPITE_A_PUBLIC_MATTER
+    out = decision.corrected(result(Verdict.valid), e)
+    # held, not rejected: the verdict stands for the reviewer, so a genuine report only waits
+    assert out.verdict is Verdict.valid and out.needs_review and "read_as_junk_not_sent" in out.rules
+    assert policy.route(out, gate_open=True, review_threshold=0.6) is Outcome.review
+    # without the learned signals the model's verdict sends it on
+    unread = decision.corrected(result(Verdict.valid), e, off={decision.LEARNED})
+    assert policy.route(unread, gate_open=True, review_threshold=0.6) is Outcome.sp4n
+    # a complaint the labelled cases read as genuine goes on
+    road = decision.corrected(result(Verdict.valid), ev(ROAD))
+    assert policy.route(road, gate_open=True, review_threshold=0.6) is Outcome.sp4n
+
+
+@pytest.mark.parametrize(
+    ("verdict", "junk", "held"),
+    [
+        (Verdict.valid, kind_corrections.JUNK_NOT_SENT, True),
+        (Verdict.valid, kind_corrections.JUNK_NOT_SENT - 0.001, False),
+        (Verdict.needs_info, 0.8, False),  # a question to the reporter has its own cut
+        (Verdict.invalid, 0.8, False),
+    ],
+)
+def test_only_a_report_on_its_way_to_sp4n_is_held_for_its_reading(verdict, junk, held):
+    before = result(verdict, InvalidReason.not_a_complaint if verdict is Verdict.invalid else None)
+    out = kind_corrections.read_as_junk_not_sent(before, read_as_junk(ev(JOB_PLEA), junk, "not_a_complaint"))
+    assert (out is not before) is held
+    if held:
+        assert out.verdict is verdict and out.needs_review and "junk 0.75" in out.notes[-1]

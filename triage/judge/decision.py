@@ -136,6 +136,7 @@ TO_A_PERSON: dict[str, Correction] = {
     "public_service": _c(kind_corrections.a_public_service_unless_confirmed, PUBLIC_WORDS, LEARNED),
     "read_as_genuine": _c(kind_corrections.read_as_genuine_not_archived, LEARNED),
     "read_as_junk": _c(kind_corrections.read_as_junk_not_asked, LEARNED),
+    "read_as_junk_not_sent": _c(kind_corrections.read_as_junk_not_sent, LEARNED),
     "no_public_matter": _c(
         kind_corrections.no_public_matter_unless_read_as_a_complaint, PUBLIC_WORDS, LEARNED
     ),

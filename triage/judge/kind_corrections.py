@@ -185,6 +185,40 @@ def read_as_junk_not_asked(result: TriageResult, e: Evidence) -> TriageResult:
     return to_a_person(result, "read_as_junk_not_asked", note)
 
 
+# P(junk) from the kind signal at which a report the model would send to SP4N goes to a person
+# first. The tuning split out of fold (`benchmarks/tune_out_of_fold.py`): junk to SP4N 0.055 ->
+# 0.041 and review share 0.128 -> 0.140 at 0.75 (4 reports held, 2 of them junk: a plea for
+# tuition, a question about a Satpol PP course); 0.041 / 0.149 at 0.7, 0.048 / 0.134 at 0.8,
+# 0.027 / 0.157 at 0.6. The twenty-fourth and twenty-fifth batches, run blind at b68640f before the
+# signal learned them: six pleas and proposals for the sender himself (school fees, a job, a house,
+# a football tournament, thanks for a road) went to SP4N, read 0.48-0.86; no genuine report the
+# model called valid read above 0.47. Had the model called every handled real complaint of the
+# shared corpora valid, 31 of 1,947 wait for a reviewer at 0.75 (47 at 0.7, 20 at 0.8).
+JUNK_NOT_SENT = 0.75
+
+
+def read_as_junk_not_sent(result: TriageResult, e: Evidence) -> TriageResult:
+    """A report the model would send to SP4N that the kind signal reads as junk goes to a person
+    first; the verdict stands.
+
+    A plea for the sender himself (school fees, a job, a house, sponsorship) written as a formal
+    letter names a public service and a hardship, and the model calls it a complaint: the ministry
+    would receive it. Rejecting it on this reading would reject real complaints of the same corpus
+    that read as high (a genuine LaporGub complaint reads up to 0.85), so it is only held: a
+    genuine report waits for a reviewer, a plea does not reach SP4N. Above
+    `JUNK_DESPITE_A_PUBLIC_MATTER` the kind signal rejects it itself (`like_the_labelled_junk`).
+    """
+    if result.verdict is not Verdict.valid or result.needs_review:
+        return result
+    if e.signals.junk < JUNK_NOT_SENT:
+        return result
+    note = (
+        f"model said {result.verdict.value}, but the text reads like the labelled {e.signals.junk_reason}"
+        f" cases (junk {e.signals.junk:.2f}): read by a person before it is sent"
+    )
+    return to_a_person(result, "read_as_junk_not_sent", note)
+
+
 def settled(result: TriageResult, rule: str, note: str, confidence: float) -> TriageResult:
     """The result no longer for a reviewer: a second reading agreed with the stage before, so it
     goes where its verdict sends it, as sure as that reading (`to_a_person` is the other way)."""
