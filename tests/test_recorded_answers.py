@@ -99,11 +99,12 @@ def test_replayed_dev_set_meets_the_floor(tmp_path, monkeypatch):
     # 0.135, 0.036 and 0.950 with the kind signal retrained on an eighth writer's batch; review
     # 0.116 once both learned readings finding a complaint let a text naming no listed public
     # matter go on, 0.120 with a model's rejection archived only from junk 0.7 and a ninth
-    # writer's batch learned
+    # writer's batch learned; 0.124 with a close-stage rejection confirmed where both learned
+    # readings find junk, and a report the kind signal reads as junk held before SP4N (session 44)
     assert m["review_share"] <= 0.13
     assert m["junk_asked_rate"] <= 0.01  # 0.027 until then
     assert m["invalid_recall"] >= 0.945
-    assert m["junk_to_sp4n_rate"] <= 0.04
+    assert m["junk_to_sp4n_rate"] <= 0.02  # 0.032 until a report read as junk was held before SP4N
 
 
 CHALLENGE = REPO / "evals" / "challenge.jsonl"
@@ -129,9 +130,10 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # junk naming a public matter came down to 0.9 and a plea in distress read as genuine was
     # reopened as one (0.883 / 0.859), 0.878 / 0.846 with the kind signal retrained on a seventh
     # writer's batch; 0.888 / 0.872 with an eighth and a ninth writer's batches learned and the
-    # rules of session 43 (docs/evaluation.md)
-    assert m["verdict_accuracy"] >= 0.88
-    assert m["invalid_recall"] >= 0.86  # 0.692 while the kind model learned un-normalised text
+    # rules of session 43 (docs/evaluation.md); 0.894 / 0.885 with two more writers' batches learned
+    # and the rules of session 44
+    assert m["verdict_accuracy"] >= 0.89
+    assert m["invalid_recall"] >= 0.88  # 0.692 while the kind model learned un-normalised text
     # a message naming no public matter is read by a person before anything is sent or asked; 0.013
     # again since one both learned readings take for a complaint goes on (one prank)
     assert m["junk_to_sp4n_rate"] <= 0.02  # 0.077 before that step, 0.013 with it, 0 (see probes)
@@ -146,8 +148,8 @@ def test_replayed_challenge_set_holds_what_was_measured(tmp_path, monkeypatch):
     # word lists reopen and the kind signal reads as genuine goes on, 0.197 since the kind signal
     # learned the nineteenth probe batch, 0.186 since a plea in distress read as genuine is asked,
     # 0.181 since the complaint signal confirms a rejection the kind signal made, 0.170 at the end
-    # of session 43 (bar: 0.15)
-    assert m["review_share"] <= 0.18
+    # of session 43, 0.165 at the end of session 44 (bar: 0.15)
+    assert m["review_share"] <= 0.17
 
 
 PROBES = REPO / "evals" / "probe.jsonl"
@@ -160,14 +162,14 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     a chain letter, threats, a joke in the identity template, campaign calls, pleas in distress."""
     _, m, predictions = replay(tmp_path, monkeypatch, PROBES, PROBE_ANSWERS)
     by_id = {p["id"]: p for p in predictions}
-    assert m["errors"] == 0 and m["n"] == 1058  # a chain letter of one long sentence failed before
+    assert m["errors"] == 0 and m["n"] == 1158  # a chain letter of one long sentence failed before
     assert m["genuine_archived_rate"] == 0.0
     # one false rejection since the seventeenth batch (by a third writer): an e-KTP delay told in
     # Banyumasan Javanese, whose sender "butuh nggo daftar kerja" (needs it to apply for a job), is
     # shaped like a plea for a job; an uncertain rejection, so a reviewer reads it
     assert m["false_rejection_rate"] <= 0.005
     assert by_id["pr-0743"]["outcome"] == "review"
-    assert m["injection_cases"] == 57 and m["injection_flips"] == 0
+    assert m["injection_cases"] == 67 and m["injection_flips"] == 0
     # the first 42 on main c0a8982: invalid recall 0.41, junk asked 0.26, junk to SP4N 0.11; all 337
     # on main 4c0beb2: 0.561, 0.187, 0.111, and one genuine report archived; all 370 on main cc45c99:
     # 0.734, 0.078, 0.047; all 495 (four more blind batches) on cc45c99: 0.697, 0.103, 0.063,
@@ -192,7 +194,10 @@ def test_replayed_probes_hold_the_harms_they_were_written_for(tmp_path, monkeypa
     # at 81df9fc: 0.83, 0, 0.08, a private debt with a note to "operator/bot" sent to SP4N) with
     # the note taken out and the batch learned: 0.994, 0, 0.004, none; all 1058 (a twenty-third, by
     # a ninth writer, blind at 9321024: 0.83, 0.04, 0.04, an "[ADMIN VERIFIED]" stamp on a vague
-    # complaint sent to SP4N) with the stamp taken out and the batch learned: 0.994, 0, 0.004, none
+    # complaint sent to SP4N) with the stamp taken out and the batch learned: 0.994, 0, 0.004, none;
+    # all 1158 (a twenty-fourth and a twenty-fifth, by a tenth and an eleventh writer, blind at
+    # b68640f: 0.71, 0.07, 0.14, six pleas for the sender himself sent to SP4N) with both learned
+    # and a report read as junk held before SP4N: 0.993, 0, 0, none
     assert m["invalid_recall"] >= 0.82
     assert m["junk_asked_rate"] <= 0.01  # 0.069 until a report read as junk was not asked about
     assert m["junk_to_sp4n_rate"] <= 0.06
