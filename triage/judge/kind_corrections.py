@@ -174,15 +174,7 @@ def read_as_junk_not_asked(result: TriageResult, e: Evidence) -> TriageResult:
     the two readings disagree this strongly, neither decides alone. The verdict stands, so a
     genuine report only waits for a reviewer, who can still ask.
     """
-    if result.verdict is not Verdict.needs_info or result.needs_review:
-        return result
-    if e.signals.junk < JUNK_NOT_ASKED:
-        return result
-    note = (
-        f"model said {result.verdict.value}, but the text reads like the labelled {e.signals.junk_reason}"
-        f" cases (junk {e.signals.junk:.2f}): read by a person before the sender is asked"
-    )
-    return to_a_person(result, "read_as_junk_not_asked", note)
+    return _held_for_its_reading(result, e, Verdict.needs_info, JUNK_NOT_ASKED, "read_as_junk_not_asked")
 
 
 # P(junk) from the kind signal at which a report the model would send to SP4N goes to a person
@@ -208,15 +200,25 @@ def read_as_junk_not_sent(result: TriageResult, e: Evidence) -> TriageResult:
     genuine report waits for a reviewer, a plea does not reach SP4N. Above
     `JUNK_DESPITE_A_PUBLIC_MATTER` the kind signal rejects it itself (`like_the_labelled_junk`).
     """
-    if result.verdict is not Verdict.valid or result.needs_review:
-        return result
-    if e.signals.junk < JUNK_NOT_SENT:
+    return _held_for_its_reading(result, e, Verdict.valid, JUNK_NOT_SENT, "read_as_junk_not_sent")
+
+
+# what each hold keeps from happening until a person has read the report
+_HELD_BACK = {"read_as_junk_not_asked": "the sender is asked", "read_as_junk_not_sent": "it is sent"}
+
+
+def _held_for_its_reading(
+    result: TriageResult, e: Evidence, verdict: Verdict, cut: float, rule: str
+) -> TriageResult:
+    """`result` to a person, its verdict kept, where it has `verdict` and the kind signal reads
+    junk from `cut`: the two readings disagree too strongly for either to decide alone."""
+    if result.verdict is not verdict or result.needs_review or e.signals.junk < cut:
         return result
     note = (
         f"model said {result.verdict.value}, but the text reads like the labelled {e.signals.junk_reason}"
-        f" cases (junk {e.signals.junk:.2f}): read by a person before it is sent"
+        f" cases (junk {e.signals.junk:.2f}): read by a person before {_HELD_BACK[rule]}"
     )
-    return to_a_person(result, "read_as_junk_not_sent", note)
+    return to_a_person(result, rule, note)
 
 
 def settled(result: TriageResult, rule: str, note: str, confidence: float) -> TriageResult:
