@@ -174,7 +174,9 @@ def read_as_junk_not_asked(result: TriageResult, e: Evidence) -> TriageResult:
     the two readings disagree this strongly, neither decides alone. The verdict stands, so a
     genuine report only waits for a reviewer, who can still ask.
     """
-    return _held_for_its_reading(result, e, Verdict.needs_info, JUNK_NOT_ASKED, "read_as_junk_not_asked")
+    return _held_for_its_reading(
+        result, e, Verdict.needs_info, JUNK_NOT_ASKED, "read_as_junk_not_asked", "the sender is asked"
+    )
 
 
 # P(junk) from the kind signal at which a report the model would send to SP4N goes to a person
@@ -200,23 +202,22 @@ def read_as_junk_not_sent(result: TriageResult, e: Evidence) -> TriageResult:
     genuine report waits for a reviewer, a plea does not reach SP4N. Above
     `JUNK_DESPITE_A_PUBLIC_MATTER` the kind signal rejects it itself (`like_the_labelled_junk`).
     """
-    return _held_for_its_reading(result, e, Verdict.valid, JUNK_NOT_SENT, "read_as_junk_not_sent")
-
-
-# what each hold keeps from happening until a person has read the report
-_HELD_BACK = {"read_as_junk_not_asked": "the sender is asked", "read_as_junk_not_sent": "it is sent"}
+    return _held_for_its_reading(
+        result, e, Verdict.valid, JUNK_NOT_SENT, "read_as_junk_not_sent", "it is sent"
+    )
 
 
 def _held_for_its_reading(
-    result: TriageResult, e: Evidence, verdict: Verdict, cut: float, rule: str
+    result: TriageResult, e: Evidence, verdict: Verdict, cut: float, rule: str, before: str
 ) -> TriageResult:
     """`result` to a person, its verdict kept, where it has `verdict` and the kind signal reads
-    junk from `cut`: the two readings disagree too strongly for either to decide alone."""
+    junk from `cut`: the two readings disagree too strongly for either to decide alone. `before`
+    says what waits for the person (the sender asked, the report sent)."""
     if result.verdict is not verdict or result.needs_review or e.signals.junk < cut:
         return result
     note = (
         f"model said {result.verdict.value}, but the text reads like the labelled {e.signals.junk_reason}"
-        f" cases (junk {e.signals.junk:.2f}): read by a person before {_HELD_BACK[rule]}"
+        f" cases (junk {e.signals.junk:.2f}): read by a person before {before}"
     )
     return to_a_person(result, rule, note)
 
@@ -288,8 +289,7 @@ def rejection_confirmed(result: TriageResult, e: Evidence) -> TriageResult:
         # reopening means some reading saw a public side (or a length) in it
         return result
     junk, complaint = e.signals.junk, e.signals.complaint
-    complaints_agree = junk >= CONFIRMS_WITH_THE_COMPLAINTS and complaint < NOT_A_COMPLAINT_BELOW
-    if junk < CONFIRMS and not complaints_agree:
+    if junk < CONFIRMS and not read_as_junk_by_both(e, CONFIRMS_WITH_THE_COMPLAINTS):
         return result
     reading = e.signals.junk_reason
     agrees = f"as {reading} too" if reading == result.reason.value else f"as junk too ({reading})"
@@ -299,6 +299,13 @@ def rejection_confirmed(result: TriageResult, e: Evidence) -> TriageResult:
         " the rejection is confirmed, archived and open to review"
     )
     return settled(result, CONFIRMED, note, junk)
+
+
+def read_as_junk_by_both(e: Evidence, junk_from: float) -> bool:
+    """Both learned readings find junk: the labelled cases read it as junk from `junk_from`, and
+    the complaint signal (learned from real complaints against SMS and tweets) finds no complaint.
+    The confirmations that archive without a reviewer ask this, each at its own cut."""
+    return e.signals.junk >= junk_from and e.signals.complaint < NOT_A_COMPLAINT_BELOW
 
 
 LABELLED_JUNK_CONFIRMED = "labelled_junk_confirmed_by_the_complaints"
@@ -325,7 +332,7 @@ def labelled_junk_confirmed(result: TriageResult, e: Evidence) -> TriageResult:
         return result
     if not result.rules or result.rules[-1] != LIKE_THE_LABELLED_JUNK:
         return result
-    if e.signals.junk < CONFIRMS or e.signals.complaint >= NOT_A_COMPLAINT_BELOW:
+    if not read_as_junk_by_both(e, CONFIRMS):
         return result
     note = (
         f"the complaint signal, learned from real complaints, reads no complaint either (complaint"

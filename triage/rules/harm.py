@@ -26,7 +26,7 @@ _ARSON_KIT = rf"{_CARRYING}{_FIRE}\s+(?:dan|sama|ama|ma|plus|&|\+)\s+{_FIRE}\b"
 # the sender's fuel made ready, then within a few sentences an office or someone else's house
 # razed or burnt to ash (his own house razed by a flood is a report, not a threat)
 _RAZED = rf"(?:{lexicon.alternation('razed')})"
-_THEIR_BUILDING = r"(?:kantor|balai|gedung|pendopo|markas|rumah\s*(?:nya|mu|dia|kalian|lu|lo|elo|dinas))"
+_THEIR_BUILDING = rf"(?:{lexicon.alternation('their_buildings')})"
 _FUEL_THEN_RAZED = rf"{_CARRYING}{_FIRE}\b[\s\S]{{0,160}}?\b{_THEIR_BUILDING}\b[^.!?\n]{{0,40}}?\b{_RAZED}"
 _ACT = rf"(?:{lexicon.alternation('violent_acts')}|{_CARRY})"
 _INTENT = rf"(?:{lexicon.alternation('intent')})"

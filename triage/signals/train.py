@@ -14,7 +14,7 @@ import json
 import random
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -100,17 +100,19 @@ def case_kinds(eval_dir: Path) -> Dataset:
     mistake) is left out, so no file can bring a frozen text in.
     """
     frozen = _texts(eval_dir, FROZEN_EVALS)
-    cases = [c for path in kind_case_files(eval_dir) for c in _cases(path)]
-    return kind_pairs(
-        c for c in cases if corpora.normalise(c.text) not in frozen and as_judged(c.text) not in frozen
-    )
+    return kind_pairs((c for path in kind_case_files(eval_dir) for c in _cases(path)), leave_out=frozen)
 
 
-def kind_pairs(cases: Iterable[EvalCase]) -> Dataset:
-    """Each case's text as judged and its kind. A case with nothing left once the lines addressed
-    to the system are taken out teaches nothing."""
-    pairs = [(as_judged(c.text), kind_of(c)) for c in cases]
-    kept = [(t, k) for t, k in pairs if t]
+def kind_pairs(cases: Iterable[EvalCase], leave_out: Collection[str] = frozenset()) -> Dataset:
+    """Each case's text as judged and its kind, but for a case whose text (as written or as
+    judged) is in `leave_out`. A case with nothing left once the lines addressed to the system are
+    taken out teaches nothing."""
+    pairs = [(as_judged(c.text), c) for c in cases]
+    kept = [
+        (t, kind_of(c))
+        for t, c in pairs
+        if t and t not in leave_out and corpora.normalise(c.text) not in leave_out
+    ]
     return [t for t, _ in kept], [k for _, k in kept]
 
 
